@@ -1,0 +1,78 @@
+import CPython
+import CPythonShim
+
+/// Proof that the caller runs on the interpreter thread and holds the GIL.
+///
+/// Only `PythonInterpreter` makes one and lends it to a job, so code that needs the GIL asks for a
+/// `Python` parameter instead of trusting a comment.
+public struct Python {
+    let interpreter: PythonInterpreter
+
+    public var none: PythonObject { PythonObject(borrowing: pylambda_none()) }
+
+    public func bool(_ value: Bool) -> PythonObject { PythonObject(borrowing: pylambda_bool(value ? 1 : 0)) }
+
+    public func int(_ value: Int) throws(PythonException) -> PythonObject {
+        try Self.check(PyLong_FromLongLong(Int64(value)))
+    }
+
+    public func string(_ value: String) throws(PythonException) -> PythonObject {
+        var value = value
+        let object = value.withUTF8 { utf8 in
+            utf8.withMemoryRebound(to: CChar.self) { PyUnicode_DecodeUTF8($0.baseAddress, $0.count, "strict") }
+        }
+        return try Self.check(object)
+    }
+
+    public func bytes(_ bytes: UnsafeRawBufferPointer) throws(PythonException) -> PythonObject {
+        try Self.check(PyBytes_FromStringAndSize(bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count))
+    }
+
+    public func importModule(_ name: String) throws(PythonException) -> PythonObject {
+        try Self.check(PyImport_ImportModule(name))
+    }
+
+    /// Compiles `source` and runs it as the module `name` (registered in `sys.modules`).
+    public func makeModule(named name: String, source: String, filename: String) throws(PythonException) -> PythonObject {
+        let code = try Self.check(Py_CompileString(source, filename, Py_file_input))
+        return try Self.check(PyImport_ExecCodeModuleEx(name, code.pointer, filename))
+    }
+
+    /// The `BaseException` subclass raised into a job that runs past its deadline.
+    /// It is not an `Exception`, so user code's `except Exception:` does not swallow it.
+    public var deadlineExceededType: PythonObject { interpreter.deadlineExceededType(self) }
+
+    /// Wraps a new reference, or turns a NULL result into the pending Python exception.
+    static func check(_ result: UnsafeMutablePointer<PyObject>?) throws(PythonException) -> PythonObject {
+        guard let result else { throw fetchException() }
+        return PythonObject(owning: result)
+    }
+
+    /// Takes the pending exception out of the interpreter (never `PyErr_Print`: it exits on SystemExit).
+    static func fetchException() -> PythonException {
+        var type: UnsafeMutablePointer<PyObject>?
+        var value: UnsafeMutablePointer<PyObject>?
+        var traceback: UnsafeMutablePointer<PyObject>?
+        PyErr_Fetch(&type, &value, &traceback)
+        PyErr_NormalizeException(&type, &value, &traceback)
+        defer {
+            Py_DecRef(type)
+            Py_DecRef(value)
+            Py_DecRef(traceback)
+        }
+        guard let value else {
+            return PythonException(typeName: "SystemError", message: "a C call failed without setting an exception")
+        }
+        let typeName = String(cString: pylambda_type_name(value))
+        var message = "<exception str() failed>"
+        if let text = PyObject_Str(value) {
+            message = PythonObject(owning: text).string ?? message
+        } else {
+            PyErr_Clear()
+        }
+        return PythonException(typeName: typeName, message: message)
+    }
+}
+
+@available(*, unavailable, message: "the GIL belongs to the interpreter thread")
+extension Python: Sendable {}

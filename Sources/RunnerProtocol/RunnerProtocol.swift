@@ -1,0 +1,133 @@
+/// The runner's wire protocol, shared by `swift-runner` and the dispatcher so that both sides agree on
+/// every path, header, variable and body. It is the Python proof of concept's `/load` + `/run`
+/// protocol, kept compatible, with a structured error body.
+public enum RunnerPath {
+    /// `POST {"code": "<python source>"}`: run the source as a fresh module that defines `entrypoint`.
+    public static let load = "/load"
+    /// `POST <any JSON>`: answer `entrypoint(data)` as JSON, bare.
+    public static let run = "/run"
+    /// `GET`: `{"status": "ok", "loaded": Bool}`. `GET /` answers the same.
+    public static let health = "/healthz"
+}
+
+public enum RunnerHeader {
+    /// Request: this invocation's deadline in milliseconds (else `RUNNER_TIMEOUT`).
+    public static let timeoutMilliseconds = "X-Timeout-Ms"
+    /// Request `true`: the response carries the last 4 KiB of the invocation's output, base64, in
+    /// the same header (AWS Lambda's `LogType: Tail`).
+    public static let logTail = "X-Log-Tail"
+    /// Response: the function's error type on a failed invocation (AWS's `X-Amz-Function-Error`).
+    public static let functionError = "X-Function-Error"
+}
+
+/// Environment variables that configure a runner (each also has a default, see `swift-runner --help`).
+public enum RunnerEnvironment {
+    public static let port = "PORT"
+    /// Default deadline of a `/run`, in seconds.
+    public static let timeout = "RUNNER_TIMEOUT"
+    /// Seconds past a deadline that code blocked in C may take before the runner exits.
+    public static let timeoutGrace = "RUNNER_TIMEOUT_GRACE"
+    /// Seconds without `/load` or `/run` after which the runner exits 0; `<= 0` disables.
+    public static let idleTTL = "RUNNER_IDLE_TTL"
+    public static let maxBodyBytes = "RUNNER_MAX_BODY_BYTES"
+    /// Bytes of output (stdout + stderr) kept per invocation.
+    public static let maxOutputBytes = "RUNNER_MAX_OUTPUT_BYTES"
+    /// swift-log level of the runner's own logs: trace, debug, info, notice, warning, error, critical.
+    public static let logLevel = "RUNNER_LOG_LEVEL"
+}
+
+/// How a runner process ends.
+public enum RunnerExitCode {
+    /// Idle TTL reached, or SIGTERM/SIGINT after the in-flight invocation finished.
+    public static let clean: Int32 = 0
+    /// Bad configuration or CPython failed to start.
+    public static let startupFailed: Int32 = 1
+    /// An invocation stayed blocked past its deadline plus the grace period (like `timeout(1)`).
+    public static let unresponsive: Int32 = 124
+}
+
+public struct LoadRequest: Codable, Sendable {
+    public var code: String
+    public init(code: String) { self.code = code }
+}
+
+public struct LoadResponse: Codable, Sendable, Equatable {
+    /// Always `"loaded"`.
+    public var status: String
+    /// SHA-256 of the loaded source, hex.
+    public var codeSHA256: String
+    /// True when the same source was already loaded and was kept as it was (module globals included).
+    public var reused: Bool
+
+    public init(status: String = "loaded", codeSHA256: String, reused: Bool) {
+        self.status = status
+        self.codeSHA256 = codeSHA256
+        self.reused = reused
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case status
+        case codeSHA256 = "code_sha256"
+        case reused
+    }
+}
+
+public struct HealthResponse: Codable, Sendable, Equatable {
+    public var status: String
+    public var loaded: Bool
+    public init(status: String = "ok", loaded: Bool) {
+        self.status = status
+        self.loaded = loaded
+    }
+}
+
+/// Every error response's body. `detail` is the one line a person reads (and what FastAPI clients of
+/// the proof of concept already read); `error` mirrors AWS Lambda's errorType / errorMessage / stackTrace.
+public struct ErrorBody: Codable, Sendable, Equatable, Error {
+    public var detail: String
+    public var error: Description
+
+    public struct Description: Codable, Sendable, Equatable {
+        /// A Python exception's type name (`ZeroDivisionError`) or one of `RunnerErrorType`.
+        public var type: String
+        public var message: String
+        /// Formatted traceback lines, innermost last; empty when there is no Python traceback.
+        public var traceback: [String]
+
+        public init(type: String, message: String, traceback: [String] = []) {
+            self.type = type
+            self.message = message
+            self.traceback = traceback
+        }
+    }
+
+    public init(detail: String, type: String, message: String, traceback: [String] = []) {
+        self.detail = detail
+        self.error = Description(type: type, message: message, traceback: traceback)
+    }
+}
+
+/// Error types that the runner itself reports (Python's own exception names are passed through).
+public enum RunnerErrorType {
+    /// 400: the body is not JSON, or not the shape the path expects.
+    public static let invalidRequest = "InvalidRequest"
+    /// 400: `/run` before any successful `/load`.
+    public static let notLoaded = "NotLoaded"
+    /// 400: the module ran but defines no callable `entrypoint`.
+    public static let noEntrypoint = "EntrypointNotFound"
+    /// 413: the body is larger than `RUNNER_MAX_BODY_BYTES`.
+    public static let payloadTooLarge = "PayloadTooLarge"
+    /// 404 / 405: no such path, or the wrong method for it.
+    public static let notFound = "NotFound"
+    public static let methodNotAllowed = "MethodNotAllowed"
+    /// 500: the entrypoint's return value cannot be encoded as strict JSON.
+    public static let resultNotSerializable = "ResultNotSerializable"
+    /// 504: the invocation ran past its deadline and was interrupted.
+    public static let timeout = "Timeout"
+    /// 504: the invocation could not be interrupted; the runner exits after answering.
+    public static let unresponsive = "RunnerUnresponsive"
+    /// 503: the runner is shutting down or lost its interpreter.
+    public static let unavailable = "RunnerUnavailable"
+    /// 500: a fault in the runner itself.
+    public static let internalError = "InternalError"
+}

@@ -1,0 +1,119 @@
+import EmbeddedPython
+import NIOCore
+import RunnerProtocol
+import Synchronization
+
+/// A runner's loaded function: the Swift face of the support module's `FunctionHost`.
+///
+/// Every call is a job on the shared `PythonInterpreter`, so calls run one at a time, in arrival
+/// order, and each carries its own deadline.
+public final class FunctionHost: Sendable {
+    private let interpreter: PythonInterpreter
+    private let host: PythonObject
+    private let loaded = Atomic<Bool>(false)
+
+    /// The result of a successful `/run`: the JSON bytes of the return value.
+    public struct Invocation: Sendable {
+        public var payload: ByteBuffer
+        /// Base64 of the invocation's last 4 KiB of output, when asked for.
+        public var logTail: String?
+    }
+
+    public init(interpreter: PythonInterpreter = .shared, maxOutputBytes: Int) async throws {
+        self.interpreter = interpreter
+        host = try await interpreter.perform { python in
+            let module: PythonObject
+            do {
+                module = try python.importModule(RunnerSupportModule.name)
+            } catch {
+                module = try python.makeModule(
+                    named: RunnerSupportModule.name,
+                    source: RunnerSupportModule.source,
+                    filename: RunnerSupportModule.filename
+                )
+            }
+            try module.attribute("configure").call(python.int(maxOutputBytes))
+            return try module.attribute("FunctionHost").call(python.deadlineExceededType)
+        }
+    }
+
+    /// Whether a function is loaded. Answered without waiting for the interpreter, so that a health
+    /// check stays fast while an invocation runs.
+    public var isLoaded: Bool { loaded.load(ordering: .relaxed) }
+
+    /// Runs `{"code": ...}` as a fresh module. Throws `FunctionError` or `PythonInterpreterError`.
+    public func load(body: ByteBuffer, timeout: Duration) async throws -> LoadResponse {
+        let host = self.host
+        let outcome = try await interpreter.perform(timeout: timeout) { python in
+            let result = try body.withUnsafeReadableBytes { try host.attribute("load").call(python.bytes($0)) }
+            return try FunctionOutcome(result)
+        }
+        switch outcome {
+        case .loaded(let digest, let reused):
+            loaded.store(true, ordering: .relaxed)
+            return LoadResponse(codeSHA256: digest, reused: reused)
+        case .failed(let error):
+            loaded.store(false, ordering: .relaxed)
+            throw error
+        case .ran:
+            throw FunctionError.internal("load answered like a run")
+        }
+    }
+
+    /// Calls `entrypoint(data)` with the JSON `body`. Throws `FunctionError` or `PythonInterpreterError`.
+    public func run(body: ByteBuffer, timeout: Duration, logTail: Bool) async throws -> Invocation {
+        let host = self.host
+        let outcome = try await interpreter.perform(timeout: timeout) { python in
+            let result = try body.withUnsafeReadableBytes {
+                try host.attribute("run").call(python.bytes($0), python.bool(logTail))
+            }
+            return try FunctionOutcome(result)
+        }
+        switch outcome {
+        case .ran(let invocation):
+            return invocation
+        case .failed(let error):
+            throw error
+        case .loaded:
+            throw FunctionError.internal("run answered like a load")
+        }
+    }
+}
+
+/// The support module's answer, copied out of Python on the interpreter thread.
+private enum FunctionOutcome: Sendable {
+    case loaded(digest: String, reused: Bool)
+    case ran(FunctionHost.Invocation)
+    case failed(FunctionError)
+
+    init(_ result: PythonObject) throws {
+        guard let items = result.tupleItems, let tag = items.first?.string else {
+            throw FunctionError.internal("the support module answered a \(result.typeName)")
+        }
+        switch (tag, items.count) {
+        case ("loaded", 3):
+            self = .loaded(digest: items[1].string ?? "", reused: items[2].isTrue)
+        case ("ok", 3):
+            let payload = items[1].withBytes { bytes in
+                var buffer = ByteBufferAllocator().buffer(capacity: bytes.count)
+                buffer.writeBytes(bytes)
+                return buffer
+            }
+            guard let payload else { throw FunctionError.internal("the result was not encoded to bytes") }
+            self = .ran(.init(payload: payload, logTail: items[2].string))
+        case ("error", 6):
+            let kind = items[1].string.flatMap(FunctionError.Kind.init(rawValue:)) ?? .user
+            self = .failed(
+                FunctionError(
+                    kind: kind,
+                    type: items[2].string ?? "Exception",
+                    message: items[3].string ?? "",
+                    traceback: items[4].stringList ?? [],
+                    logTail: items[5].string
+                )
+            )
+        default:
+            throw FunctionError.internal("the support module answered \(tag) with \(items.count) items")
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import RunnerProtocol
+
+/// Everything a runner can be told, with the defaults it uses when it is told nothing.
+public struct RunnerConfiguration: Sendable {
+    public enum Address: Sendable, Equatable {
+        case tcp(host: String, port: Int)
+        case unixSocket(path: String)
+    }
+
+    public var address: Address = .tcp(host: "0.0.0.0", port: 8080)
+    /// Largest request body; AWS Lambda's synchronous payload limit.
+    public var maxBodyBytes = 6 << 20
+    /// Deadline of a `/run` (and `/load`) without an `X-Timeout-Ms` header.
+    public var timeout: Duration = .seconds(60)
+    /// How long past its deadline code blocked in C may take before the runner gives up and exits.
+    public var timeoutGrace: Duration = .seconds(2)
+    /// Exit 0 after this long without `/load` or `/run`; nil never does.
+    public var idleTTL: Duration? = .seconds(60)
+    /// Output (stdout + stderr) kept per invocation before it is cut with a marker.
+    public var maxOutputBytes = 1 << 20
+
+    public init() {}
+
+    /// Reads the `RunnerEnvironment` variables over the defaults.
+    public init(environment: [String: String]) throws(RunnerConfigurationError) {
+        func number(_ name: String) throws(RunnerConfigurationError) -> Double? {
+            guard let text = environment[name] else { return nil }
+            guard let value = Double(text.trimmingCharacters(in: " ")), value.isFinite else {
+                throw RunnerConfigurationError(variable: name, value: text, expected: "a number")
+            }
+            return value
+        }
+        func positive(_ name: String) throws(RunnerConfigurationError) -> Double? {
+            guard let value = try number(name) else { return nil }
+            guard value > 0 else { throw RunnerConfigurationError(variable: name, value: "\(value)", expected: "a number above 0") }
+            return value
+        }
+        if let port = try positive(RunnerEnvironment.port) {
+            guard port < 65536, port == port.rounded() else {
+                throw RunnerConfigurationError(variable: RunnerEnvironment.port, value: "\(port)", expected: "a port from 1 to 65535")
+            }
+            address = .tcp(host: "0.0.0.0", port: Int(port))
+        }
+        if let seconds = try positive(RunnerEnvironment.timeout) { timeout = .seconds(seconds) }
+        if let seconds = try number(RunnerEnvironment.timeoutGrace) { timeoutGrace = .seconds(max(0, seconds)) }
+        if let seconds = try number(RunnerEnvironment.idleTTL) { idleTTL = seconds > 0 ? .seconds(seconds) : nil }
+        if let bytes = try positive(RunnerEnvironment.maxBodyBytes) { maxBodyBytes = Int(bytes) }
+        if let bytes = try positive(RunnerEnvironment.maxOutputBytes) { maxOutputBytes = Int(bytes) }
+    }
+}
+
+public struct RunnerConfigurationError: Error, CustomStringConvertible {
+    public var variable: String
+    public var value: String
+    public var expected: String
+    public var description: String { "\(variable)=\(value) is not valid: expected \(expected)" }
+}
+
+extension String {
+    fileprivate func trimmingCharacters(in character: Character) -> Substring {
+        var result = self[...]
+        while result.first == character { result.removeFirst() }
+        while result.last == character { result.removeLast() }
+        return result
+    }
+}

@@ -1,0 +1,79 @@
+import Logging
+import RunnerProtocol
+import ServiceLifecycle
+import Synchronization
+
+/// Decides when the runner process should end, and with which exit code.
+///
+/// It ends the runner by returning from `run()`, which (configured with `.gracefullyShutdownGroup`)
+/// shuts the service group down gracefully: the HTTP server stops accepting, finishes the requests in
+/// flight, and only then does the process exit. So neither an idle exit nor a give-up loses a result
+/// that is already on its way.
+public final class RunnerLifecycle: Service, Sendable {
+    private struct State {
+        var lastActivity = ContinuousClock.now
+        var inFlight = 0
+        var exitCode: Int32?
+    }
+
+    private let idleTTL: Duration?
+    private let logger: Logger
+    private let state = Mutex(State())
+    private let pollInterval: Duration = .milliseconds(100)
+
+    public init(idleTTL: Duration?, logger: Logger) {
+        self.idleTTL = idleTTL
+        self.logger = logger
+    }
+
+    /// The code the process should exit with once the service group has returned.
+    public var exitCode: Int32 { state.withLock { $0.exitCode ?? RunnerExitCode.clean } }
+
+    /// Brackets a `/load` or `/run`: neither counts as idle time while it runs.
+    func withActivity<T>(_ body: () async throws -> T) async rethrows -> T {
+        state.withLock {
+            $0.inFlight += 1
+            $0.lastActivity = .now
+        }
+        defer {
+            state.withLock {
+                $0.inFlight -= 1
+                $0.lastActivity = .now
+            }
+        }
+        return try await body()
+    }
+
+    /// Ends the runner after the responses in flight are written (the first request wins).
+    func exit(code: Int32, reason: String) {
+        let first = state.withLock { state in
+            guard state.exitCode == nil else { return false }
+            state.exitCode = code
+            return true
+        }
+        if first { logger.warning("runner exiting", metadata: ["reason": "\(reason)", "exit_code": "\(code)"]) }
+    }
+
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            while true {
+                try await Task.sleep(for: self.pollInterval)
+                let (shouldExit, idleFor) = self.state.withLock { state -> (Bool, Duration) in
+                    (state.exitCode != nil, state.inFlight > 0 ? .zero : ContinuousClock.now - state.lastActivity)
+                }
+                if shouldExit { return }
+                if let ttl = self.idleTTL, idleFor >= ttl {
+                    self.logger.info("idle for \(ttl.secondsDescription) s: exiting")
+                    return
+                }
+            }
+        }
+    }
+}
+
+extension Duration {
+    var secondsDescription: String {
+        let milliseconds = components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+        return milliseconds % 1000 == 0 ? "\(milliseconds / 1000)" : "\(Double(milliseconds) / 1000)"
+    }
+}
