@@ -1,0 +1,409 @@
+import Logging
+import RunnerProtocol
+
+/// A runner handed out for exactly one invocation; give it back with `release`.
+struct RunnerLease: Sendable {
+    var handle: RunnerHandle
+    var functionKey: String
+}
+
+/// Which runners exist, which are busy, and who waits. All the scheduling decisions (reuse, warm
+/// pool, scale-out, queueing, eviction, idle expiry) are made here, in one actor, so that they never
+/// see each other half done; the slow parts (starting, loading, removing) happen outside its state
+/// changes, which are always made before any `await`.
+actor ContainerPool {
+    private final class Entry {
+        let handle: RunnerHandle
+        let lock: RunnerLock
+        let configKey: String
+        var codeHash: String?
+        var busy: Bool
+        var lastUsed: ContinuousClock.Instant
+
+        init(
+            handle: RunnerHandle, lock: RunnerLock, configKey: String, codeHash: String?, busy: Bool,
+            lastUsed: ContinuousClock.Instant = .now
+        ) {
+            self.handle = handle
+            self.lock = lock
+            self.configKey = configKey
+            self.codeHash = codeHash
+            self.busy = busy
+            self.lastUsed = lastUsed
+        }
+
+        var functionKey: String { ContainerPool.functionKey(codeHash: codeHash, configKey: configKey) }
+    }
+
+    private struct Waiter {
+        let id: UInt64
+        let functionKey: String
+        /// Resumed with a runner handed over directly, or nil to look again (capacity changed).
+        let continuation: CheckedContinuation<RunnerLease?, any Error>
+    }
+
+    let configuration: DispatcherConfiguration
+    let host: any RunnerHost
+    let runner: RunnerClient
+    let owner: String
+    let logger: Logger
+
+    private var entries: [String: Entry] = [:]
+    private var starting: [String: Int] = [:]
+    private var startingTotal = 0
+    private var startingGeneric = 0
+    private var waiters: [Waiter] = []
+    private var nextID: UInt64 = 0
+    private var backgroundTasks: [UInt64: Task<Void, Never>] = [:]
+    private var isShutDown = false
+
+    init(configuration: DispatcherConfiguration, host: any RunnerHost, runner: RunnerClient, owner: String) {
+        self.configuration = configuration
+        self.host = host
+        self.runner = runner
+        self.owner = owner
+        self.logger = configuration.logger
+    }
+
+    static func functionKey(codeHash: String?, configKey: String) -> String {
+        "\(codeHash ?? "generic")|\(configKey)"
+    }
+
+    // MARK: Handing out runners
+
+    func acquire(code: String, codeHash: String, function: FunctionConfiguration) async throws -> RunnerLease {
+        let key = Self.functionKey(codeHash: codeHash, configKey: function.containerKey)
+        while true {
+            if isShutDown { throw DispatcherError.shutDown }
+            // Most recently used first, so that the extra containers of a scale-out go idle and expire.
+            if let entry = entries.values.filter({ !$0.busy && $0.functionKey == key })
+                .max(by: { $0.lastUsed < $1.lastUsed })
+            {
+                entry.busy = true
+                return makeLease(entry)
+            }
+            let count = entries.values.count { $0.functionKey == key } + starting[key, default: 0]
+            if count < configuration.maxContainersPerFunction && makeRoom() {
+                return try await startRunner(code: code, codeHash: codeHash, function: function, key: key)
+            }
+            let queued = waiters.count { $0.functionKey == key }
+            if queued >= configuration.maxQueuedInvocationsPerFunction {
+                throw DispatcherError.tooManyConcurrentInvocations(
+                    limit: configuration.maxContainersPerFunction, queued: queued)
+            }
+            nextID += 1
+            let id = nextID
+            let handedOver = try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { continuation in
+                    waiters.append(Waiter(id: id, functionKey: key, continuation: continuation))
+                }
+            } onCancel: {
+                Task { await self.cancelWaiter(id) }
+            }
+            if let handedOver { return handedOver }
+        }
+    }
+
+    /// `healthy: false` removes the runner (timeout, crash, unknown state); it is never reused.
+    func release(_ lease: RunnerLease, healthy: Bool) {
+        guard let entry = entries[lease.handle.id] else {
+            wakeWaiters()
+            return
+        }
+        guard healthy, !isShutDown else {
+            remove(entry)
+            wakeWaiters()
+            schedulePoolRefill()
+            return
+        }
+        entry.lastUsed = .now
+        entry.lock.touch()
+        if let index = waiters.firstIndex(where: { $0.functionKey == entry.functionKey }) {
+            let waiter = waiters.remove(at: index)
+            waiter.continuation.resume(returning: makeLease(entry))
+            return
+        }
+        entry.busy = false
+        wakeWaiters()
+    }
+
+    private func makeLease(_ entry: Entry) -> RunnerLease {
+        RunnerLease(handle: entry.handle, functionKey: entry.functionKey)
+    }
+
+    private func cancelWaiter(_ id: UInt64) {
+        guard let index = waiters.firstIndex(where: { $0.id == id }) else { return }
+        waiters.remove(at: index).continuation.resume(throwing: CancellationError())
+    }
+
+    /// Everyone waiting looks again; each either finds room now or queues again.
+    private func wakeWaiters() {
+        let woken = waiters
+        waiters.removeAll()
+        for waiter in woken { waiter.continuation.resume(returning: nil) }
+    }
+
+    /// True when one more runner fits under `maxContainers`, evicting the least recently used idle
+    /// runner if that is what it takes.
+    private func makeRoom() -> Bool {
+        if entries.count + startingTotal < configuration.maxContainers { return true }
+        guard let victim = entries.values.filter({ !$0.busy }).min(by: { $0.lastUsed < $1.lastUsed }) else {
+            return false
+        }
+        logger.debug("evicting least recently used runner \(victim.handle.name)")
+        remove(victim)
+        return true
+    }
+
+    // MARK: Starting runners
+
+    private func startRunner(code: String, codeHash: String, function: FunctionConfiguration, key: String)
+        async throws -> RunnerLease
+    {
+        starting[key, default: 0] += 1
+        startingTotal += 1
+        defer {
+            starting[key, default: 1] -= 1
+            if starting[key] == 0 { starting[key] = nil }
+            startingTotal -= 1
+        }
+        // A warm generic runner: only `/load` to pay.
+        if function.containerKey == configuration.function.containerKey,
+            let generic = entries.values.first(where: { !$0.busy && $0.codeHash == nil })
+        {
+            generic.busy = true
+            schedulePoolRefill()
+            do {
+                try await load(generic.handle, code: code)
+                generic.codeHash = codeHash
+                SmallFile.write(generic.handle.directory + "/code-sha256", codeHash)
+                return makeLease(generic)
+            } catch let error as DispatcherError {
+                remove(generic)
+                if case .loadFailed = error { throw error }
+                logger.info("warm runner \(generic.handle.name) failed to load (\(error)); starting a new one")
+            }
+        }
+        var lastError: any Error = DispatcherError.runnerStartFailed(reason: "unknown")
+        // Starting and loading never run user code's entrypoint, so one more attempt is harmless.
+        for _ in 0..<2 {
+            if isShutDown { throw DispatcherError.shutDown }
+            let launched: (RunnerHandle, RunnerLock)
+            do {
+                launched = try await launch(function: function, codeHash: codeHash)
+            } catch let error as DispatcherError {
+                if case .docker = error { throw error }
+                lastError = error
+                continue
+            }
+            let entry = Entry(
+                handle: launched.0, lock: launched.1, configKey: function.containerKey, codeHash: codeHash, busy: true)
+            entries[entry.handle.id] = entry
+            if isShutDown {
+                remove(entry)
+                throw DispatcherError.shutDown
+            }
+            do {
+                try await load(entry.handle, code: code)
+                return makeLease(entry)
+            } catch let error as DispatcherError {
+                remove(entry)
+                if case .loadFailed = error { throw error }
+                lastError = error
+            }
+        }
+        throw lastError
+    }
+
+    /// Creates, starts and waits for a runner; it is not in `entries` yet.
+    private func launch(function: FunctionConfiguration, codeHash: String?) async throws -> (RunnerHandle, RunnerLock) {
+        nextID += 1
+        let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        let name = "pylambda-\(codeHash.map { String($0.prefix(12)) } ?? "pool")-\(suffix)"
+        let directory = configuration.stateDirectory + "/" + name
+        guard SmallFile.makeDirectory(directory, mode: 0o777), let lock = RunnerLock(directory: directory) else {
+            throw DispatcherError.runnerStartFailed(reason: "cannot create the socket directory \(directory)")
+        }
+        if let codeHash { SmallFile.write(directory + "/code-sha256", codeHash) }
+        let shared = configuration.keepWarmAfterShutdown
+        // An owned runner outlives the dispatcher's own idle expiry a little, so the dispatcher is the
+        // one to remove it; its own TTL only matters if the dispatcher is gone.
+        let runnerTTL = configuration.idleTTLSeconds + (shared ? 0 : 60)
+        let spec = ContainerSpec(
+            image: configuration.image, function: function, codeHash: codeHash, owner: owner, shared: shared,
+            hostSocketDirectory: directory, runnerIdleTTLSeconds: runnerTTL)
+        let handle: RunnerHandle
+        do {
+            handle = try await host.start(spec: spec, name: name)
+        } catch {
+            SmallFile.removeDirectory(directory)
+            throw error
+        }
+        do {
+            try await waitUntilHealthy(handle)
+        } catch {
+            await host.destroy(handle)
+            throw error
+        }
+        return (handle, lock)
+    }
+
+    /// Polls `/healthz` every few milliseconds: a runner is usually up in tens of milliseconds, and a
+    /// fixed sleep would either waste them or be too short on a loaded machine.
+    private func waitUntilHealthy(_ handle: RunnerHandle) async throws {
+        let deadline = ContinuousClock.now + configuration.startTimeout
+        var polls = 0
+        while ContinuousClock.now < deadline {
+            if await runner.isHealthy(socketPath: handle.socketPath) { return }
+            polls += 1
+            if polls % 40 == 0, await !host.isRunning(handle) {
+                let reason: String
+                switch await host.diagnose(handle) {
+                case .exited(let code, let logs): reason = "the runner exited with code \(code) while starting: \(logs)"
+                case .outOfMemory: reason = "the runner ran out of memory while starting"
+                case .gone: reason = "the runner's container was removed while starting"
+                case .running: continue
+                }
+                throw DispatcherError.runnerStartFailed(reason: reason)
+            }
+            try await Task.sleep(for: .milliseconds(3))
+        }
+        throw DispatcherError.runnerStartFailed(
+            reason: "\(handle.name) did not answer \(RunnerPath.health) within \(configuration.startTimeout)")
+    }
+
+    private func load(_ handle: RunnerHandle, code: String) async throws {
+        do {
+            _ = try await runner.load(socketPath: handle.socketPath, code: code)
+        } catch let error as RunnerErrorResponse {
+            if error.status == 400, let body = error.body {
+                throw DispatcherError.loadFailed(
+                    type: body.error.type, message: body.error.message, traceback: body.error.traceback)
+            }
+            throw DispatcherError.runnerStartFailed(reason: "/load answered \(error.status): \(error.raw)")
+        } catch let error as RunnerTransportError {
+            throw DispatcherError.runnerStartFailed(reason: "lost the runner during /load: \(error.underlying)")
+        }
+    }
+
+    // MARK: Warm pool and expiry
+
+    /// Starts generic runners in the background until the warm pool is full (never past the cap).
+    func schedulePoolRefill() {
+        guard !isShutDown else { return }
+        let generic = entries.values.count { $0.codeHash == nil } + startingGeneric
+        var missing = configuration.warmPoolSize - generic
+        while missing > 0 && entries.count + startingTotal < configuration.maxContainers {
+            missing -= 1
+            startingGeneric += 1
+            startingTotal += 1
+            spawn { await $0.startGeneric() }
+        }
+    }
+
+    private func startGeneric() async {
+        defer {
+            startingGeneric -= 1
+            startingTotal -= 1
+        }
+        do {
+            let (handle, lock) = try await launch(function: configuration.function, codeHash: nil)
+            if isShutDown {
+                await host.destroy(handle)
+                return
+            }
+            entries[handle.id] = Entry(
+                handle: handle, lock: lock, configKey: configuration.function.containerKey, codeHash: nil, busy: false)
+            wakeWaiters()
+        } catch {
+            logger.warning("could not start a warm-pool runner: \(error)")
+        }
+    }
+
+    /// Removes runners idle for longer than the TTL (warm-pool ones are then replaced, fresh).
+    func expireIdle() {
+        let now = ContinuousClock.now
+        var removedGeneric = false
+        for entry in entries.values where !entry.busy && now - entry.lastUsed > configuration.idleTTL {
+            logger.debug("removing idle runner \(entry.handle.name)")
+            if entry.codeHash == nil { removedGeneric = true }
+            remove(entry)
+        }
+        if removedGeneric { schedulePoolRefill() }
+    }
+
+    /// Takes over a runner that another process left warm; false when someone else holds it or it
+    /// is about to expire by itself.
+    func adopt(_ container: ContainerSummary) -> Bool {
+        guard !isShutDown, entries[container.Id] == nil, let labels = container.Labels,
+            let directory = labels[ContainerLabel.socketDirectory], let configKey = labels[ContainerLabel.configuration],
+            let lock = RunnerLock(directory: directory)
+        else { return false }
+        let idle = SmallFile.secondsSinceModified(lock.path) ?? 0
+        let runnerTTL = Double(labels[ContainerLabel.idleTTL] ?? "") ?? 0
+        if runnerTTL > 0 && idle > runnerTTL - 3 { return false }
+        var codeHash = labels[ContainerLabel.codeHash].flatMap { $0.isEmpty ? nil : $0 }
+        if codeHash == nil, let recorded = SmallFile.read(directory + "/code-sha256"), !recorded.isEmpty {
+            codeHash = recorded
+        }
+        entries[container.Id] = Entry(
+            handle: RunnerHandle(id: container.Id, name: container.name, directory: directory), lock: lock,
+            configKey: configKey, codeHash: codeHash, busy: false, lastUsed: .now - .seconds(idle))
+        return true
+    }
+
+    func snapshot() -> [RunnerInfo] {
+        let now = ContinuousClock.now
+        return entries.values.map {
+            let idle = now - $0.lastUsed
+            return RunnerInfo(
+                id: $0.handle.id, name: $0.handle.name, codeHash: $0.codeHash, busy: $0.busy,
+                idleSeconds: $0.busy
+                    ? 0 : Double(idle.components.seconds) + Double(idle.components.attoseconds) / 1e18)
+        }.sorted { $0.name < $1.name }
+    }
+
+    // MARK: Removal and shutdown
+
+    private func remove(_ entry: Entry) {
+        entries[entry.handle.id] = nil
+        let host = self.host
+        let handle = entry.handle
+        // The lock stays held until the runner is gone, so no other process adopts it meanwhile.
+        let lock = entry.lock
+        spawn { _ in
+            await host.destroy(handle)
+            withExtendedLifetime(lock) {}
+        }
+    }
+
+    private func spawn(_ operation: @escaping @Sendable (isolated ContainerPool) async -> Void) {
+        nextID += 1
+        let id = nextID
+        backgroundTasks[id] = Task {
+            await operation(self)
+            self.backgroundTasks[id] = nil
+        }
+    }
+
+    /// Fails the waiting calls, lets background starts and removals finish, then removes every runner
+    /// (or, with `keepWarm`, every busy one: an interrupted call leaves its runner in no known state).
+    func shutdown(keepWarm: Bool) async {
+        isShutDown = true
+        let waiting = waiters
+        waiters.removeAll()
+        for waiter in waiting { waiter.continuation.resume(throwing: DispatcherError.shutDown) }
+        while let task = backgroundTasks.values.first {
+            await task.value
+        }
+        let doomed = entries.values.filter { !keepWarm || $0.busy }
+        entries.removeAll()
+        let host = self.host
+        await withTaskGroup(of: Void.self) { group in
+            for entry in doomed {
+                let handle = entry.handle
+                group.addTask { await host.destroy(handle) }
+            }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Who owns a container, written into its `pylambda.owner` label as `host/pid/start-ticks/nonce`.
+/// A pid alone is not enough to tell that the owner is gone (pids are reused), so the process start
+/// time from `/proc/<pid>/stat` goes with it; the nonce tells apart dispatchers in one process.
+public struct DispatcherIdentity: Sendable, Hashable, CustomStringConvertible {
+    public var host: String
+    public var pid: Int32
+    public var startTicks: UInt64
+    public var nonce: String
+
+    public var description: String { "\(host)/\(pid)/\(startTicks)/\(nonce)" }
+
+    static func current() -> DispatcherIdentity {
+        let pid = getpid()
+        return DispatcherIdentity(
+            host: hostName(), pid: pid, startTicks: processStartTicks(pid) ?? 0,
+            nonce: String(UInt32.random(in: 0...UInt32.max), radix: 16))
+    }
+
+    public init(host: String, pid: Int32, startTicks: UInt64, nonce: String) {
+        self.host = host
+        self.pid = pid
+        self.startTicks = startTicks
+        self.nonce = nonce
+    }
+
+    public init?(label: String) {
+        let parts = label.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 4, let pid = Int32(parts[1]), let ticks = UInt64(parts[2]) else { return nil }
+        self.init(host: String(parts[0]), pid: pid, startTicks: ticks, nonce: String(parts[3]))
+    }
+
+    /// True unless the owner is known to be gone. An owner on another host (a shared daemon) cannot be
+    /// checked and counts as alive, so its containers are left alone.
+    public var isAlive: Bool {
+        guard host == Self.hostName() else { return true }
+        guard let ticks = Self.processStartTicks(pid) else { return false }
+        return startTicks == 0 || ticks == startTicks
+    }
+
+    static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "localhost" }
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return name.replacingSlashes()
+    }
+
+    /// Field 22 of `/proc/<pid>/stat`; nil when there is no such process.
+    static func processStartTicks(_ pid: Int32) -> UInt64? {
+        guard let stat = SmallFile.read("/proc/\(pid)/stat") else { return nil }
+        // The command name (field 2) is in parentheses and may hold spaces; count from after it.
+        guard let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // fields[0] is field 3 (state), so field 22 is fields[19].
+        guard fields.count > 19 else { return nil }
+        return UInt64(fields[19])
+    }
+}
+
+extension String {
+    fileprivate func replacingSlashes() -> String {
+        String(map { $0 == "/" ? "_" : $0 })
+    }
+}
+
+/// Reads and writes of the few small files the dispatcher keeps, without Foundation.
+enum SmallFile {
+    static func read(_ path: String, limit: Int = 1 << 16) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var result: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while result.count < limit {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if count <= 0 { break }
+            result += buffer[0..<count]
+        }
+        return String(decoding: result, as: UTF8.self)
+    }
+
+    @discardableResult
+    static func write(_ path: String, _ contents: String) -> Bool {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        let bytes = Array(contents.utf8)
+        return bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) } == bytes.count
+    }
+
+    /// `mkdir -p` with an explicit mode (umask would otherwise take away the bits uid 65534 needs).
+    static func makeDirectory(_ path: String, mode: mode_t) -> Bool {
+        var current = ""
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            if mkdir(current, 0o755) != 0 && errno != EEXIST { return false }
+        }
+        return chmod(path, mode) == 0
+    }
+
+    /// Removes a directory and the few plain files in it (socket, lock, code hash).
+    static func removeDirectory(_ path: String) {
+        if let dir = opendir(path) {
+            while let entry = readdir(dir) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                    String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+                }
+                if name == "." || name == ".." { continue }
+                unlink(path + "/" + name)
+            }
+            closedir(dir)
+        }
+        rmdir(path)
+    }
+
+    /// Seconds since the file was last modified; nil when it does not exist.
+    static func secondsSinceModified(_ path: String) -> Double? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Double(now.tv_sec - info.st_mtim.tv_sec) + Double(now.tv_nsec - info.st_mtim.tv_nsec) / 1e9
+    }
+}

@@ -1,0 +1,21 @@
+import ArgumentParser
+
+@main
+struct PyLambdaCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pylambda",
+        abstract: "Run Python functions (`def entrypoint(data): ...`) in warm, hardened Docker containers.",
+        discussion: """
+            A function file defines `entrypoint(data)`: it receives the JSON input as Python values and returns something JSON can encode. Containers are keyed by the SHA-256 of the source, kept warm between calls and between `pylambda` processes, and removed after 5 idle minutes.
+
+            Quick start:
+              pylambda doctor           # Docker ready? image there?
+              make image                # or: pylambda image build
+              pylambda run examples/fibonacci.py --data '{"n": 10}'
+              echo 'def entrypoint(d): return d' | pylambda run - --data '[1]'
+              pylambda ps               # what is warm
+              pylambda gc               # remove it all
+            """,
+        subcommands: [RunCommand.self, PsCommand.self, GcCommand.self, ImageCommand.self, DoctorCommand.self]
+    )
+}

@@ -1,0 +1,197 @@
+import ArgumentParser
+import Dispatch
+import Dispatcher
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a function file once and print its JSON result.",
+        discussion: """
+            FILE is Python source defining `entrypoint(data)`; `-` reads it from stdin. The result goes to stdout as JSON (exit 0); any error goes to stderr, with the exit status saying what kind:
+              1    the function raised, or the code did not load
+              3    Docker or runner setup problem (see `pylambda doctor`)
+              4    bad input or result (not JSON, too large)
+              5    too many concurrent invocations
+              124  timed out
+              137  out of memory, or the runner process died
+
+            The container stays warm after this process exits: the next `pylambda run` of the same code reuses it (module globals included), and it removes itself after --idle-ttl seconds unused.
+
+            Examples:
+              pylambda run examples/fibonacci.py --data '{"n": 10}'
+              pylambda run examples/payload.py --data-file payload.json --log-tail
+              pylambda run slow.py --timeout 5 --memory 512
+            """
+    )
+
+    @Argument(help: ArgumentHelp("Python file that defines entrypoint(data), or - for stdin.", valueName: "FILE|-"))
+    var file: String
+
+    @Option(name: .long, help: ArgumentHelp("Input as JSON text (default: {}).", valueName: "JSON"))
+    var data: String?
+
+    @Option(name: .long, help: ArgumentHelp("Read the input JSON from a file (- for stdin).", valueName: "F"))
+    var dataFile: String?
+
+    @Option(name: .long, help: ArgumentHelp("Seconds the call may take.", valueName: "S"))
+    var timeout: Double = 60
+
+    @Option(name: .long, help: ArgumentHelp("Memory limit of the container in MiB (swap is not added).", valueName: "MB"))
+    var memory: Int = 256
+
+    @Flag(name: .long, help: "Also print the last 4 KiB of the function's stdout/stderr (to stderr).")
+    var logTail = false
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "docker (isolated containers) or process (a plain child process: NO isolation, trusted code only).",
+            valueName: "BACKEND"))
+    var backend: Backend = .docker
+
+    @Option(name: .long, help: "Runner image.")
+    var image = "pylambda-runner:latest"
+
+    @Option(name: .long, help: ArgumentHelp("Seconds an unused container stays warm.", valueName: "S"))
+    var idleTtl: Int = 300
+
+    @Flag(name: .long, help: "Remove the container when done instead of leaving it warm for the next run.")
+    var noKeepWarm = false
+
+    enum Backend: String, ExpressibleByArgument, CaseIterable {
+        case docker, process
+    }
+
+    func validate() throws {
+        if data != nil && dataFile != nil { throw ValidationError("Give --data or --data-file, not both.") }
+        if file == "-" && dataFile == "-" { throw ValidationError("Only one of FILE and --data-file can be stdin.") }
+        if timeout <= 0 { throw ValidationError("--timeout must be positive.") }
+        if memory < 16 { throw ValidationError("--memory is in MiB and must be at least 16.") }
+    }
+
+    func run() async throws {
+        let code: String
+        let input: String
+        do {
+            code = try InputFile.read(file)
+            input = try data ?? dataFile.map(InputFile.read) ?? "{}"
+        } catch {
+            StandardError.print("error: \(error)")
+            throw ExitCode(2)
+        }
+
+        var configuration = DispatcherConfiguration()
+        configuration.image = image
+        configuration.warmPoolSize = 0
+        configuration.idleTTL = .seconds(idleTtl)
+        configuration.keepWarmAfterShutdown = !noKeepWarm
+        configuration.function.timeout = .milliseconds(Int64(timeout * 1000))
+        configuration.function.memoryBytes = Int64(memory) << 20
+        configuration.logger.logLevel = .error
+        if backend == .process {
+            guard let runner = ProcessRunnerHostLocator.find() else {
+                StandardError.print("error: --backend process needs the swift-runner binary next to pylambda or on PATH (swift build --product swift-runner)")
+                throw ExitCode(3)
+            }
+            StandardError.print("warning: --backend process runs the function as a plain child process with rlimits: this is NOT container isolation; use it only for trusted code.")
+            configuration.backend = .process(runnerExecutable: runner)
+            configuration.keepWarmAfterShutdown = false
+        }
+
+        let dispatcher: Dispatcher
+        do {
+            dispatcher = try await Dispatcher(configuration: configuration)
+        } catch {
+            StandardError.print("error: \(error)")
+            throw ExitCode(Self.exitCode(for: error))
+        }
+        let signals = SignalTrap(signals: [SIGINT, SIGTERM]) { signal in
+            // Removes the container in the middle of the call; the others stay warm.
+            await dispatcher.shutdown()
+            Glibc.exit(128 + signal)
+        }
+        defer { signals.cancel() }
+        do {
+            let result = try await dispatcher.run(code: code, data: Array(input.utf8), logTail: logTail)
+            await dispatcher.shutdown()
+            if let tail = result.logTail, !tail.isEmpty {
+                StandardError.print("--- log tail ---\n\(tail)")
+            }
+            print(result.jsonString)
+        } catch {
+            await dispatcher.shutdown()
+            StandardError.print("error: \(error)")
+            throw ExitCode(Self.exitCode(for: error))
+        }
+    }
+
+    static func exitCode(for error: any Error) -> Int32 {
+        guard let error = error as? DispatcherError else { return 3 }
+        switch error {
+        case .functionFailed, .loadFailed: return 1
+        case .invalidPayload: return 4
+        case .tooManyConcurrentInvocations: return 5
+        case .timedOut: return 124
+        case .outOfMemory, .runnerDied: return 137
+        case .docker, .runnerStartFailed, .protocolViolation, .shutDown: return 3
+        }
+    }
+}
+
+enum InputFile {
+    struct Unreadable: Error, CustomStringConvertible {
+        var path: String
+        var description: String { "cannot read \(path)" }
+    }
+
+    static func read(_ path: String) throws -> String {
+        let fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw Unreadable(path: path) }
+        defer { if fd != 0 { close(fd) } }
+        var result: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if count < 0 { throw Unreadable(path: path) }
+            if count == 0 { break }
+            result += buffer[0..<count]
+        }
+        return String(decoding: result, as: UTF8.self)
+    }
+}
+
+enum ProcessRunnerHostLocator {
+    /// `swift-runner` next to this executable (as `swift build` puts them), else on PATH.
+    static func find() -> String? {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        let own = count > 0 ? String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self) : nil
+        return Dispatcher.findRunnerExecutable(nextTo: own)
+    }
+}
+
+/// Runs `handler` on the first of `signals`, replacing the default "die at once" so that the
+/// container of the interrupted call is removed first.
+final class SignalTrap {
+    private let sources: [any DispatchSourceSignal]
+
+    init(signals: [Int32], handler: @escaping @Sendable (Int32) async -> Void) {
+        sources = signals.map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                Task { await handler(number) }
+            }
+            source.resume()
+            return source
+        }
+    }
+
+    func cancel() {
+        for source in sources { source.cancel() }
+    }
+}
