@@ -32,8 +32,7 @@ public final class FunctionHost: Sendable {
                     filename: RunnerSupportModule.filename
                 )
             }
-            try module.attribute("configure").call(python.int(maxOutputBytes))
-            return try module.attribute("FunctionHost").call(python.deadlineExceededType)
+            return try module.attribute("FunctionHost").call(python.deadlineExceededType, python.int(maxOutputBytes))
         }
     }
 

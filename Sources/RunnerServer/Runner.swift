@@ -2,6 +2,7 @@ import EmbeddedPython
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import NIOPosix
 import Logging
 import RunnerProtocol
 import ServiceLifecycle
@@ -56,7 +57,10 @@ public struct Runner: Sendable {
                 logger: logger
             )
         )
-        try await group.run()
+        let executor = EventLoopTaskExecutor(MultiThreadedEventLoopGroup.singleton.any())
+        try await withTaskExecutorPreference(executor) {
+            try await group.run()
+        }
         return lifecycle.exitCode
     }
 }

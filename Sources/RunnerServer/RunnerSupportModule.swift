@@ -37,11 +37,11 @@ class InvocationOutput:
     """What one invocation (or load) printed: passed through to the runner's stdout/stderr, so that
     `docker logs` shows it, up to `limit` bytes, and the tail kept for X-Log-Tail."""
 
-    def __init__(self, limit):
-        self.limit = limit
-        self.begin()
+    def __init__(self):
+        self.begin(1 << 20)
 
-    def begin(self):
+    def begin(self, limit):
+        self.limit = limit
         self.size = 0
         self.truncated = False
         self.tail = bytearray()
@@ -114,13 +114,9 @@ class OutputStream:
         return getattr(self._stream, name)
 
 
-OUTPUT = InvocationOutput(1 << 20)
+OUTPUT = InvocationOutput()
 sys.stdout = OutputStream(sys.__stdout__, OUTPUT)
 sys.stderr = OutputStream(sys.__stderr__, OUTPUT)
-
-
-def configure(output_limit):
-    OUTPUT.limit = output_limit
 
 
 def _frames_after_runner(tb):
@@ -157,8 +153,9 @@ def _decode(body):
 class FunctionHost:
     """One runner's loaded function. Its module's globals live as long as the load, as in a warm Lambda."""
 
-    def __init__(self, deadline_exceeded):
+    def __init__(self, deadline_exceeded, output_limit):
         self._deadline_exceeded = deadline_exceeded
+        self._output_limit = output_limit
         self.entrypoint = None
         self.code_sha256 = None
 
@@ -182,7 +179,7 @@ class FunctionHost:
         # A failed load leaves nothing loaded: never run stale code after new code was rejected.
         self.entrypoint = None
         self.code_sha256 = None
-        OUTPUT.begin()
+        OUTPUT.begin(self._output_limit)
         linecache.cache[FUNCTION_FILE] = (len(code), None, code.splitlines(True), FUNCTION_FILE)
         try:
             compiled = compile(code, FUNCTION_FILE, "exec")
@@ -211,7 +208,7 @@ class FunctionHost:
         entrypoint = self.entrypoint
         if entrypoint is None:
             return ("error", "not_loaded", "NotLoaded", "no function is loaded: POST /load first", [], None)
-        OUTPUT.begin()
+        OUTPUT.begin(self._output_limit)
         try:
             data = _decode(body)
         except (UnicodeDecodeError, ValueError) as error:

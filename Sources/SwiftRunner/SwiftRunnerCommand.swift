@@ -11,8 +11,8 @@ import Logging
 import RunnerProtocol
 import RunnerServer
 
-@main
-struct SwiftRunnerCommand: AsyncParsableCommand {
+/// Parsed by `main.swift`, which first makes NIO the executor of every task (see there).
+struct SwiftRunnerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "swift-runner",
         abstract: "Serve one Python function over HTTP: POST /load its source, POST /run its input.",
@@ -53,7 +53,7 @@ struct SwiftRunnerCommand: AsyncParsableCommand {
         if unixSocket != nil, port != nil { throw ValidationError("give --port or --unix-socket, not both") }
     }
 
-    func run() async throws {
+    func serve() async throws {
         let environment = ProcessInfo.processInfo.environment
         let level = environment[RunnerEnvironment.logLevel].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
         LoggingSystem.bootstrap { label in

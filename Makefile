@@ -1,0 +1,34 @@
+# PyLambda. On a fresh machine: `make demo` runs a function end to end, `make test` passes the tests.
+SHELL := /bin/bash
+RUNNER_IMAGE ?= pylambda-runner:latest
+BASE_IMAGE ?= pylambda-base:bookworm
+export RUNNER_IMAGE BASE_IMAGE
+
+.PHONY: help deps build image demo test bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-6s %s\n", $$1, $$2}'
+
+deps: ## Install Debian packages (docker.io, debootstrap, libpython3.11-dev) and start dockerd if none runs
+	@scripts/ensure-docker.sh
+
+build: deps ## Build everything (debug)
+	swift build
+
+image: deps ## Build the runner image ($(RUNNER_IMAGE)) from the Dockerfile, offline
+	@runner-image/build.sh
+
+demo: image build ## Start a runner, load examples/echo.py and print the result of a run
+	@scripts/demo.sh
+
+test: image ## Everything, against a real dockerd (fails, not skips, when Docker is missing)
+	swift build --build-tests
+	PYLAMBDA_REQUIRE_DOCKER=1 swift test --skip-build
+	@scripts/check-no-leaks.sh
+
+bench: image ## Throughput, latency, cold start and memory against FastAPI and nginx (one CPU each)
+	@bench/run.sh
+
+clean: ## Remove build products and every container PyLambda manages
+	-docker ps -aq --filter label=pylambda.managed=true | xargs -r docker rm -f
+	rm -rf .build runner-image/bin/swift-runner .bench

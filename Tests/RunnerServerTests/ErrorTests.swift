@@ -1,0 +1,237 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import RunnerProtocol
+import RunnerServer
+import Testing
+
+@Suite("Every error is a status and a JSON body a person can act on")
+struct ErrorTests {
+    @Test(arguments: setups)
+    func badRequestsAre400(setup: TestingSetup) async throws {
+        try await makeRunner().buildApplication().test(setup) { client in
+            let notLoaded = try await client.post(RunnerPath.run, "{}")
+            #expect(notLoaded.status == .badRequest)
+            #expect(try notLoaded.errorBody().error.type == RunnerErrorType.notLoaded)
+            #expect(try notLoaded.errorBody().detail.contains("POST /load first"))
+
+            for (body, expected) in [
+                ("not json", "invalid request"),
+                ("", "invalid request"),
+                ("[1, 2]", #"a JSON object with a "code" string"#),
+                (#"{"source": "x"}"#, #"a JSON object with a "code" string"#),
+                (#"{"code": 42}"#, #""code" must be a string, not int"#),
+            ] {
+                let response = try await client.post(RunnerPath.load, body)
+                #expect(response.status == .badRequest, "\(body)")
+                let error = try response.errorBody()
+                #expect(error.error.type == RunnerErrorType.invalidRequest, "\(body)")
+                #expect(error.detail.contains(expected), "\(body): \(error.detail)")
+            }
+        }
+    }
+
+    @Test(arguments: setups)
+    func codeThatDoesNotLoadIs400AndLeavesNothingLoaded(setup: TestingSetup) async throws {
+        try await makeRunner().buildApplication().test(setup) { client in
+            try await client.mustLoad(function("return 'old'"))
+
+            let syntax = try await client.load("def entrypoint(data):\n    return (\n\nx = 1\n")
+            #expect(syntax.status == .badRequest)
+            let syntaxError = try syntax.errorBody()
+            #expect(syntaxError.error.type == "SyntaxError")
+            #expect(syntaxError.detail.contains("line 2"), "\(syntaxError.detail)")
+            // Never run stale code after new code was rejected.
+            #expect(try await client.post(RunnerPath.run, "{}").status == .badRequest)
+
+            let raising = try await client.load("import json\nraise RuntimeError('config missing')\n")
+            #expect(raising.status == .badRequest)
+            let raisingError = try raising.errorBody()
+            #expect(raisingError.error.type == "RuntimeError")
+            #expect(raisingError.detail == "the code raised RuntimeError while loading: config missing")
+            #expect(raisingError.error.traceback.contains(#"  File "function.py", line 2, in <module>"#))
+
+            let missing = try await client.load("def handler(event):\n    return 1\n")
+            #expect(missing.status == .badRequest)
+            #expect(try missing.errorBody().error.type == RunnerErrorType.noEntrypoint)
+            #expect(try missing.errorBody().detail.contains("def entrypoint(data):"))
+
+            let notCallable = try await client.load("entrypoint = 3\n")
+            #expect(try notCallable.errorBody().detail.contains("entrypoint as a int, which is not callable"))
+
+            let exiting = try await client.load("import sys\nsys.exit(2)\n")
+            #expect(exiting.status == .badRequest)
+            #expect(try exiting.errorBody().error.type == "SystemExit")
+        }
+    }
+
+    @Test(arguments: setups)
+    func runInputMustBeStrictJSON(setup: TestingSetup) async throws {
+        try await makeRunner().buildApplication().test(setup) { client in
+            try await client.mustLoad(function("return data"))
+            for body in ["{", "NaN", #"{"x": Infinity}"#, "", "\u{FF}"] {
+                let response = try await client.post(RunnerPath.run, body)
+                #expect(response.status == .badRequest, "\(body)")
+                #expect(try response.errorBody().error.type == RunnerErrorType.invalidRequest)
+            }
+        }
+    }
+
+    @Test(arguments: setups)
+    func userExceptionsAre500WithTypeMessageAndTraceback(setup: TestingSetup) async throws {
+        let code = """
+            def helper(n):
+                return 10 / n
+
+            def entrypoint(data):
+                return helper(data["n"])
+            """
+        try await makeRunner().buildApplication().test(setup) { client in
+            try await client.mustLoad(code)
+            let response = try await client.post(RunnerPath.run, #"{"n": 0}"#)
+            #expect(response.status == .internalServerError)
+            #expect(response.headers[.init(RunnerHeader.functionError)!] == "Unhandled")
+            let error = try response.errorBody()
+            #expect(error.error.type == "ZeroDivisionError")
+            #expect(error.error.message == "division by zero")
+            #expect(error.detail == "entrypoint raised ZeroDivisionError: division by zero")
+            #expect(error.error.traceback.first == "Traceback (most recent call last):")
+            #expect(error.error.traceback.contains(#"  File "function.py", line 5, in entrypoint"#))
+            #expect(error.error.traceback.contains(#"  File "function.py", line 2, in helper"#))
+            #expect(error.error.traceback.contains("    return 10 / n"))
+            #expect(!error.error.traceback.joined().contains("pylambda-runner"), "the runner's own frames are hidden")
+
+            let keyError = try await client.post(RunnerPath.run, "{}")
+            #expect(try keyError.errorBody().error.type == "KeyError")
+            #expect(try await client.post(RunnerPath.run, #"{"n": 4}"#).text == "2.5")
+        }
+    }
+
+    @Test(arguments: setups)
+    func systemExitAndKeyboardInterruptDoNotStopTheRunner(setup: TestingSetup) async throws {
+        let code = function("import sys\nif data == 'exit': sys.exit(3)\nif data == 'interrupt': raise KeyboardInterrupt\nreturn 'alive'")
+        try await makeRunner().buildApplication().test(setup) { client in
+            try await client.mustLoad(code)
+            let exit = try await client.post(RunnerPath.run, #""exit""#)
+            #expect(exit.status == .internalServerError)
+            #expect(try exit.errorBody().error.type == "SystemExit")
+            #expect(try exit.errorBody().error.message == "3")
+            let interrupt = try await client.post(RunnerPath.run, #""interrupt""#)
+            #expect(try interrupt.errorBody().error.type == "KeyboardInterrupt")
+            #expect(try await client.post(RunnerPath.run, #""again""#).text == #""alive""#)
+        }
+    }
+
+    @Test(arguments: setups)
+    func resultsThatAreNotStrictJSONAre500(setup: TestingSetup) async throws {
+        let code = function("""
+            if data == 'set': return {1, 2}
+            if data == 'nan': return [float('nan')]
+            if data == 'inf': return {'x': float('inf')}
+            if data == 'object': return object()
+            if data == 'cycle':
+                loop = []
+                loop.append(loop)
+                return loop
+            return 'fine'
+            """)
+        try await makeRunner().buildApplication().test(setup) { client in
+            try await client.mustLoad(code)
+            for (input, mentions) in [("set", "set"), ("nan", "Out of range float"), ("inf", "Out of range float"), ("object", "object"), ("cycle", "Circular reference")] {
+                let response = try await client.post(RunnerPath.run, #""\#(input)""#)
+                #expect(response.status == .internalServerError, "\(input)")
+                let error = try response.errorBody()
+                #expect(error.error.type == RunnerErrorType.resultNotSerializable)
+                #expect(error.detail.contains(mentions), "\(input): \(error.detail)")
+                #expect(!response.text.contains("NaN") && !response.text.contains("Infinity"))
+            }
+            #expect(try await client.post(RunnerPath.run, #""ok""#).text == #""fine""#)
+        }
+    }
+
+    @Test(arguments: setups)
+    func unknownPathsAndMethodsAreJSONErrors(setup: TestingSetup) async throws {
+        try await makeRunner().buildApplication().test(setup) { client in
+            let missing = try await client.execute(uri: "/invoke", method: .post) { $0 }
+            #expect(missing.status == .notFound)
+            #expect(try missing.errorBody().error.type == RunnerErrorType.notFound)
+            let wrongMethod = try await client.execute(uri: RunnerPath.run, method: .get) { $0 }
+            #expect(wrongMethod.status == .methodNotAllowed)
+            #expect(try wrongMethod.errorBody().detail == "/run takes POST")
+        }
+    }
+
+    @Test(arguments: setups)
+    func bodiesOverTheLimitAre413(setup: TestingSetup) async throws {
+        let runner = try await makeRunner { $0.maxBodyBytes = 1024 }
+        try await runner.buildApplication().test(setup) { client in
+            try await client.mustLoad(function("return len(data)"))
+            let big = "\"" + String(repeating: "a", count: 2000) + "\""
+            let response = try await client.post(RunnerPath.run, big)
+            #expect(response.status == .contentTooLarge)
+            #expect(try response.errorBody().error.type == RunnerErrorType.payloadTooLarge)
+            #expect(try await client.post(RunnerPath.run, #""abc""#).text == "3")
+        }
+    }
+}
+
+@Suite("Deadlines: a runaway invocation is interrupted and the runner stays usable")
+struct DeadlineTests {
+    @Test(arguments: setups)
+    func pythonLoopsPastTheDeadlineAre504(setup: TestingSetup) async throws {
+        let code = function("""
+            import time
+            if data == 'spin':
+                while True:
+                    pass
+            if data == 'sleep':
+                time.sleep(60)
+            if data == 'swallow':
+                try:
+                    while True:
+                        pass
+                except Exception:
+                    return 'swallowed'
+            return 'ok'
+            """)
+        let timeout: HTTPFields = [.init(RunnerHeader.timeoutMilliseconds)!: "300"]
+        try await makeRunner().buildApplication().test(setup) { client in
+            try await client.mustLoad(code)
+            for input in ["spin", "sleep", "swallow"] {
+                let response = try await client.post(RunnerPath.run, #""\#(input)""#, headers: timeout)
+                #expect(response.status == .gatewayTimeout, "\(input)")
+                let error = try response.errorBody()
+                #expect(error.error.type == RunnerErrorType.timeout)
+                #expect(error.detail == "the invocation timed out after 0.3 s")
+                #expect(error.error.message == "Task timed out after 0.3 seconds")
+                #expect(try await client.post(RunnerPath.run, #""after""#).text == #""ok""#)
+            }
+        }
+    }
+
+    @Test
+    func theDefaultDeadlineComesFromConfigurationAndCoversLoad() async throws {
+        let runner = try await makeRunner { $0.timeout = .milliseconds(250) }
+        try await runner.buildApplication().test(.router) { client in
+            let load = try await client.load("while True:\n    pass\n")
+            #expect(load.status == .gatewayTimeout)
+            try await client.mustLoad(function("while True:\n    pass"))
+            let run = try await client.post(RunnerPath.run, "1")
+            #expect(run.status == .gatewayTimeout)
+            #expect(try run.errorBody().detail == "the invocation timed out after 0.25 s")
+        }
+    }
+
+    @Test
+    func malformedTimeoutHeadersAre400() async throws {
+        try await makeRunner().buildApplication().test(.router) { client in
+            try await client.mustLoad(function("return 1"))
+            for value in ["soon", "-5", "0", "1.5"] {
+                let response = try await client.post(RunnerPath.run, "1", headers: [.init(RunnerHeader.timeoutMilliseconds)!: value])
+                #expect(response.status == .badRequest, "\(value)")
+                #expect(try response.errorBody().detail.contains("X-Timeout-Ms"))
+            }
+        }
+    }
+}
