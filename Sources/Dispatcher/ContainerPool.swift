@@ -291,7 +291,8 @@ actor ContainerPool {
     /// Starts generic runners in the background until the warm pool is full (never past the cap).
     func schedulePoolRefill() {
         guard !isShutDown else { return }
-        let generic = entries.values.count { $0.codeHash == nil } + startingGeneric
+        // A busy generic runner is being loaded with code: it no longer counts as warm.
+        let generic = entries.values.count { $0.codeHash == nil && !$0.busy } + startingGeneric
         var missing = configuration.warmPoolSize - generic
         while missing > 0 && entries.count + startingTotal < configuration.maxContainers {
             missing -= 1

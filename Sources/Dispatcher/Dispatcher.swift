@@ -48,9 +48,14 @@ public final class Dispatcher: Sendable {
             let docker: DockerClient
             do {
                 docker = try await DockerClient.connect(socketPath: socketPath, logger: logger)
-                _ = try await docker.inspectImage(configuration.image)
             } catch let error as DockerError {
                 throw DispatcherError.docker(error)
+            }
+            do {
+                _ = try await docker.inspectImage(configuration.image)
+            } catch {
+                try? await docker.shutdown()
+                throw (error as? DockerError).map(DispatcherError.docker) ?? error
             }
             self.docker = docker
             host = DockerRunnerHost(docker: docker, logger: logger)
@@ -223,7 +228,9 @@ public final class Dispatcher: Sendable {
             return (.protocolViolation(body.detail), false, false)
         default:
             return (
-                .functionFailed(type: type, message: body.error.message, traceback: body.error.traceback), true, false
+                .functionFailed(
+                    type: type, message: body.error.message, traceback: body.error.traceback, logTail: error.logTail),
+                true, false
             )
         }
     }

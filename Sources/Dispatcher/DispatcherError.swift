@@ -3,8 +3,9 @@ import RunnerProtocol
 /// Why an invocation failed. Each case is a different thing for the caller to do: fix the function,
 /// raise a limit, retry later, or fix the machine's setup.
 public enum DispatcherError: Error, Sendable, CustomStringConvertible {
-    /// `entrypoint` raised; `type`, `message` and `traceback` come from the runner.
-    case functionFailed(type: String, message: String, traceback: [String])
+    /// `entrypoint` raised; `type`, `message` and `traceback` come from the runner, `logTail` (the
+    /// call's last output) when the call asked for it.
+    case functionFailed(type: String, message: String, traceback: [String], logTail: String? = nil)
     /// The source could not be loaded: syntax error, import error, no `entrypoint`.
     case loadFailed(type: String, message: String, traceback: [String])
     /// The result could not be encoded as JSON, or the input was not acceptable.
@@ -28,14 +29,21 @@ public enum DispatcherError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .functionFailed(let type, let message, let traceback):
+        case .functionFailed(let type, let message, let traceback, _):
             let trace = traceback.isEmpty ? "" : "\n" + traceback.joined(separator: traceback.first?.hasSuffix("\n") == true ? "" : "\n")
             return "the function raised \(type): \(message)\(trace)"
         case .loadFailed(let type, let message, let traceback):
             let trace = traceback.isEmpty ? "" : "\n" + traceback.joined(separator: traceback.first?.hasSuffix("\n") == true ? "" : "\n")
             return "the code could not be loaded: \(type): \(message)\(trace)"
         case .invalidPayload(let type, let message):
-            return "\(type): \(message)"
+            switch type {
+            case RunnerErrorType.invalidRequest: return "the input is not valid JSON: \(message)"
+            case RunnerErrorType.resultNotSerializable:
+                return "the function's result cannot be encoded as JSON: \(message)"
+            case RunnerErrorType.payloadTooLarge:
+                return "the input is too large for the runner: \(message) (FunctionConfiguration.maxBodyBytes)"
+            default: return "\(type): \(message)"
+            }
         case .timedOut(let seconds):
             return "the function timed out after \(Self.format(seconds)) s; its container was killed and will be replaced (raise the limit with --timeout or FunctionConfiguration.timeout)"
         case .outOfMemory(let limit):

@@ -19,6 +19,7 @@ struct RunnerErrorResponse: Error {
     var status: Int
     var body: ErrorBody?
     var raw: String
+    var logTail: String?
 }
 
 /// Transport failures talking to a runner. `beforeSending` matters: only then was the request never
@@ -99,17 +100,17 @@ struct RunnerClient: Sendable {
             throw Self.classify(error)
         }
         let bytes = Array(buffer: collected)
-        guard response.status.code == 200 else {
-            throw RunnerErrorResponse(
-                status: Int(response.status.code),
-                body: try? JSONDecoder().decode(ErrorBody.self, from: Data(bytes)),
-                raw: String(decoding: bytes.prefix(2000), as: UTF8.self))
-        }
         var tail: String?
         if let encoded = response.headers.first(name: RunnerHeader.logTail),
             let decoded = Data(base64Encoded: encoded)
         {
             tail = String(decoding: decoded, as: UTF8.self)
+        }
+        guard response.status.code == 200 else {
+            throw RunnerErrorResponse(
+                status: Int(response.status.code),
+                body: try? JSONDecoder().decode(ErrorBody.self, from: Data(bytes)),
+                raw: String(decoding: bytes.prefix(2000), as: UTF8.self), logTail: tail)
         }
         return RunnerOutput(body: bytes, logTail: tail)
     }

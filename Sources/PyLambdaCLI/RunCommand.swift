@@ -124,6 +124,9 @@ struct RunCommand: AsyncParsableCommand {
             print(result.jsonString)
         } catch {
             await dispatcher.shutdown()
+            if case .functionFailed(_, _, _, let tail?) = error as? DispatcherError, !tail.isEmpty {
+                StandardError.print("--- log tail ---\n\(tail)")
+            }
             StandardError.print("error: \(error)")
             throw ExitCode(Self.exitCode(for: error))
         }
