@@ -184,12 +184,9 @@ public final class Dispatcher: Sendable {
                 case .outOfMemory:
                     throw DispatcherError.outOfMemory(limitBytes: function.memoryBytes)
                 case .exited(let code, let logs):
-                    if code == 137 && docker == nil {
-                        throw DispatcherError.runnerDied(exitCode: code, logTail: logs)
-                    }
                     throw DispatcherError.runnerDied(exitCode: code, logTail: logs)
                 case .gone:
-                    if let docker, (try? await docker.listContainers(labels: [])) == nil {
+                    if let docker, (try? await docker.ping()) == nil {
                         throw DispatcherError.docker(
                             .daemonUnreachable(socketPath: docker.socketPath, reason: "lost during the call"))
                     }

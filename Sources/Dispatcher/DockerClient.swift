@@ -84,6 +84,12 @@ public final class DockerClient: Sendable {
         try await http.shutdown()
     }
 
+    /// `GET /_ping`: the cheapest way to ask whether the daemon is still there.
+    public func ping() async throws {
+        let (status, body) = try await send(.GET, "/_ping", timeout: .seconds(5))
+        guard status == 200 else { throw Self.daemonError(status: status, body: body) }
+    }
+
     // MARK: Containers
 
     /// Returns the new container's id.

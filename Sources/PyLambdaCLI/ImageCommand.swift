@@ -63,7 +63,10 @@ struct ImageBuildCommand: AsyncParsableCommand {
             let id = try await docker.buildImage(
                 context: archive, tag: tag, dockerfile: file, target: target, buildArguments: arguments
             ) { line in
-                if !quiet { StandardError.print(line.hasSuffix("\n") ? String(line.dropLast()) : line) }
+                guard !quiet else { return }
+                for text in line.split(separator: "\n") where !text.allSatisfy(\.isWhitespace) {
+                    StandardError.print(String(text))
+                }
             }
             print("built \(tag)\(id.map { " (\($0))" } ?? "")")
         } catch let error as DockerError {

@@ -16,6 +16,8 @@ struct PyLambdaCommand: AsyncParsableCommand {
               pylambda ps               # what is warm
               pylambda gc               # remove it all
             """,
-        subcommands: [RunCommand.self, PsCommand.self, GcCommand.self, ImageCommand.self, DoctorCommand.self]
+        subcommands: [
+            RunCommand.self, PsCommand.self, GcCommand.self, ImageCommand.self, DoctorCommand.self, BenchCommand.self,
+        ]
     )
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Dispatcher
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -109,9 +110,12 @@ struct RunCommand: AsyncParsableCommand {
             StandardError.print("error: \(error)")
             throw ExitCode(Self.exitCode(for: error))
         }
+        let interruption = Interruption()
         let signals = SignalTrap(signals: [SIGINT, SIGTERM]) { signal in
             // Removes the container in the middle of the call; the others stay warm.
+            interruption.signal.store(signal, ordering: .relaxed)
             await dispatcher.shutdown()
+            StandardError.print("interrupted: the call's container was removed")
             Glibc.exit(128 + signal)
         }
         defer { signals.cancel() }
@@ -123,6 +127,11 @@ struct RunCommand: AsyncParsableCommand {
             }
             print(result.jsonString)
         } catch {
+            let signal = interruption.signal.load(ordering: .relaxed)
+            if signal != 0 {
+                // The signal handler is removing the containers and exits when done.
+                try await Task.sleep(for: .seconds(60))
+            }
             await dispatcher.shutdown()
             if case .functionFailed(_, _, _, let tail?) = error as? DispatcherError, !tail.isEmpty {
                 StandardError.print("--- log tail ---\n\(tail)")
@@ -175,6 +184,11 @@ enum ProcessRunnerHostLocator {
         let own = count > 0 ? String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self) : nil
         return Dispatcher.findRunnerExecutable(nextTo: own)
     }
+}
+
+/// Set by the signal handler, so that the call it broke does not report a dead runner.
+final class Interruption: Sendable {
+    let signal = Atomic<Int32>(0)
 }
 
 /// Runs `handler` on the first of `signals`, replacing the default "die at once" so that the

@@ -1,0 +1,35 @@
+import ArgumentParser
+import Dispatcher
+
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure call latency through the dispatcher against the real daemon.",
+        discussion: "Warm calls (runner directly vs. through the dispatcher, p50/p99), 16 concurrent callers, new code with a warm pool and without one. Uses and removes its own containers. Build with -c release for meaningful numbers."
+    )
+
+    @Option(name: .long, help: "Warm calls per measurement.")
+    var iterations = 1000
+
+    @Option(name: .long, help: "New-code samples with and without a warm pool.")
+    var coldSamples = 15
+
+    @Option(name: .long, help: "Runner image.")
+    var image = "pylambda-runner:latest"
+
+    func run() async throws {
+        var configuration = DispatcherConfiguration()
+        configuration.image = image
+        configuration.logger.logLevel = .error
+        do {
+            try await DispatcherBenchmark.run(
+                configuration: configuration, iterations: iterations, coldSamples: coldSamples
+            ) { sample in
+                print(sample.description)
+            }
+        } catch {
+            StandardError.print("error: \(error)")
+            throw ExitCode(3)
+        }
+    }
+}
