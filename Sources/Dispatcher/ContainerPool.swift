@@ -286,6 +286,23 @@ actor ContainerPool {
         }
     }
 
+    /// After a timeout killed a function's container: start a fresh one now, so that the next call
+    /// does not pay for it. Only when the function has no other container and there is room.
+    func replaceInBackground(code: String, codeHash: String, function: FunctionConfiguration) {
+        let key = Self.functionKey(codeHash: codeHash, configKey: function.containerKey)
+        guard !isShutDown, entries.values.count(where: { $0.functionKey == key }) + starting[key, default: 0] == 0,
+            entries.count + startingTotal < configuration.maxContainers
+        else { return }
+        spawn { pool in
+            do {
+                let lease = try await pool.startRunner(code: code, codeHash: codeHash, function: function, key: key)
+                pool.release(lease, healthy: true)
+            } catch {
+                pool.logger.info("could not start a replacement runner: \(error)")
+            }
+        }
+    }
+
     // MARK: Warm pool and expiry
 
     /// Starts generic runners in the background until the warm pool is full (never past the cap).

@@ -162,6 +162,9 @@ public final class Dispatcher: Sendable {
             } catch let error as RunnerErrorResponse {
                 let (failure, healthy, deliverable) = classify(error, function: function)
                 await pool.release(lease, healthy: healthy)
+                if case .timedOut = failure {
+                    await pool.replaceInBackground(code: code, codeHash: codeHash, function: function)
+                }
                 if deliverable && undeliveredAttempts < 2 {
                     undeliveredAttempts += 1
                     continue
@@ -174,8 +177,13 @@ public final class Dispatcher: Sendable {
                     await pool.release(lease, healthy: false)
                     continue
                 }
+                if isShutDown.withLock({ $0 }) {
+                    await pool.release(lease, healthy: false)
+                    throw DispatcherError.shutDown
+                }
                 if error.deadlineExceeded {
                     await pool.release(lease, healthy: false)
+                    await pool.replaceInBackground(code: code, codeHash: codeHash, function: function)
                     throw DispatcherError.timedOut(seconds: function.timeoutSeconds)
                 }
                 let end = await host.diagnose(lease.handle)

@@ -158,6 +158,10 @@ struct DockerBackedTests {
                 try await TestEnvironment.containerIDs(docker, owner: dispatcher.identity).isDisjoint(with: before)
             }
             #expect(gone, "the timed-out container is removed")
+            let replaced = await TestEnvironment.eventually {
+                await dispatcher.runners().contains { $0.codeHash == Dispatcher.sha256(code) && !$0.busy }
+            }
+            #expect(replaced, "a fresh container replaces it in the background")
             #expect(try await dispatcher.run(code: code, json: #"{"sleep": 0}"#) == #""woke""#)
         }
     }
