@@ -168,9 +168,9 @@ actor ContainerPool {
             startingTotal -= 1
         }
         // A warm generic runner: only `/load` to pay.
-        if function.containerKey == configuration.function.containerKey,
-            let generic = entries.values.first(where: { !$0.busy && $0.codeHash == nil })
-        {
+        if let generic = entries.values.first(where: {
+            !$0.busy && $0.codeHash == nil && $0.configKey == function.containerKey
+        }) {
             generic.busy = true
             schedulePoolRefill()
             do {

@@ -103,7 +103,7 @@ public final class Dispatcher: Sendable {
             }
             let directory = labels[ContainerLabel.socketDirectory]
             // Someone holding the runner's lock is still using (or diagnosing) it.
-            let unlocked = directory.map { RunnerLock(directory: $0) != nil } ?? true
+            let unlocked = directory.map(RunnerLock.isFree) ?? true
             let orphaned = !ownerAlive && (!shared || unlocked) && !(running && shared)
             let stoppedLeftover = !running && shared && unlocked
             if orphaned || stoppedLeftover {

@@ -26,6 +26,14 @@ final class RunnerLock: Sendable {
         fd = descriptor
     }
 
+    /// True when nobody holds the lock (or there is no directory left to hold it in).
+    static func isFree(directory: String) -> Bool {
+        let descriptor = open(path(in: directory), O_RDWR | O_CLOEXEC)
+        guard descriptor >= 0 else { return errno == ENOENT }
+        defer { close(descriptor) }
+        return flock(descriptor, LOCK_EX | LOCK_NB) == 0
+    }
+
     /// Marks the runner as used now.
     func touch() {
         futimens(fd, nil)
