@@ -63,7 +63,10 @@ extension DockerBackedTests {
         let containers = try await docker.listContainers(labels: ["\(ContainerLabel.codeHash)=\(Dispatcher.sha256(code))"])
         #expect(containers.count == 1)
         #expect(containers.first?.Labels?[ContainerLabel.idleTTL] == "30", "the runner's own TTL removes it later")
-        for container in containers { try await docker.removeContainer(container.Id) }
+        for container in containers {
+            try await docker.removeContainer(container.Id)
+            if let directory = container.Labels?[ContainerLabel.socketDirectory] { SmallFile.removeDirectory(directory) }
+        }
     }
 
     // MARK: Scale-out, queueing, warm pool, eviction
