@@ -9,7 +9,9 @@ base="${BASE_IMAGE:-pylambda-base:bookworm}"
 
 runner-image/build-base.sh "$base"
 echo "==> swift build -c release --product swift-runner --static-swift-stdlib"
-swift build -c release --product swift-runner --static-swift-stdlib 2>&1 | grep -vE "^warning: 'swift-distributed-tracing'|CMakeLists.txt$" || true
+# (A dependency's manifest warns about its CMakeLists.txt on every build; that noise is filtered out.)
+swift build -c release --product swift-runner --static-swift-stdlib 2>&1 \
+    | { grep -vE "^warning: 'swift-distributed-tracing'|CMakeLists.txt$" || true; }
 binary="$(swift build -c release --show-bin-path)/swift-runner"
 test -x "$binary"
 install -s "$binary" runner-image/bin/swift-runner

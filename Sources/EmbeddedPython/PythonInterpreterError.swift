@@ -19,7 +19,7 @@ public enum PythonInterpreterError: Error, Sendable, Equatable, CustomStringConv
                 ? "timed out after \(timeout.secondsDescription) s"
                 : "timed out after \(timeout.secondsDescription) s while waiting for an earlier invocation"
         case .unresponsive(let timeout):
-            "timed out after \(timeout.secondsDescription) s and could not be interrupted (blocked outside Python)"
+            "timed out after \(timeout.secondsDescription) s and could not be interrupted (busy or blocked in C code)"
         case .shutDown:
             "the Python interpreter has shut down"
         }

@@ -55,17 +55,18 @@ public final class RunnerLifecycle: Service, Sendable {
     }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            while true {
-                try await Task.sleep(for: self.pollInterval)
-                let (shouldExit, idleFor) = self.state.withLock { state -> (Bool, Duration) in
-                    (state.exitCode != nil, state.inFlight > 0 ? .zero : ContinuousClock.now - state.lastActivity)
-                }
-                if shouldExit { return }
-                if let ttl = self.idleTTL, idleFor >= ttl {
-                    self.logger.info("idle for \(ttl.secondsDescription) s: exiting")
-                    return
-                }
+        // Polls rather than sleeping until the idle deadline: activity moves the deadline, and a
+        // tenth of a second is soon enough for an exit. SIGTERM ends the loop, not an error, so the
+        // group shuts down gracefully and the invocation in flight is still answered.
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            try? await Task.sleep(for: pollInterval)
+            let (shouldExit, idleFor) = state.withLock { state -> (Bool, Duration) in
+                (state.exitCode != nil, state.inFlight > 0 ? .zero : ContinuousClock.now - state.lastActivity)
+            }
+            if shouldExit { return }
+            if let ttl = idleTTL, idleFor >= ttl {
+                logger.info("idle for \(ttl.secondsDescription) s: exiting")
+                return
             }
         }
     }

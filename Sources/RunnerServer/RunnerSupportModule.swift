@@ -156,6 +156,7 @@ class FunctionHost:
     def __init__(self, deadline_exceeded, output_limit):
         self._deadline_exceeded = deadline_exceeded
         self._output_limit = output_limit
+        self._source = ""
         self.entrypoint = None
         self.code_sha256 = None
 
@@ -179,12 +180,12 @@ class FunctionHost:
         # A failed load leaves nothing loaded: never run stale code after new code was rejected.
         self.entrypoint = None
         self.code_sha256 = None
+        self._source = code
         OUTPUT.begin(self._output_limit)
-        linecache.cache[FUNCTION_FILE] = (len(code), None, code.splitlines(True), FUNCTION_FILE)
         try:
             compiled = compile(code, FUNCTION_FILE, "exec")
         except (SyntaxError, ValueError) as error:
-            return _error("syntax", error)
+            return self._error("syntax", error)
         module = types.ModuleType("function")
         module.__file__ = FUNCTION_FILE
         try:
@@ -192,7 +193,7 @@ class FunctionHost:
         except self._deadline_exceeded:
             raise
         except BaseException as error:
-            return _error("load", error)
+            return self._error("load", error)
         entrypoint = module.__dict__.get("entrypoint")
         if entrypoint is None or not callable(entrypoint):
             found = "defines no entrypoint" if entrypoint is None else \
@@ -203,6 +204,11 @@ class FunctionHost:
         self.entrypoint = entrypoint
         self.code_sha256 = digest
         return ("loaded", digest, False)
+
+    def _error(self, kind, error, want_tail=False):
+        # Tracebacks read source lines from linecache: give them this host's source, not another's.
+        linecache.cache[FUNCTION_FILE] = (len(self._source), None, self._source.splitlines(True), FUNCTION_FILE)
+        return _error(kind, error, want_tail)
 
     def run(self, body, want_tail):
         entrypoint = self.entrypoint
@@ -218,7 +224,7 @@ class FunctionHost:
         except self._deadline_exceeded:
             raise
         except BaseException as error:
-            return _error("user", error, want_tail)
+            return self._error("user", error, want_tail)
         try:
             try:
                 payload = _encoder.encode(result).encode("utf-8")

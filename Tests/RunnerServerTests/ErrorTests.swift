@@ -203,7 +203,8 @@ struct DeadlineTests {
                 #expect(response.status == .gatewayTimeout, "\(input)")
                 let error = try response.errorBody()
                 #expect(error.error.type == RunnerErrorType.timeout)
-                #expect(error.detail == "the invocation timed out after 0.3 s")
+                // Other suites share this process's interpreter, so the deadline may pass while queued.
+                #expect(error.detail.hasPrefix("the invocation timed out after 0.3 s"), "\(error.detail)")
                 #expect(error.error.message == "Task timed out after 0.3 seconds")
                 #expect(try await client.post(RunnerPath.run, #""after""#).text == #""ok""#)
             }
