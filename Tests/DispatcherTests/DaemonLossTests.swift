@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+
+@testable import Dispatcher
+
+extension DockerBackedTests {
+    /// A stand-in for the daemon's socket that can be made to vanish: a small forwarding proxy.
+    final class SocketProxy {
+        let path: String
+        let process = Process()
+
+        init(to target: String) throws {
+            path = "/tmp/pylambda-docker-proxy-\(getpid()).sock"
+            unlink(path)
+            let script = """
+                import os, socket, sys, threading
+                listener = socket.socket(socket.AF_UNIX)
+                listener.bind(sys.argv[1]); listener.listen(64)
+                def pipe(a, b):
+                    try:
+                        while (data := a.recv(65536)):
+                            b.sendall(data)
+                    except OSError:
+                        pass
+                    finally:
+                        for s in (a, b):
+                            try: s.shutdown(socket.SHUT_RDWR)
+                            except OSError: pass
+                while True:
+                    client, _ = listener.accept()
+                    upstream = socket.socket(socket.AF_UNIX); upstream.connect(sys.argv[2])
+                    threading.Thread(target=pipe, args=(client, upstream), daemon=True).start()
+                    threading.Thread(target=pipe, args=(upstream, client), daemon=True).start()
+                """
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", "-c", script, path, target]
+            try process.run()
+            var info = stat()
+            for _ in 0..<200 where stat(path, &info) != 0 { usleep(10_000) }
+        }
+
+        func stop() {
+            // SIGKILL: the test runner's children may inherit SIGTERM as ignored.
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            unlink(path)
+        }
+    }
+
+    @Test func losingTheDaemonFailsNewWorkClearlyAndKeepsWarmCallsGoing() async throws {
+        guard let docker = await TestEnvironment.docker() else { return }
+        defer { Task { try? await docker.shutdown() } }
+        let proxy = try SocketProxy(to: docker.socketPath)
+        let dispatcher = try await Dispatcher(
+            configuration: TestEnvironment.configuration { $0.backend = .docker(socketPath: proxy.path) })
+        let warm = try await dispatcher.run(code: Functions.echo, json: "1")
+        #expect(warm == "1")
+        let owner = dispatcher.identity
+
+        proxy.stop()
+        // The runner is reached over its own socket: warm calls do not need the daemon.
+        let stillWarm = try await dispatcher.run(code: Functions.echo, json: "2")
+        #expect(stillWarm == "2")
+        // A new container does, and the error says how to get the daemon back.
+        await #expect {
+            _ = try await dispatcher.run(code: Functions.counter("needs-docker"), json: "{}")
+        } throws: { error in
+            guard case DispatcherError.docker(.daemonUnreachable) = error else { return false }
+            return "\(error)".contains("systemctl start docker")
+        }
+        await dispatcher.shutdown()
+        // Shutdown could not reach the daemon either; clean up through the real socket.
+        for container in try await TestEnvironment.containerIDs(docker, owner: owner) {
+            try await docker.removeContainer(container)
+        }
+        let directories = try await docker.listContainers(labels: ["\(ContainerLabel.owner)=\(owner)"])
+        #expect(directories.isEmpty)
+    }
+}
