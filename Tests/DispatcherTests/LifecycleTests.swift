@@ -144,10 +144,11 @@ extension DockerBackedTests {
     // MARK: Idle cleanup and orphans
 
     @Test func idleContainersAreRemovedByTheDispatcher() async throws {
-        try await withDispatcher({ $0.idleTTL = .seconds(1) }) { dispatcher, docker in
+        try await withDispatcher({ $0.idleTTL = .seconds(2) }) { dispatcher, docker in
             _ = try await dispatcher.run(code: Functions.whoAmI(tag: "idle"), json: "null")
-            #expect(await dispatcher.runners().count == 1)
-            let removed = try await TestEnvironment.eventually(timeout: .seconds(6)) {
+            let runners = await dispatcher.runners()
+            #expect(runners.count == 1, "right after the call: \(runners)")
+            let removed = try await TestEnvironment.eventually(timeout: .seconds(8)) {
                 try await TestEnvironment.containerIDs(docker, owner: dispatcher.identity).isEmpty
             }
             #expect(removed)
