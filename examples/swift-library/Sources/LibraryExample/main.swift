@@ -1,0 +1,60 @@
+// The proof of concept's library examples, in Swift: the scoped form (its context manager), typed
+// calls, parallel runs that show the container cache at work, and a function's error.
+import Dispatcher
+
+struct Fibonacci: Decodable {
+    var n: Int
+    var fibonacci: [Int]
+}
+
+let fibonacci = """
+    def entrypoint(data):
+        a, b, out = 0, 1, []
+        for _ in range(data["n"]):
+            out.append(a)
+            a, b = b, a + b
+        return {"n": data["n"], "fibonacci": out}
+    """
+let whoAmI = """
+    import socket, time
+    def entrypoint(data):
+        time.sleep(0.2)
+        return socket.gethostname()
+    """
+
+var configuration = DispatcherConfiguration()
+configuration.warmPoolSize = 1
+
+// Every container started in here is removed when the closure returns, or throws.
+try await Dispatcher.withDispatcher(configuration: configuration) { dispatcher in
+    // Typed in, typed out.
+    let result = try await dispatcher.run(code: fibonacci, input: ["n": 10], as: Fibonacci.self)
+    print("fibonacci(10) =", result.fibonacci)
+
+    // Same code again: the warm container answers, in about a millisecond.
+    let started = ContinuousClock.now
+    _ = try await dispatcher.run(code: fibonacci, json: #"{"n": 20}"#)
+    print("warm call took", ContinuousClock.now - started)
+
+    // Four calls at once: the function scales out to one container per call in flight.
+    let hosts = try await withThrowingTaskGroup(of: String.self) { group in
+        for _ in 0..<4 { group.addTask { try await dispatcher.run(code: whoAmI, json: "null") } }
+        var hosts = Set<String>()
+        for try await host in group { hosts.insert(host) }
+        return hosts
+    }
+    print("4 parallel calls ran in \(hosts.count) containers")
+    for runner in await dispatcher.runners() {
+        print("  \(runner.name)  code \(runner.codeHash.map { String($0.prefix(12)) } ?? "(warm pool)")")
+    }
+
+    // A function's exception comes back typed, with its traceback.
+    do {
+        _ = try await dispatcher.run(code: "def entrypoint(data):\n    return 1 / 0\n", json: "{}")
+    } catch DispatcherError.functionFailed(let type, let message, _, _) {
+        print("the function raised \(type): \(message)")
+    }
+}
+
+// One call, for scripts: starts, runs, cleans up.
+print(try await Dispatcher.run(code: "def entrypoint(data):\n    return {'echo': data}\n", json: #"{"msg": "hello"}"#))
