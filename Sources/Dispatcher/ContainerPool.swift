@@ -77,7 +77,7 @@ actor ContainerPool {
             if isShutDown { throw DispatcherError.shutDown }
             // Most recently used first, so that the extra containers of a scale-out go idle and expire.
             if let entry = entries.values.filter({ !$0.busy && $0.functionKey == key })
-                .max(by: { $0.lastUsed < $1.lastUsed })
+                .max(by: { $0.lastUsed < $1.lastUsed }) ?? adoptCandidate(functionKey: key)
             {
                 entry.busy = true
                 return makeLease(entry)
@@ -170,7 +170,7 @@ actor ContainerPool {
         // A warm generic runner: only `/load` to pay.
         if let generic = entries.values.first(where: {
             !$0.busy && $0.codeHash == nil && $0.configKey == function.containerKey
-        }) {
+        }) ?? adoptCandidate(functionKey: Self.functionKey(codeHash: nil, configKey: function.containerKey)) {
             generic.busy = true
             schedulePoolRefill()
             do {
@@ -350,24 +350,54 @@ actor ContainerPool {
         if removedGeneric { schedulePoolRefill() }
     }
 
-    /// Takes over a runner that another process left warm; false when someone else holds it or it
-    /// is about to expire by itself.
-    func adopt(_ container: ContainerSummary) -> Bool {
-        guard !isShutDown, entries[container.Id] == nil, let labels = container.Labels,
-            let directory = labels[ContainerLabel.socketDirectory], let configKey = labels[ContainerLabel.configuration],
-            let lock = RunnerLock(directory: directory)
-        else { return false }
-        let idle = SmallFile.secondsSinceModified(lock.path) ?? 0
-        let runnerTTL = Double(labels[ContainerLabel.idleTTL] ?? "") ?? 0
-        if runnerTTL > 0 && idle > runnerTTL - 3 { return false }
+    /// A runner another process left warm, not locked yet: it is only taken (locked) when a call
+    /// needs exactly it, so that parallel processes do not grab each other's runners.
+    private struct Candidate {
+        var id: String
+        var name: String
+        var directory: String
+        var configKey: String
+        var codeHash: String?
+        var runnerTTL: Double
+        var functionKey: String { ContainerPool.functionKey(codeHash: codeHash, configKey: configKey) }
+    }
+
+    private var candidates: [Candidate] = []
+
+    /// Remembers a running shared container as available for adoption.
+    func offer(_ container: ContainerSummary) {
+        guard let labels = container.Labels, let directory = labels[ContainerLabel.socketDirectory],
+            let configKey = labels[ContainerLabel.configuration]
+        else { return }
         var codeHash = labels[ContainerLabel.codeHash].flatMap { $0.isEmpty ? nil : $0 }
         if codeHash == nil, let recorded = SmallFile.read(directory + "/code-sha256"), !recorded.isEmpty {
             codeHash = recorded
         }
-        entries[container.Id] = Entry(
-            handle: RunnerHandle(id: container.Id, name: container.name, directory: directory), lock: lock,
-            configKey: configKey, codeHash: codeHash, busy: false, lastUsed: .now - .seconds(idle))
-        return true
+        candidates.append(
+            Candidate(
+                id: container.Id, name: container.name, directory: directory, configKey: configKey,
+                codeHash: codeHash, runnerTTL: Double(labels[ContainerLabel.idleTTL] ?? "") ?? 0))
+    }
+
+    /// Locks and takes over a candidate for `functionKey`; nil when none is free, or all that are
+    /// about to expire by themselves.
+    private func adoptCandidate(functionKey: String) -> Entry? {
+        while let index = candidates.firstIndex(where: { $0.functionKey == functionKey }) {
+            let candidate = candidates.remove(at: index)
+            guard !isShutDown, entries[candidate.id] == nil,
+                let lock = RunnerLock(directory: candidate.directory)
+            else { continue }
+            let idle = SmallFile.secondsSinceModified(lock.path) ?? 0
+            if candidate.runnerTTL > 0 && idle > candidate.runnerTTL - 3 { continue }
+            let entry = Entry(
+                handle: RunnerHandle(id: candidate.id, name: candidate.name, directory: candidate.directory),
+                lock: lock, configKey: candidate.configKey, codeHash: candidate.codeHash, busy: false,
+                lastUsed: .now - .seconds(idle))
+            entries[candidate.id] = entry
+            logger.debug("reusing \(candidate.name), left warm by another process")
+            return entry
+        }
+        return nil
     }
 
     func snapshot() -> [RunnerInfo] {

@@ -33,7 +33,7 @@ public final class Dispatcher: Sendable {
     private let expiryTask: Mutex<Task<Void, Never>?>
     private let isShutDown = Mutex(false)
 
-    /// Connects to the backend, checks that the image exists, removes orphans, adopts runners left
+    /// Connects to the backend, checks that the image exists, removes orphans, offers runners left
     /// warm by other processes and starts filling the warm pool.
     public init(configuration: DispatcherConfiguration = DispatcherConfiguration()) async throws {
         self.configuration = configuration
@@ -85,7 +85,7 @@ public final class Dispatcher: Sendable {
         }
     }
 
-    /// Removes what dead dispatchers left behind and adopts idle shared runners.
+    /// Removes what dead dispatchers left behind and offers runners left warm for reuse.
     private func sweep(_ docker: DockerClient) async {
         guard let containers = try? await docker.listContainers(labels: ["\(ContainerLabel.managed)=true"]) else {
             return
@@ -97,14 +97,15 @@ public final class Dispatcher: Sendable {
             let ownerAlive = DispatcherIdentity(label: ownerLabel)?.isAlive ?? false
             let shared = labels[ContainerLabel.lifetime] == "shared"
             let running = container.State == "running"
+            // Left warm on purpose: reused when a call needs it, else it expires by itself.
             if running && shared {
-                if await pool.adopt(container) { continue }
-                if ownerAlive { continue }
+                await pool.offer(container)
+                continue
             }
             let directory = labels[ContainerLabel.socketDirectory]
             // Someone holding the runner's lock is still using (or diagnosing) it.
             let unlocked = directory.map(RunnerLock.isFree) ?? true
-            let orphaned = !ownerAlive && (!shared || unlocked) && !(running && shared)
+            let orphaned = !ownerAlive && (!shared || unlocked)
             let stoppedLeftover = !running && shared && unlocked
             if orphaned || stoppedLeftover {
                 configuration.logger.info("removing orphaned container \(container.name)")
