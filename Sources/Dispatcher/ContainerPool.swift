@@ -217,7 +217,6 @@ actor ContainerPool {
 
     /// Creates, starts and waits for a runner; it is not in `entries` yet.
     private func launch(function: FunctionConfiguration, codeHash: String?) async throws -> (RunnerHandle, RunnerLock) {
-        nextID += 1
         let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
         let name = "pylambda-\(codeHash.map { String($0.prefix(12)) } ?? "pool")-\(suffix)"
         let directory = configuration.stateDirectory + "/" + name

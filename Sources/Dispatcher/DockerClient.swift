@@ -90,6 +90,12 @@ public final class DockerClient: Sendable {
         guard status == 200 else { throw Self.daemonError(status: status, body: body) }
     }
 
+    public func info() async throws -> DockerInfo {
+        let (status, body) = try await send(.GET, "/info")
+        guard status == 200 else { throw Self.daemonError(status: status, body: body) }
+        return try JSONDecoder().decode(DockerInfo.self, from: Data(body))
+    }
+
     // MARK: Containers
 
     /// Returns the new container's id.

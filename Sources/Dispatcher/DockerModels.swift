@@ -101,6 +101,16 @@ public struct DockerVersion: Decodable, Sendable {
     public var Arch: String?
 }
 
+/// `GET /info`: what the daemon can enforce, which decides whether the hardening holds.
+public struct DockerInfo: Decodable, Sendable {
+    public var MemoryLimit: Bool?
+    public var SwapLimit: Bool?
+    public var PidsLimit: Bool?
+    public var CpuCfsQuota: Bool?
+    public var CgroupVersion: String?
+    public var SecurityOptions: [String]?
+}
+
 /// `GET /images/{name}/json`.
 public struct ImageInspect: Decodable, Sendable {
     public var Id: String

@@ -112,41 +112,57 @@ public final class PythonInterpreter: @unchecked Sendable {
         timeout: Duration? = nil,
         _ body: @escaping @Sendable (Python) throws -> T
     ) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            enqueue(
+                timeout: timeout,
+                execute: { job, python in
+                    let result = Result { try body(python) }
+                    switch self.answer(job) {
+                    case .alreadyAnswered:
+                        return
+                    case .interrupted(let timeout):
+                        continuation.resume(throwing: PythonInterpreterError.deadlineExceeded(timeout: timeout, started: true))
+                    case .normally:
+                        continuation.resume(with: result)
+                    }
+                },
+                abandon: { continuation.resume(throwing: $0) }
+            )
+        }
+    }
+
+    /// Queues `body` now, without waiting for it: it runs before any job queued after this call
+    /// returns. For setup that later jobs rely on, started without holding up the caller.
+    public func submit(_ body: @escaping @Sendable (Python) -> Void) {
+        enqueue(timeout: nil, execute: { job, python in
+            body(python)
+            _ = self.answer(job)
+        }, abandon: { _ in })
+    }
+
+    private func enqueue(
+        timeout: Duration?,
+        execute: @escaping (Job, Python) -> Void,
+        abandon: @escaping (PythonInterpreterError) -> Void
+    ) {
         start()
-        return try await withCheckedThrowingContinuation { continuation in
-            lock.withLock {
-                let job = Job(
-                    id: nextJobID,
-                    timeout: timeout,
-                    execute: { job, python in
-                        let result = Result { try body(python) }
-                        switch self.answer(job) {
-                        case .alreadyAnswered:
-                            return
-                        case .interrupted(let timeout):
-                            continuation.resume(throwing: PythonInterpreterError.deadlineExceeded(timeout: timeout, started: true))
-                        case .normally:
-                            continuation.resume(with: result)
-                        }
-                    },
-                    abandon: { continuation.resume(throwing: $0) }
-                )
-                nextJobID += 1
-                switch state {
-                case .failed(let message):
-                    job.abandon(.initializationFailed(message))
-                    return
-                case .unresponsive(let timeout):
-                    job.abandon(.unresponsive(timeout: timeout))
-                    return
-                case .notStarted, .starting, .ready:
-                    break
-                }
-                queue.append(job)
-                workAvailable.signal()
-                if let deadline = job.deadline, deadline < watchdogNextWake {
-                    watchdogWake.signal()
-                }
+        lock.withLock {
+            let job = Job(id: nextJobID, timeout: timeout, execute: execute, abandon: abandon)
+            nextJobID += 1
+            switch state {
+            case .failed(let message):
+                job.abandon(.initializationFailed(message))
+                return
+            case .unresponsive(let timeout):
+                job.abandon(.unresponsive(timeout: timeout))
+                return
+            case .notStarted, .starting, .ready:
+                break
+            }
+            queue.append(job)
+            workAvailable.signal()
+            if let deadline = job.deadline, deadline < watchdogNextWake {
+                watchdogWake.signal()
             }
         }
     }

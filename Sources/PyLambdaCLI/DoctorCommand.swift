@@ -53,6 +53,20 @@ struct DoctorCommand: AsyncParsableCommand {
             } catch {
                 report(false, "image \(image) is missing", fix: "`make image` in the repository (or `pylambda image build`)")
             }
+            if let info = try? await docker.info() {
+                let enforced = [
+                    ("memory", info.MemoryLimit), ("memory+swap", info.SwapLimit), ("pids", info.PidsLimit),
+                    ("CPU quota", info.CpuCfsQuota),
+                ]
+                let missing = enforced.filter { $0.1 == false }.map(\.0)
+                report(missing.isEmpty,
+                    "cgroup v\(info.CgroupVersion ?? "?") enforces \(missing.isEmpty ? "every limit" : "not: " + missing.joined(separator: ", "))",
+                    fix: "enable the missing cgroup controllers (for swap: boot with swapaccount=1); until then those limits are not applied",
+                    required: false)
+                let seccomp = info.SecurityOptions?.contains { $0.contains("seccomp") } ?? false
+                report(seccomp, "seccomp \(seccomp ? "available (Docker's default profile applies)" : "not available")",
+                    fix: "use a kernel and dockerd built with seccomp", required: false)
+            }
             if let containers = try? await docker.listContainers(labels: ["\(ContainerLabel.managed)=true"]) {
                 let running = containers.filter { $0.State == "running" }.count
                 report(true, "\(containers.count) managed containers (\(running) running); `pylambda ps` lists them, `pylambda gc` removes them")

@@ -9,7 +9,7 @@ import Synchronization
 /// order, and each carries its own deadline.
 public final class FunctionHost: Sendable {
     private let interpreter: PythonInterpreter
-    private let host: PythonObject
+    private let slot = HostSlot()
     private let loaded = Atomic<Bool>(false)
 
     /// The result of a successful `/run`: the JSON bytes of the return value.
@@ -19,21 +19,37 @@ public final class FunctionHost: Sendable {
         public var logTail: String?
     }
 
-    public init(interpreter: PythonInterpreter = .shared, maxOutputBytes: Int) async throws {
+    /// Returns at once: CPython starts, and the support module loads, on the interpreter thread while
+    /// the HTTP server binds (half of a cold start otherwise). The first job queued does it, so every
+    /// later load or run finds it done.
+    public init(interpreter: PythonInterpreter = .shared, maxOutputBytes: Int) {
         self.interpreter = interpreter
-        host = try await interpreter.perform { python in
-            let module: PythonObject
+        let slot = self.slot
+        interpreter.submit { python in
             do {
-                module = try python.importModule(RunnerSupportModule.name)
-            } catch {
-                module = try python.makeModule(
-                    named: RunnerSupportModule.name,
-                    source: RunnerSupportModule.source,
-                    filename: RunnerSupportModule.filename
+                let module: PythonObject
+                do {
+                    module = try python.importModule(RunnerSupportModule.name)
+                } catch {
+                    module = try python.makeModule(
+                        named: RunnerSupportModule.name,
+                        source: RunnerSupportModule.source,
+                        filename: RunnerSupportModule.filename
+                    )
+                }
+                slot.host = .success(
+                    try module.attribute("FunctionHost").call(python.deadlineExceededType, python.int(maxOutputBytes))
                 )
+            } catch {
+                slot.host = .failure(error)
             }
-            return try module.attribute("FunctionHost").call(python.deadlineExceededType, python.int(maxOutputBytes))
         }
+    }
+
+    /// Waits until the interpreter and the support module are ready; throws what stopped them.
+    public func waitUntilReady() async throws {
+        let slot = self.slot
+        _ = try await interpreter.perform { _ in try slot.object() }
     }
 
     /// Whether a function is loaded. Answered without waiting for the interpreter, so that a health
@@ -42,8 +58,9 @@ public final class FunctionHost: Sendable {
 
     /// Runs `{"code": ...}` as a fresh module. Throws `FunctionError` or `PythonInterpreterError`.
     public func load(body: ByteBuffer, timeout: Duration) async throws -> LoadResponse {
-        let host = self.host
+        let slot = self.slot
         let outcome = try await interpreter.perform(timeout: timeout) { python in
+            let host = try slot.object()
             let result = try body.withUnsafeReadableBytes { try host.attribute("load").call(python.bytes($0)) }
             return try FunctionOutcome(result)
         }
@@ -61,8 +78,9 @@ public final class FunctionHost: Sendable {
 
     /// Calls `entrypoint(data)` with the JSON `body`. Throws `FunctionError` or `PythonInterpreterError`.
     public func run(body: ByteBuffer, timeout: Duration, logTail: Bool) async throws -> Invocation {
-        let host = self.host
+        let slot = self.slot
         let outcome = try await interpreter.perform(timeout: timeout) { python in
+            let host = try slot.object()
             let result = try body.withUnsafeReadableBytes {
                 try host.attribute("run").call(python.bytes($0), python.bool(logTail))
             }
@@ -76,6 +94,17 @@ public final class FunctionHost: Sendable {
         case .loaded:
             throw FunctionError.internal("run answered like a load")
         }
+    }
+}
+
+/// The support module's `FunctionHost` object. Written and read only by interpreter jobs, which run one
+/// at a time on one thread: that is its synchronisation.
+private final class HostSlot: @unchecked Sendable {
+    var host: Result<PythonObject, any Error>?
+
+    func object() throws -> PythonObject {
+        guard let host else { throw FunctionError.internal("the support module was not set up") }
+        return try host.get()
     }
 }
 

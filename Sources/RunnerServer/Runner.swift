@@ -14,12 +14,14 @@ public struct Runner: Sendable {
     public let host: FunctionHost
     let logger: Logger
 
-    public init(configuration: RunnerConfiguration, logger: Logger, interpreter: PythonInterpreter = .shared) async throws {
+    /// Starts CPython in the background; `run()` exits with `startupFailed` if it cannot start.
+    public init(configuration: RunnerConfiguration, logger: Logger, interpreter: PythonInterpreter = .shared) {
         interpreter.timeoutGrace = configuration.timeoutGrace
         self.configuration = configuration
         self.logger = logger
-        lifecycle = RunnerLifecycle(idleTTL: configuration.idleTTL, logger: logger)
-        host = try await FunctionHost(interpreter: interpreter, maxOutputBytes: configuration.maxOutputBytes)
+        let host = FunctionHost(interpreter: interpreter, maxOutputBytes: configuration.maxOutputBytes)
+        self.host = host
+        lifecycle = RunnerLifecycle(idleTTL: configuration.idleTTL, logger: logger, readiness: host.waitUntilReady)
     }
 
     /// The router alone, for tests that drive the protocol in-process.

@@ -17,13 +17,17 @@ public final class RunnerLifecycle: Service, Sendable {
     }
 
     private let idleTTL: Duration?
+    private let readiness: @Sendable () async throws -> Void
     private let logger: Logger
     private let state = Mutex(State())
     private let pollInterval: Duration = .milliseconds(100)
 
-    public init(idleTTL: Duration?, logger: Logger) {
+    /// - Parameter readiness: what must succeed for the runner to be of any use (CPython starting);
+    ///   if it throws, the runner exits with `RunnerExitCode.startupFailed`.
+    public init(idleTTL: Duration?, logger: Logger, readiness: @escaping @Sendable () async throws -> Void = {}) {
         self.idleTTL = idleTTL
         self.logger = logger
+        self.readiness = readiness
     }
 
     /// The code the process should exit with once the service group has returned.
@@ -55,6 +59,12 @@ public final class RunnerLifecycle: Service, Sendable {
     }
 
     public func run() async throws {
+        do {
+            try await readiness()
+        } catch {
+            exit(code: RunnerExitCode.startupFailed, reason: "cannot start: \(error)")
+            return
+        }
         // Polls rather than sleeping until the idle deadline: activity moves the deadline, and a
         // tenth of a second is soon enough for an exit. SIGTERM ends the loop, not an error, so the
         // group shuts down gracefully and the invocation in flight is still answered.

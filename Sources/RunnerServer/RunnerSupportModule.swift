@@ -12,12 +12,15 @@ enum RunnerSupportModule {
 
     static let source = #"""
 import binascii
-import hashlib
 import json
 import linecache
 import sys
-import traceback
 import types
+
+try:
+    from _sha256 import sha256  # skips hashlib's OpenSSL load: a few ms of every cold start
+except ImportError:
+    from hashlib import sha256
 
 FUNCTION_FILE = "function.py"
 TAIL_BYTES = 4096
@@ -127,6 +130,8 @@ def _frames_after_runner(tb):
 
 def describe(error):
     """(type, message, traceback lines) of an exception, without the runner's own frames."""
+    import traceback  # only errors pay for it, not cold starts
+
     error.__traceback__ = _frames_after_runner(error.__traceback__)
     try:
         lines = "".join(traceback.format_exception(error)).splitlines()
@@ -173,7 +178,7 @@ class FunctionHost:
             return ("error", "invalid_request", "InvalidRequest",
                     f'"code" must be a string, not {type(code).__name__}', [], None)
 
-        digest = hashlib.sha256(code.encode("utf-8", "surrogatepass")).hexdigest()
+        digest = sha256(code.encode("utf-8", "surrogatepass")).hexdigest()
         if digest == self.code_sha256 and self.entrypoint is not None:
             return ("loaded", digest, True)
 

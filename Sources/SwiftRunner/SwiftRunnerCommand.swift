@@ -80,13 +80,7 @@ struct SwiftRunnerCommand: ParsableCommand {
             configuration.address = .tcp(host: host, port: port)
         }
 
-        let runner: Runner
-        do {
-            runner = try await Runner(configuration: configuration, logger: logger)
-        } catch {
-            logger.critical("cannot start: \(error)")
-            throw ExitCode(RunnerExitCode.startupFailed)
-        }
+        let runner = Runner(configuration: configuration, logger: logger)
         let socketPath = unixSocket
         let code = try await runner.run { _ in
             // The dispatcher may run as another user than the runner: let it connect.
