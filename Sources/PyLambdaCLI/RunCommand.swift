@@ -108,6 +108,9 @@ struct RunCommand: AsyncParsableCommand {
             dispatcher = try await Dispatcher(configuration: configuration)
         } catch {
             StandardError.print("error: \(error)")
+            if case .docker(.daemonUnreachable) = error as? DispatcherError {
+                StandardError.print("hint: for trusted code on a machine without Docker, `--backend process` runs the runner as a plain child process (no isolation).")
+            }
             throw ExitCode(Self.exitCode(for: error))
         }
         let interruption = Interruption()
