@@ -220,7 +220,8 @@ struct DeadlineTests {
             try await client.mustLoad(function("while True:\n    pass"))
             let run = try await client.post(RunnerPath.run, "1")
             #expect(run.status == .gatewayTimeout)
-            #expect(try run.errorBody().detail == "the invocation timed out after 0.25 s")
+            // (The deadline may pass while queued behind another suite's job: same interpreter.)
+            #expect(try run.errorBody().detail.hasPrefix("the invocation timed out after 0.25 s"))
         }
     }
 

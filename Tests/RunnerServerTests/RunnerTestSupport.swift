@@ -11,12 +11,12 @@ import Testing
 /// same test code (HummingbirdTesting's two setups).
 let setups: [TestingSetup] = [.router, .live]
 
-func makeRunner(_ configure: (inout RunnerConfiguration) -> Void = { _ in }) async throws -> Runner {
+func makeRunner(_ configure: (inout RunnerConfiguration) -> Void = { _ in }) -> Runner {
     var configuration = RunnerConfiguration()
     configuration.address = .tcp(host: "127.0.0.1", port: 0)
     configuration.idleTTL = nil
     configure(&configuration)
-    return try await Runner(configuration: configuration, logger: Logger(label: "test"))
+    return Runner(configuration: configuration, logger: Logger(label: "test"))
 }
 
 extension TestClientProtocol {
