@@ -20,7 +20,10 @@ import Foundation
 /// ```
 ///
 /// A dispatcher owns the runners it starts: `shutdown()` (or leaving `withDispatcher`) removes them,
-/// unless `keepWarmAfterShutdown` asks to leave them for the next process.
+/// unless `keepWarmAfterShutdown` asks to leave them for the next process. Always shut it down: it
+/// also closes the HTTP connections, which AsyncHTTPClient refuses to leak (debug builds trap).
+/// One dispatcher is meant to be shared by every task of a process; as a ServiceLifecycle `Service`
+/// it shuts down with the service group.
 public final class Dispatcher: Sendable {
     public let configuration: DispatcherConfiguration
     /// Written into every container's `pylambda.owner` label.
