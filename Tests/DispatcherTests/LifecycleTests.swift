@@ -251,3 +251,38 @@ extension DockerBackedTests {
         try await docker.shutdown()
     }
 }
+
+extension DockerBackedTests {
+    @Test func sixteenConcurrentCallersAllGetAnswers() async throws {
+        try await withDispatcher { dispatcher, _ in
+            let code = Functions.whoAmI(sleep: 0.05, tag: "sixteen")
+            let answers = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<16 { group.addTask { try await dispatcher.run(code: code, json: "null") } }
+                var all: [String] = []
+                for try await answer in group { all.append(answer) }
+                return all
+            }
+            #expect(answers.count == 16)
+            #expect(Set(answers).count <= dispatcher.configuration.maxContainersPerFunction)
+            #expect(await dispatcher.runners().count <= dispatcher.configuration.maxContainersPerFunction)
+        }
+    }
+
+    @Test func cancellingACallRemovesItsContainer() async throws {
+        try await withDispatcher { dispatcher, docker in
+            let code = "import time\ndef entrypoint(data):\n    time.sleep(data)\n    return data\n"
+            _ = try await dispatcher.run(code: code, json: "0")
+            let call = Task { try await dispatcher.run(code: code, json: "30") }
+            try await Task.sleep(for: .milliseconds(300))
+            call.cancel()
+            let outcome = await call.result
+            #expect(throws: (any Error).self) { try outcome.get() }
+            let gone = try await TestEnvironment.eventually {
+                try await TestEnvironment.containerIDs(docker, owner: dispatcher.identity).isEmpty
+            }
+            #expect(gone, "a cancelled call's runner may still be running the function: it is not reused")
+            let answer = try await dispatcher.run(code: code, json: "0")
+            #expect(answer == "0")
+        }
+    }
+}
