@@ -80,7 +80,7 @@ struct DoctorCommand: AsyncParsableCommand {
         report(writable, "state directory \(stateDirectory) (runner sockets, bind-mounted into containers) is \(writable ? "writable" : "not writable")",
             fix: "run as a user that can write \(stateDirectory)")
 
-        let runner = ProcessRunnerHostLocator.find()
+        let runner = RunnerExecutable.find()
         report(runner != nil, "swift-runner for --backend process: \(runner ?? "not found")",
             fix: "`swift build --product swift-runner` (only needed without Docker)", required: false)
 

@@ -1,7 +1,5 @@
 import ArgumentParser
-import Dispatch
 import Dispatcher
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -94,7 +92,7 @@ struct RunCommand: AsyncParsableCommand {
         configuration.function.memoryBytes = Int64(memory) << 20
         configuration.logger.logLevel = .error
         if backend == .process {
-            guard let runner = ProcessRunnerHostLocator.find() else {
+            guard let runner = RunnerExecutable.find() else {
                 StandardError.print("error: --backend process needs the swift-runner binary next to pylambda or on PATH (swift build --product swift-runner)")
                 throw ExitCode(3)
             }
@@ -154,64 +152,5 @@ struct RunCommand: AsyncParsableCommand {
         case .outOfMemory, .runnerDied: return 137
         case .docker, .runnerStartFailed, .protocolViolation, .shutDown: return 3
         }
-    }
-}
-
-enum InputFile {
-    struct Unreadable: Error, CustomStringConvertible {
-        var path: String
-        var description: String { "cannot read \(path)" }
-    }
-
-    static func read(_ path: String) throws -> String {
-        let fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw Unreadable(path: path) }
-        defer { if fd != 0 { close(fd) } }
-        var result: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if count < 0 { throw Unreadable(path: path) }
-            if count == 0 { break }
-            result += buffer[0..<count]
-        }
-        return String(decoding: result, as: UTF8.self)
-    }
-}
-
-enum ProcessRunnerHostLocator {
-    /// `swift-runner` next to this executable (as `swift build` puts them), else on PATH.
-    static func find() -> String? {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        let own = count > 0 ? String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self) : nil
-        return Dispatcher.findRunnerExecutable(nextTo: own)
-    }
-}
-
-/// Set by the signal handler, so that the call it broke does not report a dead runner.
-final class Interruption: Sendable {
-    let signal = Atomic<Int32>(0)
-}
-
-/// Runs `handler` on the first of `signals`, replacing the default "die at once" so that the
-/// container of the interrupted call is removed first.
-final class SignalTrap {
-    private let sources: [any DispatchSourceSignal]
-
-    init(signals: [Int32], handler: @escaping @Sendable (Int32) async -> Void) {
-        sources = signals.map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                Task { await handler(number) }
-            }
-            source.resume()
-            return source
-        }
-    }
-
-    func cancel() {
-        for source in sources { source.cancel() }
     }
 }
