@@ -178,9 +178,9 @@ actor ContainerPool {
                 generic.codeHash = codeHash
                 SmallFile.write(generic.handle.directory + "/code-sha256", codeHash)
                 return makeLease(generic)
-            } catch let error as DispatcherError {
+            } catch {
                 remove(generic)
-                if case .loadFailed = error { throw error }
+                if Self.isFinal(error) { throw error }
                 logger.info("warm runner \(generic.handle.name) failed to load (\(error)); starting a new one")
             }
         }
@@ -206,13 +206,20 @@ actor ContainerPool {
             do {
                 try await load(entry.handle, code: code)
                 return makeLease(entry)
-            } catch let error as DispatcherError {
+            } catch {
                 remove(entry)
-                if case .loadFailed = error { throw error }
+                if Self.isFinal(error) { throw error }
                 lastError = error
             }
         }
         throw lastError
+    }
+
+    /// Errors that another runner would not fix: the code itself, or the caller giving up.
+    private static func isFinal(_ error: any Error) -> Bool {
+        if error is CancellationError { return true }
+        if case DispatcherError.loadFailed = error { return true }
+        return false
     }
 
     /// Creates, starts and waits for a runner; it is not in `entries` yet.
