@@ -161,9 +161,9 @@ def main():
         failed |= verdict == "MISSED"
         print(f"  {label:<34} {value:>8.2f}  {target:<7} {verdict}")
 
-    extra = os.path.join(ROOT, "bench", "dispatcher_bench.py")
-    if os.path.exists(extra):
-        subprocess.run([sys.executable, extra], check=False)
+    pylambda = os.environ.get("PYLAMBDA", os.path.join(ROOT, ".build", "release", "pylambda"))
+    print("\nThrough the dispatcher (pylambda bench, release build):", flush=True)
+    failed |= subprocess.run([pylambda, "bench", "--image", RUNNER_IMAGE]).returncode != 0
     return 1 if failed else 0
 
 

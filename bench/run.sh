@@ -22,4 +22,6 @@ if ! docker image inspect pylambda-bench-nginx >/dev/null 2>&1; then
     echo "==> nginx image (Debian's nginx-light)"
     docker build -q --network host --build-arg BASE_IMAGE="$base" -t pylambda-bench-nginx bench/nginx >/dev/null
 fi
+echo "==> swift build -c release --product pylambda"
+swift build -c release --product pylambda 2>&1 | { grep -E "error|Compiling|Build" || true; } | tail -1
 exec python3 bench/bench.py "$@"

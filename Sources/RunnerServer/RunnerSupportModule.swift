@@ -168,7 +168,7 @@ class FunctionHost:
     def load(self, body):
         try:
             request = _decode(body)
-        except (UnicodeDecodeError, ValueError) as error:
+        except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
             return _error("invalid_request", error)
         if not isinstance(request, dict) or "code" not in request:
             return ("error", "invalid_request", "InvalidRequest",
@@ -222,7 +222,7 @@ class FunctionHost:
         OUTPUT.begin(self._output_limit)
         try:
             data = _decode(body)
-        except (UnicodeDecodeError, ValueError) as error:
+        except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
             return _error("invalid_request", error)
         try:
             result = entrypoint(data)

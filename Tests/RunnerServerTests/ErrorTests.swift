@@ -70,9 +70,10 @@ struct ErrorTests {
     func runInputMustBeStrictJSON(setup: TestingSetup) async throws {
         try await makeRunner().buildApplication().test(setup) { client in
             try await client.mustLoad(function("return data"))
-            for body in ["{", "NaN", #"{"x": Infinity}"#, "", "\u{FF}"] {
+            let tooDeep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+            for body in ["{", "NaN", #"{"x": Infinity}"#, "", "\u{FF}", tooDeep] {
                 let response = try await client.post(RunnerPath.run, body)
-                #expect(response.status == .badRequest, "\(body)")
+                #expect(response.status == .badRequest, "\(body.prefix(20))")
                 #expect(try response.errorBody().error.type == RunnerErrorType.invalidRequest)
             }
         }
