@@ -23,8 +23,9 @@ demo: image build ## Start a runner, load examples/echo.py and print the result 
 
 test: image ## Everything, against a real dockerd (fails, not skips, when Docker is missing)
 	swift build --build-tests
+	@scripts/check-no-leaks.sh record
 	PYLAMBDA_REQUIRE_DOCKER=1 swift test --skip-build
-	@scripts/check-no-leaks.sh
+	@scripts/check-no-leaks.sh check
 
 bench: image ## Throughput, latency, cold start and memory against FastAPI and nginx (one CPU each)
 	@bench/run.sh

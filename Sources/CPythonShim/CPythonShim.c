@@ -61,6 +61,9 @@ const char *pylambda_type_name(PyObject *object) { return Py_TYPE(object)->tp_na
 
 static PyObject *deadline_exception = NULL;
 static pthread_t interpreter_thread;
+static _Thread_local int on_interpreter_thread = 0;
+
+int pylambda_on_interpreter_thread(void) { return on_interpreter_thread; }
 static _Atomic uint64_t current_job = 0;
 static _Atomic uint64_t interrupt_target = 0;
 
@@ -102,6 +105,7 @@ static int install_deadline_handler(void) {
         return -1;
     }
     interpreter_thread = pthread_self();
+    on_interpreter_thread = 1;
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, DEADLINE_SIGNAL);

@@ -75,6 +75,7 @@ extension Duration {
     var nanoseconds: UInt64 {
         let (seconds, attoseconds) = components
         guard seconds >= 0 else { return 0 }
+        guard seconds < Int64(UInt64.max / 1_000_000_000) - 1 else { return .max }  // "never", not a trap
         return UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
     }
 }

@@ -66,8 +66,6 @@ public final class PythonInterpreter: @unchecked Sendable {
     private var watchdogNextWake = UInt64.max
     private var pendingReleases: [UnsafeMutablePointer<PyObject>] = []
     private var grace: Duration = .seconds(2)
-    // Written once by the interpreter thread before any object exists, then only read:
-    private var interpreterThread: pthread_t?
     // Touched only by the interpreter thread:
     private var holdsGIL = false
     private var deadlineExceeded: UnsafeMutablePointer<PyObject>?
@@ -95,8 +93,8 @@ public final class PythonInterpreter: @unchecked Sendable {
         }
         guard shouldStart else { return }
         // Deep recursion in user code needs more than the default stack before Python's own limit hits.
-        interpreterThread = spawnThread(stackSize: 64 << 20) { self.interpreterMain() }
-        _ = spawnThread(stackSize: 256 << 10) { self.watchdogMain() }
+        spawnThread(stackSize: 64 << 20) { self.interpreterMain() }
+        spawnThread(stackSize: 256 << 10) { self.watchdogMain() }
     }
 
     /// Waits until CPython has started; throws `initializationFailed` with CPython's message if it cannot.
@@ -146,30 +144,31 @@ public final class PythonInterpreter: @unchecked Sendable {
         abandon: @escaping (PythonInterpreterError) -> Void
     ) {
         start()
-        lock.withLock {
-            let job = Job(id: nextJobID, timeout: timeout, execute: execute, abandon: abandon)
-            nextJobID += 1
+        let refusal = lock.withLock { () -> PythonInterpreterError? in
             switch state {
             case .failed(let message):
-                job.abandon(.initializationFailed(message))
-                return
+                return .initializationFailed(message)
             case .unresponsive(let timeout):
-                job.abandon(.unresponsive(timeout: timeout))
-                return
+                return .unresponsive(timeout: timeout)
             case .notStarted, .starting, .ready:
                 break
             }
+            let job = Job(id: nextJobID, timeout: timeout, execute: execute, abandon: abandon)
+            nextJobID += 1
             queue.append(job)
             workAvailable.signal()
             if let deadline = job.deadline, deadline < watchdogNextWake {
+                watchdogNextWake = deadline
                 watchdogWake.signal()
             }
+            return nil
         }
+        if let refusal { abandon(refusal) }
     }
 
     /// Drops a reference: now if this thread holds the GIL, else on the interpreter thread's next turn.
     func release(_ pointer: UnsafeMutablePointer<PyObject>) {
-        if holdsGIL, let thread = interpreterThread, pthread_equal(thread, pthread_self()) != 0 {
+        if pylambda_on_interpreter_thread() != 0 && holdsGIL {
             Py_DecRef(pointer)
             return
         }
@@ -193,18 +192,18 @@ public final class PythonInterpreter: @unchecked Sendable {
             deadlineExceeded = pylambda_deadline_exception()
         }
         let failure = started ? nil : String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        lock.withLock {
-            if let failure {
-                state = .failed(failure)
-                for job in queue where !job.answered {
-                    job.answered = true
-                    job.abandon(.initializationFailed(failure))
-                }
-                queue.removeAll()
-            } else {
+        let refused = lock.withLock { () -> [Job] in
+            guard let failure else {
                 state = .ready
+                return []
             }
+            state = .failed(failure)
+            let refused = queue.filter { !$0.answered }
+            refused.forEach { $0.answered = true }
+            queue.removeAll()
+            return refused
         }
+        if let failure { refused.forEach { $0.abandon(.initializationFailed(failure)) } }
         guard started else { return }
 
         var threadState = PyEval_SaveThread()
@@ -266,8 +265,11 @@ public final class PythonInterpreter: @unchecked Sendable {
     // MARK: - Watchdog thread
 
     private func watchdogMain() {
-        lock.withLock {
-            while true {
+        while true {
+            // Decide under the lock; answer outside it, so that a job's closure (and whatever it
+            // captured) is never resumed or released while the interpreter's lock is held.
+            var answers: [(Job, PythonInterpreterError)] = []
+            let next = lock.withLock { () -> UInt64 in
                 let now = monotonicNanoseconds()
                 var next = UInt64.max
                 queue.removeAll { job in
@@ -277,25 +279,34 @@ public final class PythonInterpreter: @unchecked Sendable {
                         return false
                     }
                     job.answered = true
-                    job.abandon(.deadlineExceeded(timeout: timeout, started: false))
+                    answers.append((job, .deadlineExceeded(timeout: timeout, started: false)))
                     return true
                 }
                 if let job = running, !job.answered, let deadline = job.deadline, let timeout = job.timeout {
-                    let hardDeadline = deadline &+ grace.nanoseconds
-                    if now >= hardDeadline {
-                        giveUp(on: job, timeout: timeout)
+                    let hardDeadline = deadline.addingClamped(grace.nanoseconds)
+                    // Give up only on a job that was interrupted at least once and kept running.
+                    if now >= hardDeadline && job.interrupted && now >= job.lastInterrupt.addingClamped(interruptInterval.nanoseconds) {
+                        answers += giveUp(on: job, timeout: timeout)
                     } else if now >= deadline {
-                        if now >= job.lastInterrupt &+ interruptInterval.nanoseconds {
+                        if now >= job.lastInterrupt.addingClamped(interruptInterval.nanoseconds) {
                             job.interrupted = true
                             job.lastInterrupt = now
                             _ = pylambda_interrupt_job(job.id)
                         }
-                        next = min(next, job.lastInterrupt &+ interruptInterval.nanoseconds, hardDeadline)
+                        next = min(next, job.lastInterrupt.addingClamped(interruptInterval.nanoseconds), max(hardDeadline, now + 1))
                     } else {
                         next = min(next, deadline)
                     }
                 }
                 watchdogNextWake = next
+                return next
+            }
+            for (job, error) in answers { job.abandon(error) }
+            answers.removeAll()
+            lock.withLock {
+                // An enqueue since the decision lowers watchdogNextWake (and its signal may have come
+                // before this wait): look again instead of sleeping past its deadline.
+                guard watchdogNextWake >= next else { return }
                 if next == .max {
                     watchdogWake.wait()
                 } else {
@@ -305,21 +316,27 @@ public final class PythonInterpreter: @unchecked Sendable {
         }
     }
 
-    /// The running job is stuck outside Python: answer it and everything queued, and refuse new jobs.
-    private func giveUp(on job: Job, timeout: Duration) {
+    /// The running job is stuck in C: it and everything queued get `unresponsive`, and so will every
+    /// later job. Call with the lock held; answer what it returns after releasing it.
+    private func giveUp(on job: Job, timeout: Duration) -> [(Job, PythonInterpreterError)] {
         state = .unresponsive(timeout)
-        job.answered = true
-        job.abandon(.unresponsive(timeout: timeout))
-        for queued in queue where !queued.answered {
-            queued.answered = true
-            queued.abandon(.unresponsive(timeout: timeout))
-        }
+        let stuck = [job] + queue.filter { !$0.answered }
         queue.removeAll()
+        for job in stuck { job.answered = true }
+        return stuck.map { ($0, .unresponsive(timeout: timeout)) }
+    }
+}
+
+extension UInt64 {
+    /// Deadlines far in the future stay far in the future instead of wrapping into the past.
+    fileprivate func addingClamped(_ other: UInt64) -> UInt64 {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? .max : sum
     }
 }
 
 /// Starts a detached pthread running `body`.
-private func spawnThread(stackSize: Int, _ body: @escaping () -> Void) -> pthread_t {
+private func spawnThread(stackSize: Int, _ body: @escaping () -> Void) {
     final class Box {
         let body: () -> Void
         init(_ body: @escaping () -> Void) { self.body = body }
@@ -336,5 +353,4 @@ private func spawnThread(stackSize: Int, _ body: @escaping () -> Void) -> pthrea
         return nil
     }, context)
     precondition(result == 0, "pthread_create failed: \(result)")
-    return thread
 }

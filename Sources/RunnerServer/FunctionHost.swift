@@ -59,10 +59,17 @@ public final class FunctionHost: Sendable {
     /// Runs `{"code": ...}` as a fresh module. Throws `FunctionError` or `PythonInterpreterError`.
     public func load(body: ByteBuffer, timeout: Duration) async throws -> LoadResponse {
         let slot = self.slot
-        let outcome = try await interpreter.perform(timeout: timeout) { python in
-            let host = try slot.object()
-            let result = try body.withUnsafeReadableBytes { try host.attribute("load").call(python.bytes($0)) }
-            return try FunctionOutcome(result)
+        let outcome: FunctionOutcome
+        do {
+            outcome = try await interpreter.perform(timeout: timeout) { python in
+                let host = try slot.object()
+                let result = try body.withUnsafeReadableBytes { try host.attribute("load").call(python.bytes($0)) }
+                return try FunctionOutcome(result)
+            }
+        } catch {
+            // The support module unloads before it runs new code: a load cut short leaves nothing.
+            loaded.store(false, ordering: .relaxed)
+            throw error
         }
         switch outcome {
         case .loaded(let digest, let reused):

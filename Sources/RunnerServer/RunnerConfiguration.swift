@@ -21,12 +21,23 @@ public struct RunnerConfiguration: Sendable {
 
     public init() {}
 
+    /// The longest deadline a request or the environment may set: a day. Longer is a mistake, and
+    /// far longer would overflow the clock arithmetic.
+    public static let maxTimeoutMilliseconds = 86_400_000
+
     /// Reads the `RunnerEnvironment` variables over the defaults.
     public init(environment: [String: String]) throws(RunnerConfigurationError) {
         func number(_ name: String) throws(RunnerConfigurationError) -> Double? {
             guard let text = environment[name] else { return nil }
-            guard let value = Double(text.trimmingCharacters(in: " ")), value.isFinite else {
+            guard let value = Double(text.trimmingCharacters(in: " ")), value.isFinite, abs(value) <= 1e12 else {
                 throw RunnerConfigurationError(variable: name, value: text, expected: "a number")
+            }
+            return value
+        }
+        func seconds(_ name: String) throws(RunnerConfigurationError) -> Double? {
+            guard let value = try number(name) else { return nil }
+            guard value <= Double(Self.maxTimeoutMilliseconds / 1000) else {
+                throw RunnerConfigurationError(variable: name, value: "\(value)", expected: "at most \(Self.maxTimeoutMilliseconds / 1000) seconds")
             }
             return value
         }
@@ -41,9 +52,12 @@ public struct RunnerConfiguration: Sendable {
             }
             address = .tcp(host: "0.0.0.0", port: Int(port))
         }
-        if let seconds = try positive(RunnerEnvironment.timeout) { timeout = .seconds(seconds) }
-        if let seconds = try number(RunnerEnvironment.timeoutGrace) { timeoutGrace = .seconds(max(0, seconds)) }
-        if let seconds = try number(RunnerEnvironment.idleTTL) { idleTTL = seconds > 0 ? .seconds(seconds) : nil }
+        if let seconds = try seconds(RunnerEnvironment.timeout) {
+            guard seconds > 0 else { throw RunnerConfigurationError(variable: RunnerEnvironment.timeout, value: "\(seconds)", expected: "a number above 0") }
+            timeout = .seconds(seconds)
+        }
+        if let seconds = try seconds(RunnerEnvironment.timeoutGrace) { timeoutGrace = .seconds(max(0, seconds)) }
+        if let seconds = try seconds(RunnerEnvironment.idleTTL) { idleTTL = seconds > 0 ? .seconds(seconds) : nil }
         if let bytes = try positive(RunnerEnvironment.maxBodyBytes) { maxBodyBytes = Int(bytes) }
         if let bytes = try positive(RunnerEnvironment.maxOutputBytes) { maxOutputBytes = Int(bytes) }
     }

@@ -1,3 +1,4 @@
+import EmbeddedPython
 import Logging
 import RunnerProtocol
 import ServiceLifecycle
@@ -79,12 +80,5 @@ public final class RunnerLifecycle: Service, Sendable {
                 return
             }
         }
-    }
-}
-
-extension Duration {
-    var secondsDescription: String {
-        let milliseconds = components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
-        return milliseconds % 1000 == 0 ? "\(milliseconds / 1000)" : "\(Double(milliseconds) / 1000)"
     }
 }

@@ -78,11 +78,11 @@ struct RunnerRoutes<Context: RequestContext> {
 
     private func timeout(of request: Request) throws -> Duration {
         guard let header = request.headers[.timeoutMilliseconds] else { return configuration.timeout }
-        guard let milliseconds = Int(header), milliseconds > 0 else {
+        guard let milliseconds = Int(header), (1...RunnerConfiguration.maxTimeoutMilliseconds).contains(milliseconds) else {
             throw RunnerHTTPError(
                 .badRequest,
                 type: RunnerErrorType.invalidRequest,
-                detail: "\(RunnerHeader.timeoutMilliseconds) must be a whole number of milliseconds above 0, not \"\(header)\""
+                detail: "\(RunnerHeader.timeoutMilliseconds) must be a whole number of milliseconds from 1 to \(RunnerConfiguration.maxTimeoutMilliseconds), not \"\(header)\""
             )
         }
         return .milliseconds(milliseconds)

@@ -30,8 +30,16 @@ def _reject_constant(name):
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _finite_float(text):
+    value = float(text)
+    if value in (_INFINITY, -_INFINITY):
+        raise ValueError(f"{text} is out of range for a float")
+    return value
+
+
+_INFINITY = float("inf")
 # Strict JSON both ways (RFC 8259): no NaN/Infinity in or out. Compact, UTF-8, like FastAPI's JSONResponse.
-_decoder = json.JSONDecoder(parse_constant=_reject_constant)
+_decoder = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
 _encoder = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 _ascii_encoder = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(",", ":"))
 
@@ -74,8 +82,8 @@ class InvocationOutput:
     def _emit(stream, text):
         try:
             stream.write(text)
-        except (OSError, ValueError):
-            pass  # the runner's own log is gone; user code keeps running
+        except (OSError, ValueError, AttributeError):
+            pass  # the runner's own log is gone (or was never there); user code keeps running
 
     def tail_base64(self):
         return binascii.b2a_base64(bytes(self.tail[-TAIL_BYTES:]), newline=False).decode("ascii")
@@ -141,7 +149,12 @@ def describe(error):
         message = str(error)
     except BaseException:
         message = "<str() of the exception failed>"
-    return type(error).__name__, message, lines
+    return type(error).__name__, _utf8(message), [_utf8(line) for line in lines]
+
+
+def _utf8(text):
+    """Lone surrogates (from user data) have no UTF-8 form: escape them rather than lose the text."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _error(kind, error, want_tail=False):
@@ -189,15 +202,21 @@ class FunctionHost:
         OUTPUT.begin(self._output_limit)
         try:
             compiled = compile(code, FUNCTION_FILE, "exec")
-        except (SyntaxError, ValueError) as error:
+        except self._deadline_exceeded:
+            raise
+        except Exception as error:  # SyntaxError, and RecursionError/MemoryError from the compiler
             return self._error("syntax", error)
         module = types.ModuleType("function")
         module.__file__ = FUNCTION_FILE
+        # dataclasses, pickle and typing look a class's module up in sys.modules.
+        sys.modules["function"] = module
         try:
             exec(compiled, module.__dict__)
         except self._deadline_exceeded:
+            sys.modules.pop("function", None)
             raise
         except BaseException as error:
+            sys.modules.pop("function", None)
             return self._error("load", error)
         entrypoint = module.__dict__.get("entrypoint")
         if entrypoint is None or not callable(entrypoint):

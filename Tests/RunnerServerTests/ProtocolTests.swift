@@ -55,6 +55,27 @@ struct ProtocolTests {
         }
     }
 
+    @Test
+    func modulesBehaveLikeImportedOnes() async throws {
+        // dataclasses (and pickle, typing) look the class's module up in sys.modules.
+        let code = """
+            from __future__ import annotations
+            from dataclasses import dataclass, asdict
+
+            @dataclass
+            class Point:
+                x: int
+                y: int
+
+            def entrypoint(data):
+                return asdict(Point(**data))
+            """
+        try await makeRunner().buildApplication().test(.router) { client in
+            try await client.mustLoad(code)
+            #expect(try await client.post(RunnerPath.run, #"{"x": 1, "y": 2}"#).text == #"{"x":1,"y":2}"#)
+        }
+    }
+
     @Test(arguments: setups)
     func concurrentRequestsEachGetTheirOwnResult(setup: TestingSetup) async throws {
         try await makeRunner().buildApplication().test(setup) { client in

@@ -14,6 +14,9 @@ typedef struct _object PyObject;
 /// deadline handler. Returns 0 on success; otherwise writes a message into `error` and returns -1.
 int pylambda_initialize(char *error, size_t error_size);
 
+/// Whether the calling thread is the one that initialised (and owns) the interpreter.
+int pylambda_on_interpreter_thread(void);
+
 /// `PyObject_Vectorcall` (static inline in 3.11's headers). Returns a new reference, or NULL with an exception set.
 PyObject *pylambda_call(PyObject *callable, PyObject *const *args, size_t nargs);
 
