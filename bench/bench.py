@@ -145,7 +145,7 @@ def main():
         print(f"{name:<28} {r['c1']['rps']:>9.0f} {r['c1']['p50']:>7.3f} {r['c1']['p99']:>7.3f} "
               f"{r['c16']['rps']:>10.0f} {r['c16']['p50']:>7.3f} {r['c16']['p99']:>7.3f} {r['cold_ms']:>8.0f} {r['idle_mib']:>9.1f}")
 
-    runner, best, seed, floor = (results[s.name] for s in SERVERS)
+    runner, seed, best, floor = (results[s.name] for s in SERVERS)
     checks = [
         ("throughput @16 vs best FastAPI", runner["c16"]["rps"] / best["c16"]["rps"], ">= 4x", lambda v: v >= 4),
         ("throughput @16 vs PoC FastAPI", runner["c16"]["rps"] / seed["c16"]["rps"], "", None),

@@ -13,6 +13,8 @@ public struct Runner: Sendable {
     public let lifecycle: RunnerLifecycle
     public let host: FunctionHost
     let logger: Logger
+    /// The one loop that does the runner's HTTP and async work.
+    let eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()
 
     /// Starts CPython in the background; `run()` exits with `startupFailed` if it cannot start.
     public init(configuration: RunnerConfiguration, logger: Logger, interpreter: PythonInterpreter = .shared) {
@@ -29,7 +31,7 @@ public struct Runner: Sendable {
         let router = Router()
         router.add(middleware: ErrorBodyMiddleware())
         router.add(middleware: LogRequestsMiddleware(.debug))
-        RunnerRoutes(host: host, lifecycle: lifecycle, configuration: configuration).add(to: router)
+        RunnerRoutes(host: host, lifecycle: lifecycle, configuration: configuration, eventLoop: eventLoop).add(to: router)
         return router
     }
 
@@ -59,7 +61,7 @@ public struct Runner: Sendable {
                 logger: logger
             )
         )
-        let executor = EventLoopTaskExecutor(MultiThreadedEventLoopGroup.singleton.any())
+        let executor = EventLoopTaskExecutor(eventLoop)
         try await withTaskExecutorPreference(executor) {
             try await group.run()
         }

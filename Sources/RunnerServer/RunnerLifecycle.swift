@@ -13,6 +13,7 @@ import Synchronization
 public final class RunnerLifecycle: Service, Sendable {
     private struct State {
         var lastActivity = ContinuousClock.now
+        var lastFinish = ContinuousClock.now
         var inFlight = 0
         var exitCode: Int32?
     }
@@ -34,6 +35,13 @@ public final class RunnerLifecycle: Service, Sendable {
     /// The code the process should exit with once the service group has returned.
     public var exitCode: Int32 { state.withLock { $0.exitCode ?? RunnerExitCode.clean } }
 
+    /// Whether the caller's request is the only one in flight and came after a pause: the runner is
+    /// lightly loaded, so its event loop has nothing better to do than wait for this one. (Under
+    /// load, requests follow each other with no gap, and the loop has others to read.)
+    var isLoneRequest: Bool {
+        state.withLock { $0.inFlight == 1 && $0.lastActivity - $0.lastFinish > .microseconds(30) }
+    }
+
     /// Brackets a `/load` or `/run`: neither counts as idle time while it runs.
     func withActivity<T>(_ body: () async throws -> T) async rethrows -> T {
         state.withLock {
@@ -44,6 +52,7 @@ public final class RunnerLifecycle: Service, Sendable {
             state.withLock {
                 $0.inFlight -= 1
                 $0.lastActivity = .now
+                $0.lastFinish = $0.lastActivity
             }
         }
         return try await body()

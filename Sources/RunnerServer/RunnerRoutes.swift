@@ -14,6 +14,8 @@ struct RunnerRoutes<Context: RequestContext> {
     let host: FunctionHost
     let lifecycle: RunnerLifecycle
     let configuration: RunnerConfiguration
+    /// The loop that serves requests (see `EventLoopTaskExecutor`).
+    let eventLoop: any EventLoop
 
     func add(to router: Router<Context>) {
         router.get("/") { _, _ in try health() }
@@ -52,6 +54,10 @@ struct RunnerRoutes<Context: RequestContext> {
             let wantsTail = request.headers[.logTail]?.lowercased() == "true"
             let body = try await request.body.collect(upTo: configuration.maxBodyBytes)
             do {
+                // A lone request: keep the loop awake for about a small function's run, well under a
+                // client's round trip, so that the answer does not have to wake it.
+                let poller = lifecycle.isLoneRequest ? EventLoopPoller.start(on: eventLoop, for: .microseconds(300)) : nil
+                defer { poller?.stop() }
                 let invocation = try await host.run(body: body, timeout: timeout, logTail: wantsTail)
                 var headers: HTTPFields = [.contentType: "application/json"]
                 if let tail = invocation.logTail { headers[.logTail] = tail }
