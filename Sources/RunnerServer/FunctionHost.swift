@@ -37,9 +37,8 @@ public final class FunctionHost: Sendable {
                         filename: RunnerSupportModule.filename
                     )
                 }
-                slot.host = .success(
-                    try module.attribute("FunctionHost").call(python.deadlineExceededType, python.int(maxOutputBytes))
-                )
+                let host = try module.attribute("FunctionHost").call(python.deadlineExceededType, python.int(maxOutputBytes))
+                slot.host = .success(HostSlot.Methods(load: try host.attribute("load"), run: try host.attribute("run")))
             } catch {
                 slot.host = .failure(error)
             }
@@ -49,7 +48,7 @@ public final class FunctionHost: Sendable {
     /// Waits until the interpreter and the support module are ready; throws what stopped them.
     public func waitUntilReady() async throws {
         let slot = self.slot
-        _ = try await interpreter.perform { _ in try slot.object() }
+        _ = try await interpreter.perform { _ in try slot.methods() }
     }
 
     /// Whether a function is loaded. Answered without waiting for the interpreter, so that a health
@@ -62,8 +61,8 @@ public final class FunctionHost: Sendable {
         let outcome: FunctionOutcome
         do {
             outcome = try await interpreter.perform(timeout: timeout) { python in
-                let host = try slot.object()
-                let result = try body.withUnsafeReadableBytes { try host.attribute("load").call(python.bytes($0)) }
+                let load = try slot.methods().load
+                let result = try body.withUnsafeReadableBytes { try load.call(python.bytes($0)) }
                 return try FunctionOutcome(result)
             }
         } catch {
@@ -87,9 +86,9 @@ public final class FunctionHost: Sendable {
     public func run(body: ByteBuffer, timeout: Duration, logTail: Bool) async throws -> Invocation {
         let slot = self.slot
         let outcome = try await interpreter.perform(timeout: timeout) { python in
-            let host = try slot.object()
+            let run = try slot.methods().run
             let result = try body.withUnsafeReadableBytes {
-                try host.attribute("run").call(python.bytes($0), python.bool(logTail))
+                try run.call(python.bytes($0), python.bool(logTail))
             }
             return try FunctionOutcome(result)
         }
@@ -107,9 +106,15 @@ public final class FunctionHost: Sendable {
 /// The support module's `FunctionHost` object. Written and read only by interpreter jobs, which run one
 /// at a time on one thread: that is its synchronisation.
 private final class HostSlot: @unchecked Sendable {
-    var host: Result<PythonObject, any Error>?
+    /// Its bound methods, looked up once rather than on every request.
+    struct Methods {
+        var load: PythonObject
+        var run: PythonObject
+    }
 
-    func object() throws -> PythonObject {
+    var host: Result<Methods, any Error>?
+
+    func methods() throws -> Methods {
         guard let host else { throw FunctionError.internal("the support module was not set up") }
         return try host.get()
     }

@@ -30,7 +30,9 @@ public struct Runner: Sendable {
     public func buildRouter() -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: ErrorBodyMiddleware())
-        router.add(middleware: LogRequestsMiddleware(.debug))
+        if logger.logLevel <= .debug {
+            router.add(middleware: LogRequestsMiddleware(.debug))  // one line per request
+        }
         RunnerRoutes(host: host, lifecycle: lifecycle, configuration: configuration, eventLoop: eventLoop).add(to: router)
         return router
     }
