@@ -73,8 +73,12 @@ actor ContainerPool {
 
     func acquire(code: String, codeHash: String, function: FunctionConfiguration) async throws -> RunnerLease {
         let key = Self.functionKey(codeHash: codeHash, configKey: function.containerKey)
+        // A call that was let into the queue is never refused afterwards, however often it looks again.
+        var admitted = false
         while true {
             if isShutDown { throw DispatcherError.shutDown }
+            // A caller that gave up (perhaps while queued) takes nothing and starts nothing.
+            try Task.checkCancellation()
             // Most recently used first, so that the extra containers of a scale-out go idle and expire.
             if let entry = entries.values.filter({ !$0.busy && $0.functionKey == key })
                 .max(by: { $0.lastUsed < $1.lastUsed }) ?? adoptCandidate(functionKey: key)
@@ -83,14 +87,20 @@ actor ContainerPool {
                 return makeLease(entry)
             }
             let count = entries.values.count { $0.functionKey == key } + starting[key, default: 0]
-            if count < configuration.maxContainersPerFunction && makeRoom() {
-                return try await startRunner(code: code, codeHash: codeHash, function: function, key: key)
+            if count < configuration.maxContainersPerFunction {
+                // A warm generic runner needs no room; only a new container may evict an idle one.
+                let generic = takeGeneric(configKey: function.containerKey)
+                if generic != nil || makeRoom() {
+                    return try await startRunner(
+                        code: code, codeHash: codeHash, function: function, key: key, generic: generic)
+                }
             }
             let queued = waiters.count { $0.functionKey == key }
-            if queued >= configuration.maxQueuedInvocationsPerFunction {
+            if !admitted && queued >= configuration.maxQueuedInvocationsPerFunction {
                 throw DispatcherError.tooManyConcurrentInvocations(
                     limit: configuration.maxContainersPerFunction, queued: queued)
             }
+            admitted = true
             nextID += 1
             let id = nextID
             let handedOver = try await withTaskCancellationHandler {
@@ -100,7 +110,14 @@ actor ContainerPool {
             } onCancel: {
                 Task { await self.cancelWaiter(id) }
             }
-            if let handedOver { return handedOver }
+            if let handedOver {
+                // Handed over just as the caller gave up: the runner is fine, give it back untouched.
+                if Task.isCancelled {
+                    release(handedOver, healthy: true)
+                    throw CancellationError()
+                }
+                return handedOver
+            }
         }
     }
 
@@ -157,28 +174,39 @@ actor ContainerPool {
 
     // MARK: Starting runners
 
-    private func startRunner(code: String, codeHash: String, function: FunctionConfiguration, key: String)
-        async throws -> RunnerLease
-    {
+    /// An idle generic runner of this configuration, marked busy (the warm pool is refilled), or nil.
+    private func takeGeneric(configKey: String) -> Entry? {
+        guard let generic = entries.values.first(where: { !$0.busy && $0.codeHash == nil && $0.configKey == configKey })
+            ?? adoptCandidate(functionKey: Self.functionKey(codeHash: nil, configKey: configKey))
+        else { return nil }
+        generic.busy = true
+        schedulePoolRefill()
+        return generic
+    }
+
+    /// Loads the code into `generic` (taken with `takeGeneric`) when given, else (or when that fails
+    /// for a reason another runner may not have) into a new runner; the caller made room for it.
+    private func startRunner(
+        code: String, codeHash: String, function: FunctionConfiguration, key: String, generic: Entry?
+    ) async throws -> RunnerLease {
         starting[key, default: 0] += 1
         startingTotal += 1
         defer {
             starting[key, default: 1] -= 1
             if starting[key] == 0 { starting[key] = nil }
             startingTotal -= 1
+            // Whatever happened, capacity changed: a failed start must not leave queued calls waiting.
+            wakeWaiters()
         }
         // A warm generic runner: only `/load` to pay.
-        if let generic = entries.values.first(where: {
-            !$0.busy && $0.codeHash == nil && $0.configKey == function.containerKey
-        }) ?? adoptCandidate(functionKey: Self.functionKey(codeHash: nil, configKey: function.containerKey)) {
-            generic.busy = true
-            schedulePoolRefill()
+        if let generic {
             do {
                 try await load(generic.handle, code: code)
                 generic.codeHash = codeHash
                 SmallFile.write(generic.handle.directory + "/code-sha256", codeHash)
                 return makeLease(generic)
             } catch {
+                // Its slot is the room the new runner below takes.
                 remove(generic)
                 if Self.isFinal(error) { throw error }
                 logger.info("warm runner \(generic.handle.name) failed to load (\(error)); starting a new one")
@@ -227,14 +255,20 @@ actor ContainerPool {
         let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
         let name = "pylambda-\(codeHash.map { String($0.prefix(12)) } ?? "pool")-\(suffix)"
         let directory = configuration.stateDirectory + "/" + name
-        guard SmallFile.makeDirectory(directory, mode: 0o777), let lock = RunnerLock(directory: directory) else {
+        // 0o777: the runner (uid 65534) creates its socket here. Only it and this user can reach it:
+        // the state directory above is 0o700, and the container sees this one through its bind mount.
+        guard SmallFile.makeDirectory(directory, mode: 0o777) else {
             throw DispatcherError.runnerStartFailed(reason: "cannot create the socket directory \(directory)")
+        }
+        guard let lock = RunnerLock(directory: directory) else {
+            SmallFile.removeDirectory(directory)
+            throw DispatcherError.runnerStartFailed(reason: "cannot lock the socket directory \(directory)")
         }
         if let codeHash { SmallFile.write(directory + "/code-sha256", codeHash) }
         let shared = configuration.keepWarmAfterShutdown
         // An owned runner outlives the dispatcher's own idle expiry a little, so the dispatcher is the
         // one to remove it; its own TTL only matters if the dispatcher is gone.
-        let runnerTTL = configuration.idleTTLSeconds + (shared ? 0 : 60)
+        let runnerTTL = min(configuration.idleTTLSeconds + (shared ? 0 : 60), DispatcherConfiguration.maxIdleTTLSeconds)
         let spec = ContainerSpec(
             image: configuration.image, function: function, codeHash: codeHash, owner: owner, shared: shared,
             hostSocketDirectory: directory, runnerIdleTTLSeconds: runnerTTL)
@@ -248,7 +282,9 @@ actor ContainerPool {
         do {
             try await waitUntilHealthy(handle)
         } catch {
-            await host.destroy(handle)
+            // Often a cancellation: the removal must not run in the cancelled task, or it fails at once.
+            let host = self.host
+            await Task.detached { await host.destroy(handle) }.value
             throw error
         }
         return (handle, lock)
@@ -301,7 +337,9 @@ actor ContainerPool {
         else { return }
         spawn { pool in
             do {
-                let lease = try await pool.startRunner(code: code, codeHash: codeHash, function: function, key: key)
+                let lease = try await pool.startRunner(
+                    code: code, codeHash: codeHash, function: function, key: key,
+                    generic: pool.takeGeneric(configKey: function.containerKey))
                 pool.release(lease, healthy: true)
             } catch {
                 pool.logger.info("could not start a replacement runner: \(error)")
@@ -329,6 +367,7 @@ actor ContainerPool {
         defer {
             startingGeneric -= 1
             startingTotal -= 1
+            wakeWaiters()
         }
         do {
             let (handle, lock) = try await launch(function: configuration.function, codeHash: nil)
@@ -338,7 +377,6 @@ actor ContainerPool {
             }
             entries[handle.id] = Entry(
                 handle: handle, lock: lock, configKey: configuration.function.containerKey, codeHash: nil, busy: false)
-            wakeWaiters()
         } catch {
             logger.warning("could not start a warm-pool runner: \(error)")
         }
@@ -354,6 +392,8 @@ actor ContainerPool {
             remove(entry)
         }
         if removedGeneric { schedulePoolRefill() }
+        // A safety net: waiting calls look again now and then, so that no missed wake-up strands them.
+        wakeWaiters()
     }
 
     /// A runner another process left warm, not locked yet: it is only taken (locked) when a call
@@ -421,6 +461,8 @@ actor ContainerPool {
 
     private func remove(_ entry: Entry) {
         entries[entry.handle.id] = nil
+        // Room for another runner: calls queued for it look again.
+        wakeWaiters()
         let host = self.host
         let handle = entry.handle
         // The lock stays held until the runner is gone, so no other process adopts it meanwhile.

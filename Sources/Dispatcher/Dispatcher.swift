@@ -35,6 +35,8 @@ public final class Dispatcher: Sendable {
     let runnerClient: RunnerClient
     private let expiryTask: Mutex<Task<Void, Never>?>
     private let isShutDown = Mutex(false)
+    /// The one shutdown; every caller of `shutdown()` waits for it to finish.
+    private let shutdownTask = Mutex<Task<Void, Never>?>(nil)
 
     /// Connects to the backend, checks that the image exists, removes orphans, offers runners left
     /// warm by other processes and starts filling the warm pool.
@@ -42,9 +44,16 @@ public final class Dispatcher: Sendable {
         self.configuration = configuration
         identity = DispatcherIdentity.current()
         let logger = configuration.logger
-        guard SmallFile.makeDirectory(configuration.stateDirectory, mode: 0o755) else {
+        // 0o700: other local users must not reach the runners' sockets (and load their own code into
+        // a shared warm runner) nor rewrite what they record. Runners reach their own directory
+        // through the bind mount, which does not cross this one.
+        guard SmallFile.makeDirectory(configuration.stateDirectory, mode: 0o700) else {
             throw DispatcherError.runnerStartFailed(
-                reason: "cannot create the state directory \(configuration.stateDirectory)")
+                reason: "cannot create the state directory \(configuration.stateDirectory) with mode 0700")
+        }
+        guard SmallFile.isPrivateDirectory(configuration.stateDirectory) else {
+            throw DispatcherError.runnerStartFailed(
+                reason: "the state directory \(configuration.stateDirectory) is not a directory owned by this user with mode 0700; remove it or choose another stateDirectory")
         }
         switch configuration.backend {
         case .docker(let socketPath):
@@ -120,12 +129,20 @@ public final class Dispatcher: Sendable {
 
     /// Removes this dispatcher's runners (or, with `keepWarmAfterShutdown`, only those in the middle of
     /// a call), then closes its connections. Calls still waiting fail with `DispatcherError.shutDown`.
+    /// Every call waits until the removal is done, and it runs to the end even when the calling task
+    /// is cancelled (a cancelled task could not talk to the daemon).
     public func shutdown() async {
-        let already = isShutDown.withLock { value in
-            defer { value = true }
-            return value
+        let task = shutdownTask.withLock { task in
+            if let task { return task }
+            isShutDown.withLock { $0 = true }
+            let started = Task.detached { await self.removeEverything() }
+            task = started
+            return started
         }
-        guard !already else { return }
+        await task.value
+    }
+
+    private func removeEverything() async {
         let task = expiryTask.withLock { $0 }
         task?.cancel()
         await task?.value
@@ -159,7 +176,7 @@ public final class Dispatcher: Sendable {
             let lease = try await pool.acquire(code: code, codeHash: codeHash, function: function)
             do {
                 let output = try await runnerClient.run(
-                    socketPath: lease.handle.socketPath, data: data, timeout: function.timeout, grace: .seconds(2),
+                    socketPath: lease.handle.socketPath, data: data, timeout: function.effectiveTimeout, grace: .seconds(2),
                     logTail: logTail)
                 await pool.release(lease, healthy: true)
                 return InvocationResult(json: output.body, logTail: output.logTail)

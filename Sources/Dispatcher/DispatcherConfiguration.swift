@@ -28,7 +28,7 @@ public struct DispatcherConfiguration: Sendable {
     /// Containers in total; past it the least recently used idle one is removed.
     public var maxContainers = 16
     /// Idle containers are removed after this long, by the dispatcher and, should it be gone, by the
-    /// runner itself.
+    /// runner itself. At most a day (`maxIdleTTLSeconds`); longer counts as a day.
     public var idleTTL: Duration = .seconds(300)
     /// How long a new runner may take to answer `/healthz`.
     public var startTimeout: Duration = .seconds(30)
@@ -47,5 +47,9 @@ public struct DispatcherConfiguration: Sendable {
         geteuid() == 0 ? "/run/pylambda-dispatcher" : "/tmp/pylambda-dispatcher-\(geteuid())"
     }
 
-    var idleTTLSeconds: Int { max(1, Int(idleTTL.components.seconds)) }
+    /// The longest idle TTL a runner accepts (`RUNNER_IDLE_TTL`, like its timeouts, is at most a day);
+    /// a longer `idleTTL` is treated as this.
+    public static let maxIdleTTLSeconds = 86_400
+
+    var idleTTLSeconds: Int { Int(min(max(1, idleTTL.components.seconds), Int64(Self.maxIdleTTLSeconds))) }
 }

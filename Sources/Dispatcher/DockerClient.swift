@@ -289,6 +289,8 @@ public final class DockerClient: Sendable {
 
     static func mapTransportError(_ error: any Error, socketPath: String) -> any Error {
         if error is DockerError || error is DecodingError { return error }
+        // The calling task was cancelled: not the daemon's fault, and the caller must see it as such.
+        if error is CancellationError || (error as? HTTPClientError) == .cancelled { return CancellationError() }
         if let io = error as? IOError {
             switch io.errnoCode {
             case EACCES, EPERM: return DockerError.permissionDenied(socketPath: socketPath)

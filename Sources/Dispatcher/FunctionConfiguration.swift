@@ -2,8 +2,12 @@
 /// one (say, `allowNetwork`) is a per-function decision, so it lives here rather than on the dispatcher.
 public struct FunctionConfiguration: Sendable, Hashable {
     /// Deadline of one invocation. Past it the runner interrupts the call and the dispatcher replaces
-    /// the container, since the interrupted module may be left half-updated.
+    /// the container, since the interrupted module may be left half-updated. From 1 ms to a day
+    /// (`maxTimeout`, the runner's own limit); values outside are clamped to that range.
     public var timeout: Duration = .seconds(60)
+
+    /// The longest deadline a runner accepts (`X-Timeout-Ms` up to 86 400 000).
+    public static let maxTimeout: Duration = .seconds(86_400)
     /// Memory limit; swap is set to the same value, so there is no swap on top of it.
     public var memoryBytes: Int64 = 256 << 20
     public var cpus: Double = 1
@@ -32,7 +36,13 @@ public struct FunctionConfiguration: Sendable, Hashable {
         "m\(memoryBytes)-c\(cpus)-p\(pidsLimit)-f\(openFilesLimit)-n\(allowNetwork)-r\(readOnlyRootFilesystem)-t\(tmpfsBytes)-u\(user)-b\(maxBodyBytes ?? -1)"
     }
 
+    /// `timeout` within what the runner accepts: 1 ms to a day.
+    var effectiveTimeout: Duration {
+        min(max(timeout, .milliseconds(1)), Self.maxTimeout)
+    }
+
     var timeoutSeconds: Double {
-        Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        let timeout = effectiveTimeout
+        return Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
     }
 }

@@ -39,6 +39,14 @@ enum SmallFile {
         return chmod(path, mode) == 0
     }
 
+    /// True when `path` is a real directory (not a symlink) owned by this user that nobody else can
+    /// enter: what the state directory must be, even when someone else created it first.
+    static func isPrivateDirectory(_ path: String) -> Bool {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return false }
+        return info.st_mode & S_IFMT == S_IFDIR && info.st_uid == geteuid() && info.st_mode & 0o077 == 0
+    }
+
     /// Removes a directory and the few plain files in it (socket, lock, code hash).
     static func removeDirectory(_ path: String) {
         if let dir = opendir(path) {

@@ -36,7 +36,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Read the input JSON from a file (- for stdin).", valueName: "F"))
     var dataFile: String?
 
-    @Option(name: .long, help: ArgumentHelp("Seconds the call may take.", valueName: "S"))
+    @Option(name: .long, help: ArgumentHelp("Seconds the call may take (more than 0, at most 86400).", valueName: "S"))
     var timeout: Double = 60
 
     @Option(name: .long, help: ArgumentHelp("Memory limit of the container in MiB (swap is not added).", valueName: "MB"))
@@ -55,7 +55,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Runner image.")
     var image = "pylambda-runner:latest"
 
-    @Option(name: .long, help: ArgumentHelp("Seconds an unused container stays warm.", valueName: "S"))
+    @Option(name: .long, help: ArgumentHelp("Seconds an unused container stays warm (1 to 86400).", valueName: "S"))
     var idleTtl: Int = 300
 
     @Flag(name: .long, help: "Remove the container when done instead of leaving it warm for the next run.")
@@ -68,8 +68,15 @@ struct RunCommand: AsyncParsableCommand {
     func validate() throws {
         if data != nil && dataFile != nil { throw ValidationError("Give --data or --data-file, not both.") }
         if file == "-" && dataFile == "-" { throw ValidationError("Only one of FILE and --data-file can be stdin.") }
-        if timeout <= 0 { throw ValidationError("--timeout must be positive.") }
-        if memory < 16 { throw ValidationError("--memory is in MiB and must be at least 16.") }
+        let maxSeconds = FunctionConfiguration.maxTimeout.components.seconds
+        if !timeout.isFinite || timeout <= 0 || timeout > Double(maxSeconds) {
+            throw ValidationError("--timeout is in seconds and must be more than 0 and at most \(maxSeconds) (a day).")
+        }
+        if !(1...DispatcherConfiguration.maxIdleTTLSeconds).contains(idleTtl) {
+            throw ValidationError("--idle-ttl is in seconds and must be from 1 to \(DispatcherConfiguration.maxIdleTTLSeconds) (a day).")
+        }
+        // Int64(memory) << 20 must not overflow; no machine has 2^43 MiB.
+        if memory < 16 || memory > 1 << 40 { throw ValidationError("--memory is in MiB and must be from 16 to \(1 << 40).") }
     }
 
     func run() async throws {
@@ -88,7 +95,7 @@ struct RunCommand: AsyncParsableCommand {
         configuration.warmPoolSize = 0
         configuration.idleTTL = .seconds(idleTtl)
         configuration.keepWarmAfterShutdown = !noKeepWarm
-        configuration.function.timeout = .milliseconds(Int64(timeout * 1000))
+        configuration.function.timeout = .milliseconds(max(1, Int64((timeout * 1000).rounded())))
         configuration.function.memoryBytes = Int64(memory) << 20
         configuration.logger.logLevel = .error
         if backend == .process {
