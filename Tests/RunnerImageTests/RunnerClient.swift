@@ -47,27 +47,33 @@ struct RunnerClient {
     }
 
     /// Polls `/healthz` until the runner answers (bounded): how a caller knows it is up.
-    func waitUntilReady(within seconds: Double = 10) async throws {
+    func waitUntilReady(within seconds: Double = 10, orExplainWith container: RunnerContainer) async throws {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if let response = try? await request(RunnerPath.health, method: .GET, timeout: .seconds(1)), response.status == 200 { return }
             try await Task.sleep(for: .milliseconds(20))
         }
-        Issue.record("the runner did not answer /healthz within \(seconds) s")
+        Issue.record("the runner did not answer /healthz within \(seconds) s; exit code \(container.exitCode.map(String.init) ?? "-"), logs:\n\(container.logs)")
         throw CancellationError()
     }
 }
 
-/// A free TCP port on 127.0.0.1, for `--network host` runners.
+/// A free TCP port on 127.0.0.1, for `--network host` runners. Taken from below the kernel's ephemeral
+/// range, so that the other suites' listeners on port 0 cannot take it between this check and the
+/// runner's bind.
 func freePort() throws -> Int {
-    let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(socket) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) } }
-    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) } }
-    return Int(UInt16(bigEndian: address.sin_port))
+    for _ in 0..<100 {
+        let port = Int.random(in: 20_000..<30_000)
+        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        if bound == 0 { return port }
+    }
+    throw CancellationError()
 }

@@ -42,7 +42,7 @@ struct RunnerImageTests {
         let container = try RunnerContainer.start(["--network", "host"], command: ["--host", "127.0.0.1", "--port", "\(port)"])
         defer { container.remove() }
         let client = RunnerClient(address: .tcp(port: port))
-        try await client.waitUntilReady()
+        try await client.waitUntilReady(orExplainWith: container)
 
         #expect(try await client.load(probe).status == 200)
         let response = try await client.run(#"{"hello": "wörld"}"#)
@@ -66,7 +66,7 @@ struct RunnerImageTests {
         )
         defer { container.remove() }
         let client = RunnerClient(address: .unixSocket(path: "\(directory)/runner.sock"))
-        try await client.waitUntilReady()
+        try await client.waitUntilReady(orExplainWith: container)
 
         #expect(try await client.load(probe).status == 200)
         let identity = try JSONSerialization.jsonObject(with: Data(try await client.run(#""identity""#).body.utf8)) as? [String: Any]
@@ -136,7 +136,12 @@ struct RunnerImageTests {
             command: ["--unix-socket", "/run/pylambda/runner.sock"]
         )
         let client = RunnerClient(address: .unixSocket(path: "\(directory)/runner.sock"))
-        try await client.waitUntilReady()
+        do {
+            try await client.waitUntilReady(orExplainWith: container)
+        } catch {
+            container.remove()
+            throw error
+        }
         return (container, client)
     }
 
