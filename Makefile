@@ -15,10 +15,10 @@ deps: ## Install Debian packages (docker.io, debootstrap, libpython3.11-dev) and
 build: deps ## Build everything (debug)
 	swift build
 
-image: deps ## Build the runner image ($(RUNNER_IMAGE)) from the Dockerfile, offline
+image: deps ## Build the runner image (pylambda-runner:latest) from the Dockerfile, offline
 	@runner-image/build.sh
 
-demo: image build ## Start a runner, load examples/echo.py and print the result of a run
+demo: image build ## Run examples/echo.py with pylambda, cold then warm
 	@scripts/demo.sh
 
 test: image ## Everything, against a real dockerd (fails, not skips, when Docker is missing)
