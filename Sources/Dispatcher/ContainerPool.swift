@@ -273,6 +273,7 @@ actor ContainerPool {
             image: configuration.image, function: function, codeHash: codeHash, owner: owner, shared: shared,
             hostSocketDirectory: directory, runnerIdleTTLSeconds: runnerTTL)
         let handle: RunnerHandle
+        let started = UnixTime.now()
         do {
             handle = try await host.start(spec: spec, name: name)
         } catch {
@@ -280,7 +281,7 @@ actor ContainerPool {
             throw error
         }
         do {
-            try await waitUntilHealthy(handle)
+            try await waitUntilHealthy(handle, since: started)
         } catch {
             // Often a cancellation: the removal must not run in the cancelled task, or it fails at once.
             let host = self.host
@@ -292,7 +293,7 @@ actor ContainerPool {
 
     /// Polls `/healthz` every few milliseconds: a runner is usually up in tens of milliseconds, and a
     /// fixed sleep would either waste them or be too short on a loaded machine.
-    private func waitUntilHealthy(_ handle: RunnerHandle) async throws {
+    private func waitUntilHealthy(_ handle: RunnerHandle, since: Int64) async throws {
         let deadline = ContinuousClock.now + configuration.startTimeout
         var polls = 0
         while ContinuousClock.now < deadline {
@@ -300,7 +301,7 @@ actor ContainerPool {
             polls += 1
             if polls % 40 == 0, await !host.isRunning(handle) {
                 let reason: String
-                switch await host.diagnose(handle) {
+                switch await host.diagnose(handle, since: since) {
                 case .exited(let code, let logs): reason = "the runner exited with code \(code) while starting: \(logs)"
                 case .outOfMemory: reason = "the runner ran out of memory while starting"
                 case .gone: reason = "the runner's container was removed while starting"

@@ -64,8 +64,9 @@ struct ContainerSpec: Sendable {
         host.PidsLimit = function.pidsLimit
         host.Ulimits = [.init(Name: "nofile", Soft: function.openFilesLimit, Hard: function.openFilesLimit)]
         host.Binds = ["\(hostSocketDirectory):\(RunnerMount.containerDirectory):rw"]
-        // Kept after exit so that an out-of-memory kill or exit code can still be read back.
-        host.AutoRemove = false
+        // Gone as soon as it exits (its own idle TTL, a crash): nothing is left for `docker ps -a`
+        // even when no dispatcher is around. How it ended is read from the daemon's events.
+        host.AutoRemove = true
         var environment = [
             "\(RunnerEnvironment.timeout)=\(Int(function.timeoutSeconds.rounded(.up)))",
             "\(RunnerEnvironment.timeoutGrace)=\(timeoutGraceSeconds)",

@@ -125,6 +125,11 @@ public final class Dispatcher: Sendable {
                 if let directory { SmallFile.removeDirectory(directory) }
             }
         }
+        // Shared containers that expired by themselves removed themselves, but not their directories.
+        let inUse = Set(containers.compactMap { $0.Labels?[ContainerLabel.socketDirectory] })
+        for directory in Self.removeStaleSocketDirectories(in: configuration.stateDirectory, keeping: inUse) {
+            configuration.logger.debug("removed the directory of a container that is gone: \(directory)")
+        }
     }
 
     /// Removes this dispatcher's runners (or, with `keepWarmAfterShutdown`, only those in the middle of
@@ -174,6 +179,7 @@ public final class Dispatcher: Sendable {
         var undeliveredAttempts = 0
         while true {
             let lease = try await pool.acquire(code: code, codeHash: codeHash, function: function)
+            let callStarted = UnixTime.now()
             do {
                 let output = try await runnerClient.run(
                     socketPath: lease.handle.socketPath, data: data, timeout: function.effectiveTimeout, grace: .seconds(2),
@@ -207,7 +213,7 @@ public final class Dispatcher: Sendable {
                     await pool.replaceInBackground(code: code, codeHash: codeHash, function: function)
                     throw DispatcherError.timedOut(seconds: function.timeoutSeconds)
                 }
-                let end = await host.diagnose(lease.handle)
+                let end = await host.diagnose(lease.handle, since: callStarted)
                 await pool.release(lease, healthy: false)
                 switch end {
                 case .outOfMemory:
@@ -341,5 +347,26 @@ extension Dispatcher {
     /// Removes a runner's host directory (socket, lock, code hash), for `pylambda gc`.
     public static func removeSocketDirectory(_ path: String) {
         SmallFile.removeDirectory(path)
+    }
+
+    /// Removes the runner directories under `stateDirectory` that no container in `inUse` (the
+    /// `pylambda.socket-dir` labels of the containers that exist) names and no process holds, for
+    /// containers that removed themselves after exiting. Returns the removed paths. A directory made
+    /// in the last second is left alone: its runner may be starting and not have locked it yet.
+    @discardableResult
+    public static func removeStaleSocketDirectories(in stateDirectory: String, keeping inUse: Set<String>) -> [String]
+    {
+        var removed: [String] = []
+        for name in SmallFile.entries(stateDirectory) where name.hasPrefix("pylambda-") {
+            let directory = stateDirectory + "/" + name
+            guard !inUse.contains(directory), SmallFile.isDirectory(directory),
+                (SmallFile.secondsSinceModified(RunnerLock.path(in: directory))
+                    ?? SmallFile.secondsSinceModified(directory) ?? 0) > 1,
+                RunnerLock.isFree(directory: directory)
+            else { continue }
+            SmallFile.removeDirectory(directory)
+            removed.append(directory)
+        }
+        return removed
     }
 }

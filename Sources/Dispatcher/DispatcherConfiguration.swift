@@ -35,7 +35,8 @@ public struct DispatcherConfiguration: Sendable {
     /// True (what `pylambda run` uses): containers are left warm at shutdown for the next process,
     /// and containers left by earlier ones are reused. False: every container is removed at shutdown.
     public var keepWarmAfterShutdown = false
-    /// Remove containers whose owning dispatcher died, and stopped leftovers, when starting.
+    /// Remove containers whose owning dispatcher died, stopped leftovers, and the socket directories
+    /// of containers that removed themselves, when starting.
     public var removeOrphansOnStart = true
     /// Host directory for the per-runner socket directories that get bind-mounted into containers.
     public var stateDirectory: String = DispatcherConfiguration.defaultStateDirectory

@@ -161,6 +161,27 @@ public final class DockerClient: Sendable {
         return try JSONDecoder().decode([ContainerSummary].self, from: Data(body))
     }
 
+    /// The container's recorded events with one of `actions` (`oom`, `die`, ...) from `since` (Unix
+    /// seconds) until now, oldest first. Bounded by `until`, so the daemon answers at once instead of
+    /// streaming; it also answers for a container that was removed meanwhile.
+    public func containerEvents(_ id: String, actions: [String], since: Int64) async throws -> [DockerEvent] {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let nanoseconds = String(now.tv_nsec)
+        let until = "\(now.tv_sec)." + String(repeating: "0", count: max(0, 9 - nanoseconds.count)) + nanoseconds
+        let filters = try JSONEncoder().encode(["type": ["container"], "container": [id], "event": actions])
+        let (status, body) = try await send(
+            .GET, "/events",
+            query: [
+                ("since", String(min(since, Int64(now.tv_sec)))), ("until", until),
+                ("filters", String(decoding: filters, as: UTF8.self)),
+            ])
+        guard status == 200 else { throw Self.daemonError(status: status, body: body) }
+        return body.split(separator: UInt8(ascii: "\n")).compactMap {
+            try? JSONDecoder().decode(DockerEvent.self, from: Data($0))
+        }
+    }
+
     /// The last `tail` lines of stdout and stderr, demultiplexed (containers run without a TTY).
     public func logs(_ id: String, tail: Int = 50) async throws -> String {
         let (status, body) = try await send(

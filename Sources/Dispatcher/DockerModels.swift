@@ -136,3 +136,30 @@ struct BuildStreamLine: Decodable {
     var aux: Aux?
     struct Aux: Decodable { var ID: String? }
 }
+
+/// One record of `GET /events`. The daemon keeps recent events after a container is removed, which
+/// is how the end of an auto-removed container (`oom`, `die` with its exit code) is still known.
+public struct DockerEvent: Decodable, Sendable {
+    /// `container`, `image`, `network`, ...
+    public var type: String?
+    /// `create`, `start`, `oom`, `die`, `kill`, `destroy`, ...
+    public var action: String
+    public var actor: Actor
+    /// Unix seconds.
+    public var time: Int64?
+
+    public struct Actor: Decodable, Sendable {
+        public var ID: String?
+        public var Attributes: [String: String]?
+    }
+
+    /// The `exitCode` attribute of a `die` event.
+    public var exitCode: Int? { actor.Attributes?["exitCode"].flatMap { Int($0) } }
+
+    enum CodingKeys: String, CodingKey {
+        case type = "Type"
+        case action = "Action"
+        case actor = "Actor"
+        case time
+    }
+}

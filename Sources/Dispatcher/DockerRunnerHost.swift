@@ -44,18 +44,50 @@ struct DockerRunnerHost: RunnerHost {
         return inspect.State.Running
     }
 
-    func diagnose(_ handle: RunnerHandle) async -> RunnerEnd {
-        // The socket closes a moment before the daemon notices the exit.
-        guard (try? await docker.waitContainer(handle.id, timeout: .seconds(3))) != nil,
-            let inspect = try? await docker.inspectContainer(handle.id)
-        else {
+    func diagnose(_ handle: RunnerHandle, since: Int64) async -> RunnerEnd {
+        // Containers remove themselves when they exit (AutoRemove), so inspect may find nothing: how
+        // it ended comes from the daemon's event log, which outlives the container.
+        var waitedCode: Int?
+        do {
+            // The socket closes a moment before the daemon notices the exit.
+            waitedCode = try await docker.waitContainer(handle.id, timeout: .seconds(3))
+        } catch DockerError.noSuchContainer {
+            // Already exited and removed.
+        } catch {
             if let inspect = try? await docker.inspectContainer(handle.id), inspect.State.Running { return .running }
-            return .gone
         }
-        if inspect.State.Running { return .running }
-        if inspect.State.OOMKilled { return .outOfMemory }
+        var events: [DockerEvent] = []
+        // `die` is logged just after the exit wakes the wait above, and the `oom` of a kernel kill
+        // (exit code 137) may trail it: look again briefly until the picture is complete.
+        let started = ContinuousClock.now
+        while true {
+            guard
+                let found = try? await docker.containerEvents(
+                    handle.id, actions: ["oom", "die", "kill"], since: since - 1)
+            else { break }
+            events = found
+            if events.contains(where: { $0.action == "oom" }) { return .outOfMemory }
+            let elapsed = ContinuousClock.now - started
+            if let died = events.last(where: { $0.action == "die" }) {
+                if died.exitCode != 137 || elapsed > .milliseconds(300) { break }
+            } else if elapsed > .seconds(2) {
+                break
+            }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        // Killed through the API (`pylambda gc`, `docker rm -f`): not the runner's own doing.
+        if events.contains(where: { $0.action == "kill" }) { return .gone }
+        var code = events.last { $0.action == "die" }?.exitCode ?? waitedCode
+        if let inspect = try? await docker.inspectContainer(handle.id) {
+            // A container created before AutoRemove was used keeps its state.
+            if inspect.State.Running { return .running }
+            if inspect.State.OOMKilled { return .outOfMemory }
+            code = code ?? inspect.State.ExitCode
+        }
+        guard let code else { return .gone }
+        // Usually gone with its container; kept when it could still be read.
         let logs = (try? await docker.logs(handle.id, tail: 20)) ?? ""
-        return .exited(code: inspect.State.ExitCode, logTail: logs)
+        return .exited(code: code, logTail: logs)
     }
 
     /// Removes a container from a task of its own: cleanup after a cancellation must not inherit it

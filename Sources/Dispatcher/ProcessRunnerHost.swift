@@ -78,7 +78,7 @@ final class ProcessRunnerHost: RunnerHost {
         return poll(pid) == nil
     }
 
-    func diagnose(_ handle: RunnerHandle) async -> RunnerEnd {
+    func diagnose(_ handle: RunnerHandle, since: Int64) async -> RunnerEnd {
         guard let pid = pid(handle) else { return .gone }
         for _ in 0..<300 {
             if let status = poll(pid) {

@@ -1,3 +1,18 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Wall-clock seconds, as the Docker daemon stamps its events.
+enum UnixTime {
+    static func now() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec)
+    }
+}
+
 /// One runner, wherever it runs (a container or a child process).
 struct RunnerHandle: Sendable, Hashable {
     /// Container id, or `process-<pid>`.
@@ -25,8 +40,9 @@ protocol RunnerHost: Sendable {
     func start(spec: ContainerSpec, name: String) async throws -> RunnerHandle
     /// False once the runner has exited, so a start that crashed fails fast instead of at the timeout.
     func isRunning(_ handle: RunnerHandle) async -> Bool
-    /// Why the runner stopped answering; waits briefly for it to exit.
-    func diagnose(_ handle: RunnerHandle) async -> RunnerEnd
+    /// Why the runner stopped answering; waits briefly for it to exit. `since` (Unix seconds, at or
+    /// before the call or start that failed) bounds what is looked at in the daemon's event log.
+    func diagnose(_ handle: RunnerHandle, since: Int64) async -> RunnerEnd
     /// Kills and removes it with its directory. Never throws: removal is best effort, and the next
     /// start's orphan sweep catches what is left.
     func destroy(_ handle: RunnerHandle) async

@@ -62,6 +62,26 @@ enum SmallFile {
         rmdir(path)
     }
 
+    /// True for a real directory (not a symlink to one).
+    static func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
+    }
+
+    /// Names in a directory (without `.` and `..`); empty when it cannot be read.
+    static func entries(_ path: String) -> [String] {
+        guard let dir = opendir(path) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
     /// Seconds since the file was last modified; nil when it does not exist.
     static func secondsSinceModified(_ path: String) -> Double? {
         var info = stat()

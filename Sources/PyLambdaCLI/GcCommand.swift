@@ -33,8 +33,20 @@ struct GcCommand: AsyncParsableCommand {
                 StandardError.print("error: could not remove \(container.name): \(error)")
             }
         }
+        // Directories of containers that removed themselves (a shared runner's idle TTL), unless a
+        // running dispatcher holds them; only when the daemon could say which containers remain.
+        var staleDirectories = 0
+        if !dryRun, let remaining = try? await docker.listContainers(labels: ["\(ContainerLabel.managed)=true"]) {
+            let inUse = Set(remaining.compactMap { $0.Labels?[ContainerLabel.socketDirectory] })
+            for directory in Dispatcher.removeStaleSocketDirectories(
+                in: DispatcherConfiguration.defaultStateDirectory, keeping: inUse)
+            {
+                staleDirectories += 1
+                print("removed stale socket directory \(directory)")
+            }
+        }
         try? await docker.shutdown()
-        if containers.isEmpty { StandardError.print("nothing to remove") }
+        if containers.isEmpty && staleDirectories == 0 { StandardError.print("nothing to remove") }
         if failed > 0 { throw ExitCode(3) }
     }
 }

@@ -163,19 +163,55 @@ extension DockerBackedTests {
         _ = try await Dispatcher.withDispatcher(
             configuration: TestEnvironment.configuration {
                 $0.keepWarmAfterShutdown = true
-                $0.idleTTL = .seconds(1)
+                $0.idleTTL = .seconds(2)
             }
         ) { try await $0.run(code: code, json: "null") }
-        // Nobody owns it now; the runner's RUNNER_IDLE_TTL makes it exit 0.
-        let exited = try await TestEnvironment.eventually(timeout: .seconds(8)) {
-            try await docker.listContainers(labels: [label]).allSatisfy { $0.State == "exited" }
+        let left = try await docker.listContainers(labels: [label])
+        #expect(left.map(\.State) == ["running"], "left warm for the next process")
+        let directory = try #require(left.first?.Labels?[ContainerLabel.socketDirectory])
+        // Nobody owns it now; the runner's RUNNER_IDLE_TTL makes it exit, and it removes itself:
+        // nothing stays in `docker ps -a`, with no dispatcher around.
+        let gone = try await TestEnvironment.eventually(timeout: .seconds(12)) {
+            try await docker.listContainers(labels: [label]).isEmpty
         }
-        #expect(exited)
-        // The next dispatcher removes the stopped leftover.
+        let still = try await docker.listContainers(labels: [label]).map(\.State)
+        #expect(gone, "still there: \(still)")
+        // Its socket directory is removed by the next dispatcher.
         let dispatcher = try await Dispatcher(configuration: TestEnvironment.configuration())
         await dispatcher.shutdown()
-        #expect(try await docker.listContainers(labels: [label]).isEmpty)
+        #expect(!SmallFile.isDirectory(directory), "the directory of a container that is gone stays: \(directory)")
         try await docker.shutdown()
+    }
+
+    @Test func whatAnExitedCLIProcessLeftWarmIsGoneAfterItsIdleTTL() async throws {
+        guard let docker = await TestEnvironment.docker() else { return }
+        defer { Task { try? await docker.shutdown() } }
+        guard let cli = CommandLineValidationTests.cli() else {
+            Issue.record("pylambda is not built next to the tests (swift build --build-tests builds it)")
+            return
+        }
+        let source = FileManager.default.temporaryDirectory.appendingPathComponent("expiry-\(getpid()).py")
+        let code = Functions.counter("cli-expiry-\(UInt32.random(in: 0...UInt32.max))")
+        try code.write(to: source, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: source) }
+        let process = Process()
+        process.executableURL = cli
+        process.arguments = ["run", source.path, "--data", "{}", "--image", TestEnvironment.image, "--idle-ttl", "2"]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let label = "\(ContainerLabel.codeHash)=\(Dispatcher.sha256(code))"
+        let left = try await docker.listContainers(labels: [label])
+        #expect(left.map(\.State) == ["running"], "the exited process left its container warm")
+        #expect(left.first?.Labels?[ContainerLabel.lifetime] == "shared")
+        let gone = try await TestEnvironment.eventually(timeout: .seconds(12)) {
+            try await docker.listContainers(labels: [label]).isEmpty
+        }
+        #expect(gone, "after its RUNNER_IDLE_TTL of 2 s the container is gone from `docker ps -a`")
+        for container in try await docker.listContainers(labels: [label]) {
+            try? await docker.removeContainer(container.Id)
+        }
     }
 
     @Test func containersOfADeadDispatcherAreRemovedAtStart() async throws {

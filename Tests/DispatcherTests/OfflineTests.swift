@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import Dispatcher
@@ -17,6 +18,7 @@ import Testing
         #expect(request.User == "65534:65534")
         #expect(request.Env?.contains("RUNNER_IDLE_TTL=300") == true)
         #expect(request.Labels?["pylambda.code-hash"] == "abc")
+        #expect(request.HostConfig.AutoRemove == true, "an exited runner leaves nothing in `docker ps -a`")
         var open = FunctionConfiguration()
         open.allowNetwork = true
         #expect(open.containerKey != FunctionConfiguration().containerKey)
@@ -78,5 +80,43 @@ import Testing
         #expect(DockerError.imageMissing(image: "x").description.contains("pylambda image build"))
         #expect(DockerError.permissionDenied(socketPath: "/s").description.contains("docker"))
         #expect(DispatcherError.tooManyConcurrentInvocations(limit: 4, queued: 64).description.contains("too many concurrent invocations"))
+    }
+
+    @Test func eventsOfRemovedContainersDecode() throws {
+        let line = #"{"status":"die","id":"abc","from":"img","Type":"container","Action":"die","Actor":{"ID":"abc","Attributes":{"exitCode":"139","image":"img"}},"scope":"local","time":1764217633,"timeNano":1764217633123456789}"#
+        let event = try JSONDecoder().decode(DockerEvent.self, from: Data(line.utf8))
+        #expect(event.action == "die" && event.type == "container" && event.actor.ID == "abc")
+        #expect(event.exitCode == 139)
+        let oom = try JSONDecoder().decode(
+            DockerEvent.self, from: Data(#"{"Type":"container","Action":"oom","Actor":{"ID":"abc"}}"#.utf8))
+        #expect(oom.action == "oom" && oom.exitCode == nil)
+    }
+
+    @Test func staleSocketDirectoriesAreRemovedOnlyWhenNothingUsesThem() throws {
+        let state = "/tmp/pylambda-stale-test-\(getpid())"
+        #expect(SmallFile.makeDirectory(state, mode: 0o700))
+        defer {
+            for name in SmallFile.entries(state) { SmallFile.removeDirectory(state + "/" + name) }
+            SmallFile.removeDirectory(state)
+        }
+        func make(_ name: String, age: TimeInterval) -> String {
+            let directory = state + "/" + name
+            _ = SmallFile.makeDirectory(directory, mode: 0o777)
+            _ = SmallFile.write(RunnerLock.path(in: directory), "")
+            try? FileManager.default.setAttributes(
+                [.modificationDate: Date(timeIntervalSinceNow: -age)], ofItemAtPath: RunnerLock.path(in: directory))
+            return directory
+        }
+        let gone = make("pylambda-gone", age: 30)
+        let running = make("pylambda-running", age: 30)
+        let held = make("pylambda-held", age: 30)
+        let lock = try #require(RunnerLock(directory: held))
+        let fresh = make("pylambda-fresh", age: 0)
+        let other = make("not-a-runner", age: 30)
+        let removed = Dispatcher.removeStaleSocketDirectories(in: state, keeping: [running])
+        #expect(removed == [gone])
+        #expect(!SmallFile.isDirectory(gone))
+        for kept in [running, held, fresh, other] { #expect(SmallFile.isDirectory(kept), "\(kept)") }
+        withExtendedLifetime(lock) {}
     }
 }
