@@ -97,11 +97,6 @@ public final class PythonInterpreter: @unchecked Sendable {
         spawnThread(stackSize: 256 << 10) { self.watchdogMain() }
     }
 
-    /// Waits until CPython has started; throws `initializationFailed` with CPython's message if it cannot.
-    public func waitUntilReady() async throws {
-        try await perform { _ in }
-    }
-
     /// Runs `body` on the interpreter thread with the GIL held, after every job queued before it.
     ///
     /// - Parameter timeout: counted from now, so time spent queued behind other jobs counts. A job

@@ -7,8 +7,6 @@ public enum PythonInterpreterError: Error, Sendable, Equatable, CustomStringConv
     /// The job ran past its deadline plus the grace period and could not be interrupted (blocked in C).
     /// The interpreter thread is lost; the process should be replaced.
     case unresponsive(timeout: Duration)
-    /// The interpreter was shut down.
-    case shutDown
 
     public var description: String {
         switch self {
@@ -20,8 +18,6 @@ public enum PythonInterpreterError: Error, Sendable, Equatable, CustomStringConv
                 : "timed out after \(timeout.secondsDescription) s while waiting for an earlier invocation"
         case .unresponsive(let timeout):
             "timed out after \(timeout.secondsDescription) s and could not be interrupted (busy or blocked in C code)"
-        case .shutDown:
-            "the Python interpreter has shut down"
         }
     }
 }

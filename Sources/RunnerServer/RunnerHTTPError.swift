@@ -52,7 +52,7 @@ struct RunnerHTTPError: HTTPResponseError {
                 )
             case .unresponsive:
                 self.init(.gatewayTimeout, type: RunnerErrorType.unresponsive, detail: "the invocation \(error); the runner exits")
-            case .initializationFailed, .shutDown:
+            case .initializationFailed:
                 self.init(.serviceUnavailable, type: RunnerErrorType.unavailable, detail: "\(error)")
             }
         case let error as HTTPError where error.status == .notFound:

@@ -76,7 +76,7 @@ struct RunnerRoutes<Context: RequestContext> {
             lifecycle.exit(code: RunnerExitCode.unresponsive, reason: "\(error)")
         case .initializationFailed:
             lifecycle.exit(code: RunnerExitCode.startupFailed, reason: "\(error)")
-        case .deadlineExceeded, .shutDown:
+        case .deadlineExceeded:
             break
         }
         return error
