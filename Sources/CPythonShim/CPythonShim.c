@@ -48,13 +48,11 @@ PyObject *pylambda_call(PyObject *callable, PyObject *const *args, size_t nargs)
     return PyObject_Vectorcall(callable, args, nargs, NULL);
 }
 
-PyObject *pylambda_none(void) { return Py_None; }
 PyObject *pylambda_bool(int value) { return value ? Py_True : Py_False; }
 int pylambda_is_unicode(PyObject *object) { return PyUnicode_Check(object); }
 int pylambda_is_bytes(PyObject *object) { return PyBytes_Check(object); }
 int pylambda_is_tuple(PyObject *object) { return PyTuple_Check(object); }
 int pylambda_is_list(PyObject *object) { return PyList_Check(object); }
-int pylambda_is_exception_instance(PyObject *object) { return PyExceptionInstance_Check(object); }
 const char *pylambda_type_name(PyObject *object) { return Py_TYPE(object)->tp_name; }
 
 #define DEADLINE_SIGNAL SIGUSR2

@@ -8,20 +8,10 @@ import CPythonShim
 public struct Python {
     let interpreter: PythonInterpreter
 
-    public var none: PythonObject { PythonObject(borrowing: pylambda_none()) }
-
     public func bool(_ value: Bool) -> PythonObject { PythonObject(borrowing: pylambda_bool(value ? 1 : 0)) }
 
     public func int(_ value: Int) throws(PythonException) -> PythonObject {
         try Self.check(PyLong_FromLongLong(Int64(value)))
-    }
-
-    public func string(_ value: String) throws(PythonException) -> PythonObject {
-        var value = value
-        let object = value.withUTF8 { utf8 in
-            utf8.withMemoryRebound(to: CChar.self) { PyUnicode_DecodeUTF8($0.baseAddress, $0.count, "strict") }
-        }
-        return try Self.check(object)
     }
 
     public func bytes(_ bytes: UnsafeRawBufferPointer) throws(PythonException) -> PythonObject {

@@ -279,11 +279,12 @@ public final class PythonInterpreter: @unchecked Sendable {
                 }
                 if let job = running, !job.answered, let deadline = job.deadline, let timeout = job.timeout {
                     let hardDeadline = deadline.addingClamped(grace.nanoseconds)
+                    let interruptDue = now >= job.lastInterrupt.addingClamped(interruptInterval.nanoseconds)
                     // Give up only on a job that was interrupted at least once and kept running.
-                    if now >= hardDeadline && job.interrupted && now >= job.lastInterrupt.addingClamped(interruptInterval.nanoseconds) {
+                    if now >= hardDeadline && job.interrupted && interruptDue {
                         answers += giveUp(on: job, timeout: timeout)
                     } else if now >= deadline {
-                        if now >= job.lastInterrupt.addingClamped(interruptInterval.nanoseconds) {
+                        if interruptDue {
                             job.interrupted = true
                             job.lastInterrupt = now
                             _ = pylambda_interrupt_job(job.id)

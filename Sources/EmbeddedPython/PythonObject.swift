@@ -49,8 +49,6 @@ extension PythonObject {
         return try Python.check(result)
     }
 
-    public var isNone: Bool { pointer == pylambda_none() }
-
     /// The object as a tuple's items (`PyTuple`), or nil if it is not a tuple.
     public var tupleItems: [PythonObject]? {
         guard pylambda_is_tuple(pointer) != 0 else { return nil }
@@ -86,15 +84,6 @@ extension PythonObject {
             return nil
         }
         return try body(UnsafeRawBufferPointer(start: data, count: size))
-    }
-
-    public var int: Int? {
-        let value = PyLong_AsLongLong(pointer)
-        if value == -1, PyErr_Occurred() != nil {
-            PyErr_Clear()
-            return nil
-        }
-        return Int(value)
     }
 
     public var isTrue: Bool { PyObject_IsTrue(pointer) == 1 }

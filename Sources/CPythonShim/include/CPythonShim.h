@@ -20,8 +20,6 @@ int pylambda_on_interpreter_thread(void);
 /// `PyObject_Vectorcall` (static inline in 3.11's headers). Returns a new reference, or NULL with an exception set.
 PyObject *pylambda_call(PyObject *callable, PyObject *const *args, size_t nargs);
 
-/// `Py_None`, borrowed.
-PyObject *pylambda_none(void);
 /// `Py_True` / `Py_False`, borrowed.
 PyObject *pylambda_bool(int value);
 
@@ -29,7 +27,6 @@ int pylambda_is_unicode(PyObject *object);
 int pylambda_is_bytes(PyObject *object);
 int pylambda_is_tuple(PyObject *object);
 int pylambda_is_list(PyObject *object);
-int pylambda_is_exception_instance(PyObject *object);
 /// The `tp_name` of an object's type (e.g. "ZeroDivisionError").
 const char *pylambda_type_name(PyObject *object);
 
