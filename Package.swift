@@ -54,9 +54,19 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // The Docker Engine API over the daemon's Unix socket; knows nothing about PyLambda.
+        .target(
+            name: "DockerEngine",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "Dispatcher",
             dependencies: [
+                "DockerEngine",
                 "RunnerProtocol",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -70,6 +80,7 @@ let package = Package(
             name: "PyLambdaCLI",
             dependencies: [
                 "Dispatcher",
+                "DockerEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -90,8 +101,13 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "DockerEngineTests",
+            dependencies: ["DockerEngine"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
             name: "DispatcherTests",
-            dependencies: ["Dispatcher"]
+            dependencies: ["Dispatcher", "DockerEngine"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -17,15 +17,23 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Runner image.")
     var image = "pylambda-runner:latest"
 
+    @Option(name: .long, help: "runc or runsc.")
+    var runtime: ContainerRuntime = .runc
+
+    @Flag(name: .long, help: "Print one JSON object per measurement instead of text.")
+    var json = false
+
     func run() async throws {
         var configuration = DispatcherConfiguration()
         configuration.image = image
         configuration.logger.logLevel = .error
+        configuration.function.runtime = runtime
+        let json = self.json
         do {
             try await DispatcherBenchmark.run(
                 configuration: configuration, iterations: iterations, coldSamples: coldSamples
             ) { sample in
-                print(sample.description)
+                print(json ? sample.json : sample.description)
             }
         } catch {
             StandardError.print("error: \(error)")

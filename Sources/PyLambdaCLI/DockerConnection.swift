@@ -1,24 +1,39 @@
 import ArgumentParser
 import Dispatcher
+import DockerEngine
 
-/// Connects for a subcommand, printing the daemon error's advice and exiting 3 when it fails.
+/// Connects for a subcommand, printing the daemon error's advice and exiting 3 when it fails, and
+/// closes the connection when the subcommand is done with it.
 enum DockerConnection {
-    static func open() async throws -> DockerClient {
+    static func withDocker<T>(_ body: (DockerClient) async throws -> T) async throws -> T {
+        let docker: DockerClient
         do {
-            return try await DockerClient.connect()
+            docker = try await DockerClient.connect()
         } catch {
             StandardError.print("error: \(error)")
             throw ExitCode(3)
         }
+        do {
+            let result = try await body(docker)
+            await docker.shutdown()
+            return result
+        } catch {
+            await docker.shutdown()
+            throw error
+        }
     }
 
-    static func managedContainers(_ docker: DockerClient) async throws -> [ContainerSummary] {
-        do {
-            return try await docker.listContainers(labels: ["\(ContainerLabel.managed)=true"])
-        } catch {
-            StandardError.print("error: \(error)")
-            try? await docker.shutdown()
-            throw ExitCode(3)
+    /// The runners recorded in the default state directory.
+    static func withManagedRunners<T>(_ body: (ManagedRunners) async throws -> T) async throws -> T {
+        try await withDocker { docker in
+            let runners: ManagedRunners
+            do {
+                runners = try ManagedRunners(docker: docker)
+            } catch {
+                StandardError.print("error: \(error)")
+                throw ExitCode(3)
+            }
+            return try await body(runners)
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dispatcher
+import DockerEngine
 
 #if canImport(Glibc)
 import Glibc
@@ -41,7 +42,8 @@ struct DoctorCommand: AsyncParsableCommand {
         do {
             let client = try await DockerClient.connect(socketPath: socketPath)
             docker = client
-            report(true, "Docker daemon \(client.daemonVersion.Version) answers, API \(client.daemonVersion.ApiVersion) (using \(client.apiVersion))")
+            let daemon = client.daemonVersion
+            report(true, "Docker engine \(daemon.version) answers: API \(daemon.minimumAPIVersion ?? "?") to \(daemon.apiVersion); negotiated \(client.apiVersion) (pylambda speaks \(DockerAPIVersion.oldestSupported) to \(DockerAPIVersion.newestSupported))")
         } catch {
             report(false, "Docker daemon: \(error)")
         }
@@ -49,29 +51,32 @@ struct DoctorCommand: AsyncParsableCommand {
         if let docker {
             do {
                 let inspect = try await docker.inspectImage(image)
-                report(true, "image \(image) present (\(inspect.Id.prefix(19)), created \(inspect.Created ?? "?"))")
+                report(true, "image \(image) present (\(inspect.id.prefix(19)), created \(inspect.created ?? "?"))")
             } catch {
                 report(false, "image \(image) is missing", fix: "`make image` in the repository (or `pylambda image build`)")
             }
             if let info = try? await docker.info() {
                 let enforced = [
-                    ("memory", info.MemoryLimit), ("memory+swap", info.SwapLimit), ("pids", info.PidsLimit),
-                    ("CPU quota", info.CpuCfsQuota),
+                    ("memory", info.memoryLimit), ("memory+swap", info.swapLimit), ("pids", info.pidsLimit),
+                    ("CPU quota", info.cpuCfsQuota),
                 ]
                 let missing = enforced.filter { $0.1 == false }.map(\.0)
                 report(missing.isEmpty,
-                    "cgroup v\(info.CgroupVersion ?? "?") enforces \(missing.isEmpty ? "every limit" : "not: " + missing.joined(separator: ", "))",
+                    "cgroup v\(info.cgroupVersion ?? "?") enforces \(missing.isEmpty ? "every limit" : "not: " + missing.joined(separator: ", "))",
                     fix: "enable the missing cgroup controllers (for swap: boot with swapaccount=1); until then those limits are not applied",
                     required: false)
-                let seccomp = info.SecurityOptions?.contains { $0.contains("seccomp") } ?? false
+                let seccomp = info.securityOptions?.contains { $0.contains("seccomp") } ?? false
                 report(seccomp, "seccomp \(seccomp ? "available (Docker's default profile applies)" : "not available")",
                     fix: "use a kernel and dockerd built with seccomp", required: false)
+                let runtimes = (info.runtimes ?? [:]).keys.sorted()
+                report(true, "runtimes: \(runtimes.joined(separator: ", ")) (default \(info.defaultRuntime ?? "runc"))")
+                await checkGVisor(docker, info: info, report: report)
             }
-            if let containers = try? await docker.listContainers(labels: ["\(ContainerLabel.managed)=true"]) {
-                let running = containers.filter { $0.State == "running" }.count
-                report(true, "\(containers.count) managed containers (\(running) running); `pylambda ps` lists them, `pylambda gc` removes them")
+            if let runners = try? ManagedRunners(docker: docker), let list = try? await runners.list() {
+                let running = list.filter { $0.state == "running" }.count
+                report(true, "\(list.count) runners recorded in \(DispatcherConfiguration.defaultStateDirectory) (\(running) running); `pylambda ps` lists them, `pylambda gc` removes them")
             }
-            try? await docker.shutdown()
+            await docker.shutdown()
         }
 
         let stateDirectory = DispatcherConfiguration.defaultStateDirectory
@@ -89,5 +94,52 @@ struct DoctorCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         print("all good: try `pylambda run examples/fibonacci.py --data '{\"n\": 10}'`")
+    }
+
+    /// `--runtime runsc` needs gVisor registered with the socket flags PyLambda relies on, and it must
+    /// actually start a container: runs the runner image's `--help` under it.
+    private func checkGVisor(
+        _ docker: DockerClient, info: DockerInfo, report: (Bool, String, String?, Bool) -> Void
+    ) async {
+        let fix = "`make deps` installs runsc and registers it in /etc/docker/daemon.json with \"runtimeArgs\": [\"--network=none\", \"--host-uds=create\"]"
+        guard let runsc = info.runtimes?["runsc"] else {
+            report(false, "gVisor (runsc) is not registered with dockerd: `--runtime runsc` is unavailable", fix, false)
+            return
+        }
+        let arguments = runsc.runtimeArguments ?? []
+        guard arguments.contains("--host-uds=create") else {
+            report(false, "gVisor (runsc) is registered without --host-uds=create: the host cannot reach runners' sockets", fix, false)
+            return
+        }
+        var request = ContainerCreateRequest(image: image)
+        request.command = ["--help"]
+        request.networkDisabled = true
+        request.hostConfiguration.networkMode = "none"
+        request.hostConfiguration.runtime = "runsc"
+        request.labels = ["pylambda.doctor": "true"]
+        let name = "pylambda-doctor-runsc-\(UInt32.random(in: 0...UInt32.max))"
+        let id: String
+        do {
+            id = try await docker.createContainer(name: name, request)
+        } catch {
+            report(false, "gVisor (runsc) check could not create a container: \(error)", nil, false)
+            return
+        }
+        var outcome: Result<Int, DockerError>
+        do {
+            try await docker.startContainer(id)
+            outcome = .success(try await docker.waitContainer(id, timeout: .seconds(30)))
+        } catch {
+            outcome = .failure(error)
+        }
+        try? await docker.removeContainer(id)
+        switch outcome {
+        case .success(0):
+            report(true, "gVisor (runsc at \(runsc.path ?? "?")) starts containers: `--runtime runsc` is usable", nil, false)
+        case .success(let code):
+            report(false, "gVisor (runsc) started the runner image but it exited \(code)", fix, false)
+        case .failure(let error):
+            report(false, "gVisor (runsc) is registered but could not start a container: \(error)", fix, false)
+        }
     }
 }

@@ -4,49 +4,62 @@ import Dispatcher
 struct GcCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gc",
-        abstract: "Remove every container pylambda manages (label pylambda.managed=true).",
+        abstract: "Remove every runner pylambda manages, with its container and directories.",
         discussion: """
-            Warm containers are removed by their idle TTL anyway; this is for starting clean. Containers of a dispatcher that is running right now are removed too, and its calls in flight fail.
+            Warm runners are removed by their idle TTL anyway; this is for starting clean. Runners of a dispatcher that is running right now are removed too, and its calls in flight fail. Only runners recorded in the state directory are touched; containers that merely carry pylambda's labels are left alone unless --foreign is given, and even then only the containers are removed, never a path.
             """
     )
 
     @Flag(name: .long, help: "Only list what would be removed.")
     var dryRun = false
 
+    @Flag(name: .long, help: "Also remove containers labelled pylambda.managed=true that no record here names.")
+    var foreign = false
+
     func run() async throws {
-        let docker = try await DockerConnection.open()
-        let containers = try await DockerConnection.managedContainers(docker)
+        try await DockerConnection.withManagedRunners { runners in try await run(with: runners) }
+    }
+
+    private func run(with runners: ManagedRunners) async throws {
         var failed = 0
-        for container in containers {
-            if dryRun {
-                print("would remove \(container.name) (\(container.State))")
-                continue
-            }
-            do {
-                try await docker.removeContainer(container.Id)
-                if let directory = container.Labels?[ContainerLabel.socketDirectory] {
-                    Dispatcher.removeSocketDirectory(directory)
+        var removed = 0
+        do {
+            for runner in try await runners.list() {
+                if dryRun {
+                    print("would remove \(runner.name) (\(runner.state))")
+                    continue
                 }
-                print("removed \(container.name)")
-            } catch {
-                failed += 1
-                StandardError.print("error: could not remove \(container.name): \(error)")
+                do {
+                    try await runners.remove(runner)
+                    removed += 1
+                    print("removed \(runner.name)")
+                } catch {
+                    failed += 1
+                    StandardError.print("error: could not remove \(runner.name): \(error)")
+                }
             }
-        }
-        // Directories of containers that removed themselves (a shared runner's idle TTL), unless a
-        // running dispatcher holds them; only when the daemon could say which containers remain.
-        var staleDirectories = 0
-        if !dryRun, let remaining = try? await docker.listContainers(labels: ["\(ContainerLabel.managed)=true"]) {
-            let inUse = Set(remaining.compactMap { $0.Labels?[ContainerLabel.socketDirectory] })
-            for directory in Dispatcher.removeStaleSocketDirectories(
-                in: DispatcherConfiguration.defaultStateDirectory, keeping: inUse)
-            {
-                staleDirectories += 1
-                print("removed stale socket directory \(directory)")
+            if foreign {
+                for container in try await runners.foreignContainers() {
+                    if dryRun {
+                        print("would remove foreign container \(container.name) (\(container.state))")
+                        continue
+                    }
+                    do {
+                        try await runners.removeForeign(container)
+                        removed += 1
+                        print("removed foreign container \(container.name)")
+                    } catch {
+                        failed += 1
+                        StandardError.print("error: could not remove \(container.name): \(error)")
+                    }
+                }
             }
+            if !dryRun { removed += try await runners.removeStaleDirectories().count }
+        } catch {
+            StandardError.print("error: \(error)")
+            throw ExitCode(3)
         }
-        try? await docker.shutdown()
-        if containers.isEmpty && staleDirectories == 0 { StandardError.print("nothing to remove") }
+        if removed == 0 && !dryRun { StandardError.print("nothing to remove") }
         if failed > 0 { throw ExitCode(3) }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dispatcher
+import DockerEngine
 
 struct ImageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -41,8 +42,10 @@ struct ImageBuildCommand: AsyncParsableCommand {
     var quiet = false
 
     func run() async throws {
-        let docker = try await DockerConnection.open()
-        defer { Task { try? await docker.shutdown() } }
+        try await DockerConnection.withDocker { docker in try await build(with: docker) }
+    }
+
+    private func build(with docker: DockerClient) async throws {
         let archive: [UInt8]
         do {
             archive = try BuildContext.archive(directory: context)
@@ -69,7 +72,7 @@ struct ImageBuildCommand: AsyncParsableCommand {
                 }
             }
             print("built \(tag)\(id.map { " (\($0))" } ?? "")")
-        } catch let error as DockerError {
+        } catch {
             StandardError.print("error: \(error)")
             if case .buildFailed(let message) = error, Self.isPullFailure(message) {
                 StandardError.print("""

@@ -8,9 +8,9 @@ import Glibc
 struct PsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ps",
-        abstract: "List the containers pylambda manages: code hash, state, age, idle time.",
+        abstract: "List the runners pylambda manages: code hash, state, age, idle time.",
         discussion: """
-            CODE is the start of the SHA-256 of the function's source (`pool` for a warm runner that has no code yet). LIFETIME `shared` containers were left warm by `pylambda run` for the next process; `owned` ones belong to a running dispatcher and go away with it. IDLE is the time since the last call.
+            CODE is the start of the SHA-256 of the function's source (`pool` for a warm runner that has no code yet). LIFETIME `shared` runners were left warm by `pylambda run` for the next process; `owned` ones belong to a running dispatcher and go away with it. IDLE is the time since the last call. What is listed comes from the state directory's own records; containers that only carry pylambda's labels are counted separately as foreign.
             """
     )
 
@@ -18,56 +18,50 @@ struct PsCommand: AsyncParsableCommand {
     var noTrunc = false
 
     func run() async throws {
-        let docker = try await DockerConnection.open()
-        let containers = try await DockerConnection.managedContainers(docker)
-        try? await docker.shutdown()
-        if containers.isEmpty {
-            print("no managed containers")
-            return
+        try await DockerConnection.withManagedRunners { runners in try await run(with: runners) }
+    }
+
+    private func run(with runners: ManagedRunners) async throws {
+        let list: [ManagedRunner]
+        let foreign: Int
+        do {
+            list = try await runners.list()
+            foreign = try await runners.foreignContainers().count
+        } catch {
+            StandardError.print("error: \(error)")
+            throw ExitCode(3)
         }
+        if list.isEmpty {
+            print("no managed runners")
+        } else {
+            printTable(list)
+        }
+        if foreign > 0 {
+            StandardError.print("\(foreign) other container\(foreign == 1 ? "" : "s") carry pylambda's labels but are not recorded here (another state directory's, or not pylambda's); `pylambda gc --foreign` removes them")
+        }
+    }
+
+    private func printTable(_ list: [ManagedRunner]) {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         var rows = [["NAME", "CODE", "LIFETIME", "STATE", "AGE", "IDLE", "OWNER PID"]]
-        for container in containers.sorted(by: { $0.Created < $1.Created }) {
-            let labels = container.Labels ?? [:]
-            let directory = labels[ContainerLabel.socketDirectory] ?? ""
-            var hash = labels[ContainerLabel.codeHash] ?? ""
-            if hash.isEmpty { hash = readFirstLine(directory + "/code-sha256") ?? "pool" }
-            let idle = secondsSinceModified(directory + "/lock").map { DurationText.format(seconds: $0) } ?? "-"
-            let owner = (labels[ContainerLabel.owner] ?? "").split(separator: "/", omittingEmptySubsequences: false)
+        for runner in list.sorted(by: { $0.created < $1.created }) {
+            let hash = runner.codeHash ?? "pool"
             rows.append([
-                container.name,
+                runner.name,
                 noTrunc || hash == "pool" ? hash : String(hash.prefix(12)),
-                labels[ContainerLabel.lifetime] ?? "?",
-                container.State,
-                DurationText.format(seconds: Double(Int64(now.tv_sec) - container.Created)),
-                container.State == "running" ? idle : "-",
-                owner.count > 1 ? String(owner[1]) : "?",
+                runner.lifetime.rawValue,
+                runner.state,
+                DurationText.format(seconds: Double(Int64(now.tv_sec) - runner.created)),
+                runner.state == "running" ? runner.idleSeconds.map { DurationText.format(seconds: $0) } ?? "-" : "-",
+                runner.ownerPID.map(String.init) ?? "?",
             ])
         }
         let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
         for row in rows {
-            let line = row.enumerated().map { index, cell in
+            print(row.enumerated().map { index, cell in
                 index == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[index] - cell.count + 2)
-            }.joined()
-            print(line)
+            }.joined())
         }
-    }
-
-    private func readFirstLine(_ path: String) -> String? {
-        guard let file = fopen(path, "r") else { return nil }
-        defer { fclose(file) }
-        var buffer = [CChar](repeating: 0, count: 128)
-        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
-        let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return text.isEmpty ? nil : text
-    }
-
-    private func secondsSinceModified(_ path: String) -> Double? {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return Double(now.tv_sec - info.st_mtim.tv_sec)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dispatcher
+import DockerEngine
 
 #if canImport(Glibc)
 import Glibc
@@ -24,6 +25,7 @@ struct RunCommand: AsyncParsableCommand {
               pylambda run examples/fibonacci.py --data '{"n": 10}'
               pylambda run examples/payload.py --data-file payload.json --log-tail
               pylambda run slow.py --timeout 5 --memory 512
+              pylambda run untrusted.py --runtime runsc
             """
     )
 
@@ -61,6 +63,13 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Remove the container when done instead of leaving it warm for the next run.")
     var noKeepWarm = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "runc (Docker's default) or runsc (gVisor: a user-space kernel between the function and the host; slower cold starts).",
+            valueName: "RUNTIME"))
+    var runtime: ContainerRuntime = .runc
+
     enum Backend: String, ExpressibleByArgument, CaseIterable {
         case docker, process
     }
@@ -95,8 +104,12 @@ struct RunCommand: AsyncParsableCommand {
         configuration.warmPoolSize = 0
         configuration.idleTTL = .seconds(idleTtl)
         configuration.keepWarmAfterShutdown = !noKeepWarm
+        // A warm run only reads a few records and calls the runner; Docker is asked nothing unless a
+        // container has to be started.
+        configuration.orphanSweep = .beforeFirstStart
         configuration.function.timeout = .milliseconds(max(1, Int64((timeout * 1000).rounded())))
         configuration.function.memoryBytes = Int64(memory) << 20
+        configuration.function.runtime = runtime
         configuration.logger.logLevel = .error
         if backend == .process {
             guard let runner = RunnerExecutable.find() else {
@@ -107,15 +120,13 @@ struct RunCommand: AsyncParsableCommand {
             configuration.backend = .process(runnerExecutable: runner)
             configuration.keepWarmAfterShutdown = false
         }
+        let function = FunctionDefinition(source: code, configuration: configuration.function)
 
         let dispatcher: Dispatcher
         do {
-            dispatcher = try await Dispatcher(configuration: configuration)
+            dispatcher = try Dispatcher(configuration: configuration)
         } catch {
             StandardError.print("error: \(error)")
-            if case .docker(.daemonUnreachable) = error as? DispatcherError {
-                StandardError.print("hint: for trusted code on a machine without Docker, `--backend process` runs the runner as a plain child process (no isolation).")
-            }
             throw ExitCode(Self.exitCode(for: error))
         }
         let interruption = Interruption()
@@ -127,24 +138,38 @@ struct RunCommand: AsyncParsableCommand {
             Glibc.exit(128 + signal)
         }
         defer { signals.cancel() }
-        do {
-            let result = try await dispatcher.run(code: code, data: Array(input.utf8), logTail: logTail)
+        let outcome = await withTaskGroup(of: Result<InvocationResult, any Error>?.self) { group in
+            group.addTask {
+                do { try await dispatcher.run() } catch {}
+                return nil
+            }
+            let outcome: Result<InvocationResult, any Error>
+            do {
+                outcome = .success(try await dispatcher.invoke(function, payload: Array(input.utf8), logTail: logTail))
+            } catch {
+                outcome = .failure(error)
+            }
             await dispatcher.shutdown()
+            return outcome
+        }
+        switch outcome {
+        case .success(let result):
             if let tail = result.logTail, !tail.isEmpty {
                 StandardError.print("--- log tail ---\n\(tail)")
             }
             print(result.jsonString)
-        } catch {
-            let signal = interruption.signal.load(ordering: .relaxed)
-            if signal != 0 {
+        case .failure(let error):
+            if interruption.signal.load(ordering: .relaxed) != 0 {
                 // The signal handler is removing the containers and exits when done.
                 try await Task.sleep(for: .seconds(60))
             }
-            await dispatcher.shutdown()
             if case .functionFailed(_, _, _, let tail?) = error as? DispatcherError, !tail.isEmpty {
                 StandardError.print("--- log tail ---\n\(tail)")
             }
             StandardError.print("error: \(error)")
+            if case .docker(.daemonUnreachable) = error as? DispatcherError {
+                StandardError.print("hint: for trusted code on a machine without Docker, `--backend process` runs the runner as a plain child process (no isolation).")
+            }
             throw ExitCode(Self.exitCode(for: error))
         }
     }
@@ -155,9 +180,11 @@ struct RunCommand: AsyncParsableCommand {
         case .functionFailed, .loadFailed: return 1
         case .invalidPayload: return 4
         case .tooManyConcurrentInvocations: return 5
-        case .timedOut: return 124
+        case .timedOut, .queueTimedOut: return 124
         case .outOfMemory, .runnerDied: return 137
-        case .docker, .runnerStartFailed, .protocolViolation, .shutDown: return 3
+        case .docker, .runnerStartFailed, .protocolViolation, .shutDown, .notRunning, .invalidConfiguration,
+            .stateDirectory:
+            return 3
         }
     }
 }

@@ -1,9 +1,10 @@
+import DockerEngine
 import Foundation
 import Testing
 
 @testable import Dispatcher
 
-extension DockerBackedTests {
+extension DockerTests {
     /// A stand-in for the daemon's socket that can be made to vanish: a small forwarding proxy.
     final class SocketProxy {
         let path: String
@@ -49,26 +50,28 @@ extension DockerBackedTests {
 
     @Test func losingTheDaemonFailsNewWorkClearlyAndKeepsWarmCallsGoing() async throws {
         guard let docker = await TestEnvironment.docker() else { return }
-        defer { Task { try? await docker.shutdown() } }
+        defer { Task { await docker.shutdown() } }
         let proxy = try SocketProxy(to: docker.socketPath)
-        let dispatcher = try await Dispatcher(
+        let dispatcher = try Dispatcher(
             configuration: TestEnvironment.configuration { $0.backend = .docker(socketPath: proxy.path) })
-        let warm = try await dispatcher.run(code: Functions.echo, json: "1")
+        let running = Task { try await dispatcher.run() }
+        let warm = try await dispatcher.invoke(code: Functions.echo, json: "1")
         #expect(warm == "1")
         let owner = dispatcher.identity
 
         proxy.stop()
         // The runner is reached over its own socket: warm calls do not need the daemon.
-        let stillWarm = try await dispatcher.run(code: Functions.echo, json: "2")
+        let stillWarm = try await dispatcher.invoke(code: Functions.echo, json: "2")
         #expect(stillWarm == "2")
         // A new container does, and the error says how to get the daemon back.
         await #expect {
-            _ = try await dispatcher.run(code: Functions.counter("needs-docker"), json: "{}")
+            _ = try await dispatcher.invoke(code: Functions.counter("needs-docker"), json: "{}")
         } throws: { error in
             guard case DispatcherError.docker(.daemonUnreachable) = error else { return false }
             return "\(error)".contains("systemctl start docker")
         }
         await dispatcher.shutdown()
+        try await running.value
         // Shutdown could not reach the daemon either; clean up through the real socket.
         for container in try await TestEnvironment.containerIDs(docker, owner: owner) {
             try await docker.removeContainer(container)

@@ -24,12 +24,12 @@ struct ProcessBackendTests {
         configuration.backend = .process(runnerExecutable: runner)
         configuration.warmPoolSize = 0
         configuration.stateDirectory = "/tmp/pylambda-process-tests-\(getpid())"
-        defer { rmdir(configuration.stateDirectory) }
+        defer { try? FileManager.default.removeItem(atPath: configuration.stateDirectory) }
         configuration.logger.logLevel = .warning
         let pids = try await Dispatcher.withDispatcher(configuration: configuration) { dispatcher in
             let code = Functions.counter("process")
-            #expect(try await dispatcher.run(code: code, input: 0, as: CallCounter.self).calls == 1)
-            #expect(try await dispatcher.run(code: code, input: 0, as: CallCounter.self).calls == 2)
+            #expect(try await dispatcher.invoke(code: code, input: 0, as: CallCounter.self).calls == 1)
+            #expect(try await dispatcher.invoke(code: code, input: 0, as: CallCounter.self).calls == 2)
 
             let failing = """
                 import os, time
@@ -41,27 +41,28 @@ struct ProcessBackendTests {
                     return "ok"
                 """
             await #expect {
-                _ = try await dispatcher.run(code: failing, json: #""exit""#)
+                _ = try await dispatcher.invoke(code: failing, json: #""exit""#)
             } throws: { error in
                 guard case DispatcherError.runnerDied(let exitCode, _) = error else { return false }
                 return exitCode == 5
             }
-            var function = FunctionConfiguration()
-            function.timeout = .seconds(1)
+            var configuration = FunctionConfiguration()
+            configuration.timeout = .seconds(1)
             await #expect {
-                _ = try await dispatcher.run(code: failing, data: Array(#""sleep""#.utf8), function: function)
+                _ = try await dispatcher.invoke(code: failing, json: #""sleep""#, configuration: configuration)
             } throws: { error in
                 guard case DispatcherError.timedOut = error else { return false }
                 return true
             }
-            let answer = try await dispatcher.run(code: failing, json: "null")
+            let answer = try await dispatcher.invoke(code: failing, json: "null")
             #expect(answer == #""ok""#)
-            return await dispatcher.runners().compactMap { Int32($0.id.dropFirst("process-".count)) }
+            return dispatcher.runners().compactMap { Int32($0.id.dropFirst("process-".count)) }
         }
         #expect(!pids.isEmpty)
         for pid in pids {
             #expect(kill(pid, 0) != 0, "runner process \(pid) is gone after shutdown")
         }
-        #expect(rmdir(configuration.stateDirectory) == 0, "no runner directory is left behind")
+        let left = try FileManager.default.contentsOfDirectory(atPath: configuration.stateDirectory + "/runners")
+        #expect(left.isEmpty, "no runner directory is left behind: \(left)")
     }
 }

@@ -1,0 +1,194 @@
+import DockerEngine
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Runs Python functions in warm, hardened runners.
+///
+/// ```swift
+/// try await Dispatcher.withDispatcher { dispatcher in
+///     let fibonacci = FunctionDefinition(source: code)
+///     let json = try await dispatcher.invoke(fibonacci, json: #"{"n": 10}"#)
+/// }
+/// ```
+///
+/// A dispatcher is a swift-service-lifecycle `Service`: `init` is cheap and does no I/O beyond opening
+/// its state directory; `run()` owns all its background work (starting, loading and removing runners,
+/// deadlines, idle expiry, the sweep of what dead dispatchers left) and, on graceful shutdown (or
+/// `shutdown()`), removes its runners, or with `keepWarmAfterShutdown` leaves the idle ones warm for the
+/// next process. Calls need `run()` to be running; `withDispatcher` does both. One dispatcher is meant
+/// to be shared by every task of a process.
+public final class Dispatcher: Service, Sendable {
+    public let configuration: DispatcherConfiguration
+    /// Recorded as the owner of every runner this dispatcher starts.
+    public let identity: DispatcherIdentity
+    let pool: ContainerPool
+    let runnerClient: RunnerClient
+    let host: any RunnerHost
+    let docker: DockerConnection?
+    let sweeper: RunnerSweeper?
+    private let shutdownRequested = Signal()
+    private let finished = Signal()
+    private let lifecycle = Mutex(Lifecycle.initialized)
+
+    private enum Lifecycle { case initialized, running, finished }
+
+    /// Opens (or creates, 0700) the state directory and prepares everything else; connects to nothing.
+    public init(configuration: DispatcherConfiguration = DispatcherConfiguration()) throws(DispatcherError) {
+        try configuration.function.validate()
+        self.configuration = configuration
+        identity = DispatcherIdentity.current()
+        let logger = configuration.logger
+        let stateDirectory: StateDirectory
+        do {
+            stateDirectory = try StateDirectory.open(path: configuration.stateDirectory)
+        } catch {
+            throw .stateDirectory(error)
+        }
+        switch configuration.backend {
+        case .docker(let socketPath):
+            let docker = DockerConnection(socketPath: socketPath, logger: logger)
+            self.docker = docker
+            host = DockerRunnerHost(docker: docker, logger: logger)
+            sweeper = RunnerSweeper(stateDirectory: stateDirectory, docker: docker, owner: identity.description, logger: logger)
+        case .process(let executable):
+            docker = nil
+            host = ProcessRunnerHost(executable: executable, logger: logger)
+            sweeper = nil
+        }
+        runnerClient = RunnerClient()
+        let shared = configuration.keepWarmAfterShutdown
+        // An owned runner outlives the dispatcher's own idle expiry a little, so that the dispatcher is
+        // the one to remove it; its own TTL only matters if the dispatcher is gone.
+        let runnerTTL = min(configuration.idleTTLSeconds + (shared ? 0 : 60), DispatcherConfiguration.maxIdleTTLSeconds)
+        var limits = PoolStateMachine.Limits()
+        limits.maxContainers = max(1, configuration.maxContainers)
+        limits.maxContainersPerFunction = max(1, configuration.maxContainersPerFunction)
+        limits.maxQueuedPerFunction = max(0, configuration.maxQueuedInvocationsPerFunction)
+        limits.warmPoolSize = max(0, configuration.warmPoolSize)
+        limits.warmPoolProfile = ContainerProfile(configuration.function)
+        limits.idleTTL = .seconds(configuration.idleTTLSeconds)
+        limits.runnerIdleTTL = .seconds(runnerTTL)
+        limits.handOutMargin = min(.seconds(2), .seconds(runnerTTL) / 4)
+        let launcher = RunnerLauncher(
+            host: host, client: runnerClient, stateDirectory: stateDirectory, image: configuration.image,
+            owner: identity.description, lifetime: shared ? .shared : .owned, runnerIdleTTLSeconds: runnerTTL,
+            startTimeout: configuration.startTimeout,
+            sweepBeforeFirstLaunch: configuration.orphanSweep == .beforeFirstStart ? sweeper : nil, logger: logger)
+        let adoption =
+            shared || configuration.backend == .docker()
+            ? RunnerAdoption(
+                stateDirectory: stateDirectory, owner: identity.description, image: configuration.image,
+                handOutMargin: limits.handOutMargin) : nil
+        pool = ContainerPool(
+            limits: limits, launcher: launcher, warmPoolConfiguration: configuration.function, keepWarm: shared,
+            adoption: docker == nil ? nil : adoption, logger: logger)
+    }
+
+    // MARK: Lifecycle
+
+    /// Runs until graceful shutdown (SIGTERM/SIGINT in a `ServiceGroup`), cancellation, or `shutdown()`,
+    /// then removes (or leaves warm) its runners and closes its connections.
+    public func run() async throws {
+        let first = lifecycle.withLock { state -> Bool in
+            guard case .initialized = state else { return false }
+            state = .running
+            return true
+        }
+        guard first else { return }
+        await withTaskGroup(of: Void.self) { group in
+            // Shielded from cancellation (and still awaited below): a cancelled task cannot talk to
+            // the daemon, and the pool's work must finish removing runners even when run() is cancelled.
+            let pool = self.pool
+            group.addTask { await Task.detached { await pool.run() }.value }
+            if configuration.orphanSweep == .atStart, let sweeper {
+                group.addTask { await sweeper.sweep() }
+            }
+            await withGracefulShutdownHandler {
+                await self.shutdownRequested.wait()
+            } onGracefulShutdown: {
+                self.shutdownRequested.fire()
+            }
+            await pool.shutDown()
+            await group.waitForAll()
+        }
+        await closeConnections()
+        lifecycle.withLock { $0 = .finished }
+        finished.fire()
+    }
+
+    /// Ends `run()` as a graceful shutdown would, and waits until it has: waiting calls fail with
+    /// `DispatcherError.shutDown`, runners are removed (or left warm). Safe to call more than once and
+    /// from several tasks; also closes the connections of a dispatcher that never ran.
+    public func shutdown() async {
+        let state = lifecycle.withLock { state -> Lifecycle in
+            let previous = state
+            if case .initialized = state { state = .finished }
+            return previous
+        }
+        switch state {
+        case .initialized:
+            await pool.shutDown()
+            await closeConnections()
+            finished.fire()
+        case .running:
+            shutdownRequested.fire()
+            await finished.wait()
+        case .finished:
+            await finished.wait()
+        }
+    }
+
+    private func closeConnections() async {
+        await runnerClient.shutdown()
+        await host.shutdown()
+    }
+
+    // MARK: Scoped and one-call forms
+
+    /// A running dispatcher for the duration of `body`; its runners are removed (or left warm) when
+    /// `body` returns or throws, even if the calling task is cancelled.
+    public static func withDispatcher<Result: Sendable>(
+        configuration: DispatcherConfiguration = DispatcherConfiguration(),
+        _ body: (Dispatcher) async throws -> Result
+    ) async throws -> Result {
+        let dispatcher = try Dispatcher(configuration: configuration)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            // Unstructured only in appearance: the group waits for it below.
+            group.addTask { try await dispatcher.run() }
+            do {
+                let result = try await body(dispatcher)
+                await Task.detached { await dispatcher.shutdown() }.value
+                try await group.waitForAll()
+                return result
+            } catch {
+                // A cancelled task cannot talk to the daemon: shut down from a task that is not.
+                await Task.detached { await dispatcher.shutdown() }.value
+                try? await group.waitForAll()
+                throw error
+            }
+        }
+    }
+
+    /// One call, for scripts: a dispatcher without a warm pool, one invocation, then cleanup.
+    public static func invoke(
+        code: String, json: String, configuration: DispatcherConfiguration = DispatcherConfiguration()
+    ) async throws -> String {
+        var configuration = configuration
+        configuration.warmPoolSize = 0
+        return try await withDispatcher(configuration: configuration) { try await $0.invoke(code: code, json: json) }
+    }
+
+    // MARK: Monitoring
+
+    /// The runners this dispatcher holds right now.
+    public func runners() -> [RunnerInfo] {
+        pool.snapshot()
+    }
+
+    /// Where `--backend process` finds `swift-runner`: next to `executablePath` (as `swift build`
+    /// lays them out), else on PATH.
+    public static func findRunnerExecutable(nextTo executablePath: String?) -> String? {
+        ProcessRunnerHost.findRunner(nextTo: executablePath)
+    }
+}

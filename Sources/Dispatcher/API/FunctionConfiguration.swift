@@ -1,0 +1,83 @@
+/// Limits and isolation of one function's containers. Every default is the hardened choice; loosening
+/// one (say, `allowNetwork`) is a per-function decision, so it lives here rather than on the dispatcher.
+public struct FunctionConfiguration: Sendable, Hashable {
+    /// Deadline of one invocation, also the longest it may wait for a free container. Past it the
+    /// runner interrupts the call and the dispatcher replaces the container, since the interrupted
+    /// module may be left half-updated. From 1 ms to a day (`maxTimeout`, the runner's own limit);
+    /// values outside are clamped to that range.
+    public var timeout: Duration = .seconds(60)
+    /// Memory limit; swap is set to the same value, so there is no swap on top of it.
+    public var memoryBytes: Int64 = 256 << 20
+    public var cpus: Double = 1
+    public var pidsLimit: Int64 = 256
+    public var openFilesLimit: Int64 = 1024
+    /// False (the default) gives the container no network interface but loopback.
+    public var allowNetwork = false
+    public var readOnlyRootFilesystem = true
+    /// Size of the writable tmpfs at `/tmp` (the only writable place when the root is read-only). It is
+    /// mounted `noexec,nosuid,nodev`.
+    public var tmpfsBytes: Int64 = 64 << 20
+    /// `uid:gid` inside the container; the image's `nobody` by default. Root (uid 0) is refused: a root
+    /// container user could write the sealed socket directory on the host.
+    public var user = "65534:65534"
+    /// Request and response size limit in the runner; nil keeps the runner's default.
+    public var maxBodyBytes: Int?
+    /// The OCI runtime: runc (Docker's default) or gVisor's runsc, a user-space kernel between the
+    /// function and the host (cold starts are about 3x slower).
+    public var runtime: ContainerRuntime = .runc
+    /// Docker keeps a container's output in json-file logs rotated at this size...
+    public var logFileBytes: Int64 = 10 << 20
+    /// ...and this many files, so that output written past the runner's per-invocation cap (say, with
+    /// `os.write(1, ...)`) cannot fill the host's disk.
+    public var logFiles = 2
+    /// Containers this function may scale out to (each runs one invocation at a time); nil uses the
+    /// dispatcher's `maxContainersPerFunction`.
+    public var concurrency: Int?
+
+    /// The longest deadline a runner accepts (`X-Timeout-Ms` up to 86 400 000).
+    public static let maxTimeout: Duration = .seconds(86_400)
+
+    public init() {}
+
+    public init(timeout: Duration? = nil, memoryMiB: Int? = nil, runtime: ContainerRuntime = .runc) {
+        if let timeout { self.timeout = timeout }
+        if let memoryMiB { self.memoryBytes = Int64(memoryMiB) << 20 }
+        self.runtime = runtime
+    }
+
+    /// `timeout` within what the runner accepts: 1 ms to a day.
+    var effectiveTimeout: Duration {
+        min(max(timeout, .milliseconds(1)), Self.maxTimeout)
+    }
+
+    var timeoutSeconds: Double {
+        let timeout = effectiveTimeout
+        return Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+    }
+
+    /// Refuses settings that would break the isolation or cannot be applied.
+    func validate() throws(DispatcherError) {
+        let uid = user.split(separator: ":", maxSplits: 1).first.map(String.init) ?? user
+        if uid == "0" || uid == "root" || uid.isEmpty {
+            throw .invalidConfiguration(
+                "FunctionConfiguration.user must not be root (\"\(user)\"): a root container user could take over its socket directory on the host")
+        }
+        if memoryBytes < 16 << 20 { throw .invalidConfiguration("memory must be at least 16 MiB") }
+        if !(cpus > 0 && cpus <= 1024) { throw .invalidConfiguration("cpus must be above 0") }
+        if pidsLimit < 8 { throw .invalidConfiguration("pidsLimit must be at least 8") }
+        if logFileBytes < 4096 || logFiles < 1 { throw .invalidConfiguration("log rotation needs at least one file of 4 KiB") }
+        if let concurrency, concurrency < 1 { throw .invalidConfiguration("concurrency must be at least 1") }
+    }
+}
+
+/// Which OCI runtime runs a function's container.
+public enum ContainerRuntime: String, Sendable, Hashable, CaseIterable {
+    /// Docker's default runtime: Linux namespaces, cgroups and seccomp on the host kernel.
+    case runc
+    /// gVisor: the function's system calls go to a user-space kernel. Needs `runsc` registered with
+    /// dockerd with `--network=none --host-uds=create` (see `make deps`).
+    case gvisor = "runsc"
+
+    /// The runtime's name as Docker knows it; nil leaves Docker's default.
+    var dockerName: String? { self == .runc ? nil : rawValue }
+}

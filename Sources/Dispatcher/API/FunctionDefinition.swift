@@ -1,0 +1,122 @@
+import Crypto
+import RunnerProtocol
+
+/// Everything that decides what a runner serves: the code, its entry point, its environment, its
+/// limits. Made once (hashing the code is the expensive part) and then invoked as often as needed:
+/// a warm call hashes nothing and builds no strings.
+///
+/// ```swift
+/// let fibonacci = FunctionDefinition(source: code, configuration: .init(timeout: .seconds(5)))
+/// let result = try await dispatcher.invoke(fibonacci, json: #"{"n": 10}"#)
+/// ```
+public struct FunctionDefinition: Sendable, Hashable {
+    /// The Python source, defining `entrypoint(data)` (or the function `handler` names).
+    public let source: String
+    /// The function to call; nil is the runner's default (`entrypoint`).
+    public let handler: String?
+    /// Set in the function's `os.environ`.
+    public let environment: [String: String]
+    public let configuration: FunctionConfiguration
+    /// Who the function is, for Lambda's `context` and to keep versions of a named function apart.
+    public let metadata: FunctionMetadata?
+    /// SHA-256 of `source`, hex.
+    public let codeHash: String
+    let key: FunctionKey
+    /// The `/load` body, the `X-Timeout-Ms` value and the transport deadline, made once.
+    let loadRequest: LoadRequest
+    let timeoutHeader: String
+    let transportTimeout: Duration
+
+    public init(
+        source: String, handler: String? = nil, environment: [String: String] = [:],
+        configuration: FunctionConfiguration = FunctionConfiguration(), metadata: FunctionMetadata? = nil
+    ) {
+        self.source = source
+        self.handler = handler
+        self.environment = environment
+        self.configuration = configuration
+        self.metadata = metadata
+        codeHash = SHA256.hex(Array(source.utf8))
+        var identity = "code=\(codeHash)\nhandler=\(handler ?? "")\n"
+        for (name, value) in environment.sorted(by: { $0.key < $1.key }) {
+            identity += "env=\(name.count):\(name)=\(value.count):\(value)\n"
+        }
+        if let metadata { identity += "function=\(metadata.name):\(metadata.version)\n" }
+        key = FunctionKey(digest: SHA256.hex(Array(identity.utf8)), profile: ContainerProfile(configuration))
+        loadRequest = LoadRequest(code: source)
+        let timeout = configuration.effectiveTimeout
+        timeoutHeader = String(max(1, timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000))
+        transportTimeout = timeout + .seconds(5)
+    }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.key == rhs.key }
+    public func hash(into hasher: inout Hasher) { hasher.combine(key) }
+}
+
+/// The static part of a Lambda `context`, and the name and version that key a service's containers.
+public struct FunctionMetadata: Sendable, Hashable {
+    public var name: String
+    public var version: String
+    public var invokedFunctionARN: String?
+
+    public init(name: String, version: String, invokedFunctionARN: String? = nil) {
+        self.name = name
+        self.version = version
+        self.invokedFunctionARN = invokedFunctionARN
+    }
+}
+
+/// Which runners can serve a call: the same function (`digest`) in the same kind of container.
+struct FunctionKey: Sendable, Hashable {
+    /// SHA-256 over the code hash, handler, environment and metadata.
+    let digest: String
+    let profile: ContainerProfile
+    /// The first bytes of the digest: hashing a key on every call costs no string walk.
+    private let fingerprint: UInt64
+
+    init(digest: String, profile: ContainerProfile) {
+        self.digest = digest
+        self.profile = profile
+        fingerprint = UInt64(digest.prefix(16), radix: 16) ?? 0
+    }
+
+    static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.fingerprint == rhs.fingerprint && lhs.digest == rhs.digest && lhs.profile == rhs.profile
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(fingerprint)
+    }
+}
+
+/// Everything about a container that is fixed when it is created. Runners with equal profiles are
+/// interchangeable before code is loaded into them (the warm pool), whatever the function.
+struct ContainerProfile: Sendable, Hashable {
+    /// Stable text form, recorded on disk and in a label.
+    let key: String
+
+    init(_ configuration: FunctionConfiguration) {
+        let c = configuration
+        key =
+            "m\(c.memoryBytes)-c\(c.cpus)-p\(c.pidsLimit)-f\(c.openFilesLimit)-n\(c.allowNetwork)-r\(c.readOnlyRootFilesystem)"
+            + "-t\(c.tmpfsBytes)-u\(c.user)-b\(c.maxBodyBytes ?? -1)-\(c.runtime.rawValue)-l\(c.logFileBytes)x\(c.logFiles)"
+    }
+
+    init(key: String) {
+        self.key = key
+    }
+}
+
+extension SHA256 {
+    /// Lower-case hex of the digest.
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text = [UInt8]()
+        text.reserveCapacity(64)
+        for byte in hash(data: bytes) {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}

@@ -1,0 +1,46 @@
+import DockerEngine
+import RunnerProtocol
+import Synchronization
+
+/// A runner that exists: its container (or process), its host directory, and the lock this dispatcher
+/// holds on it. Everything a call needs is computed once here, not per call.
+final class LaunchedRunner: Sendable {
+    let name: String
+    /// Container id, or `process-<pid>`.
+    let containerID: String
+    let directory: RunnerDirectory
+    let lock: RunnerLock
+    let lifetime: RunnerLifetime
+    /// `http+unix://...` URLs of the runner's endpoints.
+    let runURL: String
+    let loadURL: String
+    let healthURL: String
+    let socketPath: String
+    /// Unix seconds of the last `lock` touch: touched at most once a second, not on every call.
+    private let lastTouch = Atomic<Int64>(0)
+
+    init(name: String, containerID: String, directory: RunnerDirectory, lock: RunnerLock, lifetime: RunnerLifetime) {
+        self.name = name
+        self.containerID = containerID
+        self.directory = directory
+        self.lock = lock
+        self.lifetime = lifetime
+        socketPath = directory.socketPath
+        runURL = UnixSocketURL.make(socketPath: socketPath, path: RunnerPath.run)
+        loadURL = UnixSocketURL.make(socketPath: socketPath, path: RunnerPath.load)
+        healthURL = UnixSocketURL.make(socketPath: socketPath, path: RunnerPath.health)
+    }
+
+    /// Records "used now" on the lock file (what `pylambda ps` shows and other processes read before
+    /// adopting the runner), at most once a second.
+    func markUsed(now: Int64) {
+        guard lastTouch.exchange(now, ordering: .relaxed) != now else { return }
+        lock.touch()
+    }
+}
+
+/// A runner handed out for exactly one invocation; give it back with `ContainerPool.release`.
+struct RunnerLease: Sendable {
+    let id: PoolRunnerID
+    let runner: LaunchedRunner
+}

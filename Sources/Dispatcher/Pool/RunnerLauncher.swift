@@ -1,0 +1,168 @@
+import Logging
+import RunnerProtocol
+
+/// The slow half of the pool: creates, starts, seals and loads runners, and removes them. Runs in the
+/// pool's own tasks, never in a caller's, so a caller that gives up cannot cut a start short and leave
+/// a container nobody knows about.
+struct RunnerLauncher: Sendable {
+    let host: any RunnerHost
+    let client: RunnerClient
+    let stateDirectory: StateDirectory
+    let image: String
+    let owner: String
+    let lifetime: RunnerLifetime
+    let runnerIdleTTLSeconds: Int
+    let startTimeout: Duration
+    /// Sweeps what dead dispatchers left once, before the first launch (`OrphanSweep.beforeFirstStart`).
+    let sweepBeforeFirstLaunch: RunnerSweeper?
+    let logger: Logger
+
+    /// A running, sealed runner, loaded with `function` when given (else generic, for the warm pool).
+    /// A failure that another try may not have (the daemon was slow, the runner crashed at start) is
+    /// tried once more: starting and loading never run the function's entrypoint.
+    func launch(_ function: FunctionDefinition?, configuration: FunctionConfiguration) async throws(DispatcherError)
+        -> LaunchedRunner
+    {
+        await sweepBeforeFirstLaunch?.sweepOnce()
+        do {
+            return try await launchOnce(function, configuration: configuration)
+        } catch let error where !Self.isFinal(error) {
+            logger.info("starting a runner failed (\(error)); trying once more")
+            return try await launchOnce(function, configuration: configuration)
+        }
+    }
+
+    /// Errors another runner would not fix: the code itself, or the daemon being gone.
+    static func isFinal(_ error: DispatcherError) -> Bool {
+        switch error {
+        case .loadFailed, .docker, .invalidConfiguration, .stateDirectory, .shutDown: return true
+        default: return false
+        }
+    }
+
+    private func launchOnce(_ function: FunctionDefinition?, configuration: FunctionConfiguration)
+        async throws(DispatcherError) -> LaunchedRunner
+    {
+        let name = "pylambda-\(function.map { String($0.codeHash.prefix(12)) } ?? "pool")-"
+            + String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        let directory: RunnerDirectory
+        let lock: RunnerLock
+        do {
+            (directory, lock) = try stateDirectory.createRunnerDirectory(name: name)
+        } catch {
+            throw .stateDirectory(error)
+        }
+        var record = RunnerRecord(
+            name: name, containerID: nil, function: nil, codeHash: nil, profile: ContainerProfile(configuration).key,
+            lifetime: lifetime, owner: owner, runnerIdleTTLSeconds: runnerIdleTTLSeconds, created: UnixTime.now(),
+            image: image)
+        var containerID: String?
+        do throws(DispatcherError) {
+            // Written before the container exists, so that a crash right after leaves a record that
+            // the next sweep can match by name.
+            try write(record, to: directory)
+            let spec = ContainerSpec(
+                name: name, image: image, configuration: configuration, codeHash: function?.codeHash, owner: owner,
+                lifetime: lifetime, hostSocketDirectory: directory.hostSocketDirectoryPath,
+                runnerIdleTTLSeconds: runnerIdleTTLSeconds)
+            let started = UnixTime.now()
+            let id = try await host.start(spec, directory: directory)
+            containerID = id
+            record.containerID = id
+            try write(record, to: directory)
+            let runner = LaunchedRunner(
+                name: name, containerID: id, directory: directory, lock: lock, lifetime: lifetime)
+            try await waitUntilHealthy(runner, since: started)
+            do {
+                try directory.seal()
+            } catch {
+                throw DispatcherError.runnerStartFailed(reason: "the runner's socket directory could not be sealed: \(error)")
+            }
+            if let function {
+                try await load(function, into: runner)
+                record.function = function.key.digest
+                record.codeHash = function.codeHash
+                try write(record, to: directory)
+            }
+            return runner
+        } catch {
+            if let containerID { await host.destroy(containerID) }
+            stateDirectory.removeRunnerDirectory(named: name)
+            throw error
+        }
+    }
+
+    /// Runs `/load`. A 400 is the code's fault (`loadFailed`, final); anything else is the runner's.
+    func load(_ function: FunctionDefinition, into runner: LaunchedRunner) async throws(DispatcherError) {
+        do {
+            _ = try await client.load(runner, request: function.loadRequest, timeout: function.configuration.effectiveTimeout + .seconds(5))
+        } catch let error as RunnerErrorResponse {
+            if error.status == 400, let body = error.body {
+                throw .loadFailed(type: body.error.type, message: body.error.message, traceback: body.error.traceback)
+            }
+            if error.status == 504 {
+                throw .loadFailed(type: RunnerErrorType.timeout, message: "loading the code took longer than the function's timeout", traceback: [])
+            }
+            throw .runnerStartFailed(reason: "/load answered \(error.status): \(error.raw)")
+        } catch let error as RunnerTransportError {
+            throw .runnerStartFailed(reason: "lost the runner during /load: \(error.underlying)")
+        } catch {
+            throw .runnerStartFailed(reason: "/load failed: \(error)")
+        }
+    }
+
+    /// After a generic runner took a function's code: the record says so, for other processes.
+    func recordLoaded(_ function: FunctionDefinition, in runner: LaunchedRunner) {
+        guard var record = runner.directory.record else { return }
+        record.function = function.key.digest
+        record.codeHash = function.codeHash
+        try? runner.directory.write(record)
+    }
+
+    /// Polls `/healthz` every few milliseconds: a runner is usually up in tens of milliseconds, and a
+    /// fixed sleep would either waste them or be too short on a loaded machine.
+    private func waitUntilHealthy(_ runner: LaunchedRunner, since: Int64) async throws(DispatcherError) {
+        let deadline = ContinuousClock.now + startTimeout
+        var polls = 0
+        while ContinuousClock.now < deadline {
+            if runner.directory.socketDirectory.status(of: RunnerDirectory.socketName) != nil,
+                await client.isHealthy(runner)
+            {
+                return
+            }
+            polls += 1
+            if polls % 40 == 0, await !host.isRunning(runner.containerID) {
+                let reason: String
+                switch await host.diagnose(runner.containerID, directory: runner.directory, since: since) {
+                case .exited(let code, let logs): reason = "the runner exited with code \(code) while starting: \(logs)"
+                case .outOfMemory: reason = "the runner ran out of memory while starting"
+                case .gone: reason = "the runner's container was removed while starting"
+                case .running: continue
+                }
+                throw .runnerStartFailed(reason: reason)
+            }
+            do {
+                try await Task.sleep(for: .milliseconds(3))
+            } catch {
+                throw .shutDown
+            }
+        }
+        throw .runnerStartFailed(
+            reason: "\(runner.name) did not answer \(RunnerPath.health) within \(startTimeout)")
+    }
+
+    private func write(_ record: RunnerRecord, to directory: RunnerDirectory) throws(DispatcherError) {
+        do {
+            try directory.write(record)
+        } catch {
+            throw .stateDirectory(error)
+        }
+    }
+
+    /// Removes a runner's container, then its directories (the lock goes last, with the runner).
+    func remove(_ runner: LaunchedRunner) async {
+        await host.destroy(runner.containerID)
+        stateDirectory.removeRunnerDirectory(named: runner.name)
+        withExtendedLifetime(runner.lock) {}
+    }
+}

@@ -1,0 +1,24 @@
+/// The labels on every container PyLambda starts. They let people and `docker ps --filter` find them,
+/// and tests find their leftovers. They are *not* trusted by PyLambda itself: any image can carry
+/// labels. What a container is and which directory belongs to it comes from the host-only runner
+/// records in the state directory.
+public enum ContainerLabel {
+    public static let managed = "pylambda.managed"
+    /// SHA-256 of the function's source (empty for a warm-pool runner with no code yet).
+    public static let codeHash = "pylambda.code-hash"
+    /// `DispatcherIdentity` of the dispatcher that started it.
+    public static let owner = "pylambda.owner"
+    /// `owned` or `shared`.
+    public static let lifetime = "pylambda.lifetime"
+    /// The container profile (limits), for people reading `docker inspect`.
+    public static let profile = "pylambda.profile"
+    /// Seconds of idleness after which the runner exits by itself.
+    public static let idleTTL = "pylambda.idle-ttl"
+}
+
+/// Where the runner's socket lives inside the container. The host bind-mounts the runner's socket
+/// directory here, because the container has no network to be reached through.
+enum RunnerMount {
+    static let containerDirectory = "/run/pylambda"
+    static var containerSocket: String { "\(containerDirectory)/\(RunnerDirectory.socketName)" }
+}

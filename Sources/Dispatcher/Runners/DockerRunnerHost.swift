@@ -1,0 +1,103 @@
+import DockerEngine
+import Logging
+import Synchronization
+
+/// Runners as hardened containers.
+final class DockerRunnerHost: RunnerHost {
+    let docker: DockerConnection
+    let logger: Logger
+    /// Containers started under gVisor: their removal also checks for sandbox processes left behind.
+    private let sandboxed = Mutex<Set<String>>([])
+
+    init(docker: DockerConnection, logger: Logger) {
+        self.docker = docker
+        self.logger = logger
+    }
+
+    func start(_ spec: ContainerSpec, directory: RunnerDirectory) async throws(DispatcherError) -> String {
+        let docker = try await self.docker.client()
+        let id: String
+        do {
+            id = try await docker.createContainer(name: spec.name, spec.createRequest)
+        } catch {
+            throw .docker(error)
+        }
+        let gvisor = spec.configuration.runtime == .gvisor
+        if gvisor { sandboxed.withLock { _ = $0.insert(id) } }
+        do {
+            try await docker.startContainer(id)
+        } catch {
+            await destroy(id)
+            throw .runnerStartFailed(reason: error.description)
+        }
+        return id
+    }
+
+    func isRunning(_ id: String) async -> Bool {
+        guard let docker = try? await docker.client(), let inspect = try? await docker.inspectContainer(id) else {
+            return false
+        }
+        return inspect.state.running
+    }
+
+    func diagnose(_ id: String, directory: RunnerDirectory?, since: Int64) async -> RunnerEnd {
+        guard let docker = try? await docker.client() else { return .gone }
+        // Containers remove themselves when they exit (AutoRemove), so inspect may find nothing: how
+        // it ended comes from the daemon's event log, which outlives the container.
+        var waitedCode: Int?
+        do {
+            // The socket closes a moment before the daemon notices the exit.
+            waitedCode = try await docker.waitContainer(id, timeout: .seconds(3))
+        } catch DockerError.noSuchContainer {
+            // Already exited and removed.
+        } catch {
+            if let inspect = try? await docker.inspectContainer(id), inspect.state.running { return .running }
+        }
+        var events: [DockerEvent] = []
+        // `die` is logged just after the exit wakes the wait above, and the `oom` of a kernel kill
+        // (exit code 137) may trail it: look again briefly until the picture is complete.
+        let started = ContinuousClock.now
+        while true {
+            guard let found = try? await docker.containerEvents(id, actions: ["oom", "die", "kill"], since: since - 1)
+            else { break }
+            events = found
+            if events.contains(where: { $0.action == "oom" }) { return .outOfMemory }
+            let elapsed = ContinuousClock.now - started
+            if let died = events.last(where: { $0.action == "die" }) {
+                if died.exitCode != 137 || elapsed > .milliseconds(300) { break }
+            } else if elapsed > .seconds(2) {
+                break
+            }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        // Killed through the API (`pylambda gc`, `docker rm -f`): not the runner's own doing.
+        if events.contains(where: { $0.action == "kill" }) { return .gone }
+        var code = events.last { $0.action == "die" }?.exitCode ?? waitedCode
+        if let inspect = try? await docker.inspectContainer(id) {
+            if inspect.state.running { return .running }
+            if inspect.state.oomKilled { return .outOfMemory }
+            code = code ?? inspect.state.exitCode
+        }
+        guard let code else { return .gone }
+        // Usually gone with its container; kept when it could still be read.
+        let logs = (try? await docker.logs(id, tail: 20)) ?? ""
+        return .exited(code: code, logTail: logs)
+    }
+
+    func destroy(_ id: String) async {
+        guard let docker = try? await docker.client() else { return }
+        do {
+            try await docker.removeContainer(id)
+        } catch {
+            logger.warning("could not remove container \(id): \(error)")
+        }
+        if sandboxed.withLock({ $0.remove(id) }) != nil {
+            let killed = GVisorSandboxes.killLeftovers(of: id)
+            if killed > 0 { logger.warning("killed \(killed) gVisor sandbox processes left by container \(id)") }
+        }
+    }
+
+    func shutdown() async {
+        await docker.shutdown()
+    }
+}

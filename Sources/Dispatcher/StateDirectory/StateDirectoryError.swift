@@ -1,0 +1,28 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why the dispatcher's state directory, or something in it, could not be used.
+public enum StateDirectoryError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The state directory exists but is not a real directory owned by this user with mode 0700.
+    case notPrivate(path: String)
+    /// A system call failed: what was attempted, and errno.
+    case system(String, Int32)
+    /// A file had another type than expected (a symlink or a FIFO where a regular file belongs).
+    case unexpectedFileType(String)
+    /// A name with a `/`, a NUL, or `.`/`..` was about to be used as a single path component.
+    case invalidName(String)
+
+    public var description: String {
+        switch self {
+        case .notPrivate(let path):
+            return "the state directory \(path) is not a directory owned by this user with mode 0700; remove it or choose another stateDirectory"
+        case .system(let what, let code):
+            return "\(what): \(String(cString: strerror(code)))"
+        case .unexpectedFileType(let path):
+            return "\(path) is not a regular file; refusing to use it"
+        case .invalidName(let name):
+            return "\"\(name)\" is not a valid file name here"
+        }
+    }
+}

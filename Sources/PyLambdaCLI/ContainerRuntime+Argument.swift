@@ -1,0 +1,4 @@
+import ArgumentParser
+import Dispatcher
+
+extension ContainerRuntime: ExpressibleByArgument {}
