@@ -17,7 +17,9 @@ struct PyLambdaCommand: AsyncParsableCommand {
               pylambda gc               # remove it all
             """,
         subcommands: [
-            RunCommand.self, PsCommand.self, GcCommand.self, ImageCommand.self, DoctorCommand.self, BenchCommand.self,
+            RunCommand.self, ServeCommand.self, DeployCommand.self, InvokeCommand.self, FunctionsCommand.self,
+            InvocationsCommand.self, KeysCommand.self, PsCommand.self, GcCommand.self, ImageCommand.self,
+            DoctorCommand.self, BenchCommand.self,
         ]
     )
 }

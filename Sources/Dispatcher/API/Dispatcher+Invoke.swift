@@ -25,7 +25,7 @@ extension Dispatcher {
                     lease.runner, data: payload, timeoutHeader: function.timeoutHeader,
                     transportTimeout: function.transportTimeout, logTail: logTail)
                 pool.release(lease, healthy: true)
-                return InvocationResult(json: output.body, logTail: output.logTail)
+                return InvocationResult(json: output.body, logTail: output.logTail, coldStart: lease.runner.takeFirstCall())
             } catch let error as RunnerErrorResponse {
                 let (classified, healthy, undelivered) = classify(error, function: function)
                 pool.release(lease, healthy: healthy)
@@ -130,5 +130,14 @@ extension Dispatcher {
         let function = FunctionDefinition(source: code, configuration: configuration ?? self.configuration.function)
         let result = try await invoke(function, payload: Array(try JSONEncoder().encode(input)))
         return try JSONDecoder().decode(Output.self, from: Data(result.json))
+    }
+}
+
+extension Dispatcher {
+    /// Makes sure a runner of `function` is up and loaded (starting or loading one if needed) without
+    /// calling it: checks that its code loads, and makes its first call warm.
+    public func prepare(_ function: FunctionDefinition) async throws {
+        let lease = try await pool.acquire(function)
+        pool.release(lease, healthy: true)
     }
 }

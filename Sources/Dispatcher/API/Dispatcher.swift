@@ -181,6 +181,12 @@ public final class Dispatcher: Service, Sendable {
 
     // MARK: Monitoring
 
+    /// Removes the runners of the functions whose metadata `predicate` picks (say, a deleted function's):
+    /// idle ones now, busy ones when their call ends.
+    public func removeRunners(where predicate: (FunctionMetadata?) -> Bool) {
+        pool.retire { predicate($0.metadata) }
+    }
+
     /// The runners this dispatcher holds right now.
     public func runners() -> [RunnerInfo] {
         pool.snapshot()

@@ -147,6 +147,16 @@ final class ContainerPool: Sendable {
         apply(effects)
     }
 
+    /// Removes the runners of the functions `predicate` picks: now if idle, else when their call ends.
+    func retire(where predicate: (FunctionDefinition) -> Bool) {
+        let effects = state.withLock { state -> [Effect] in
+            let keys = Set(state.functions.values.filter(predicate).map(\.key))
+            guard !keys.isEmpty else { return [] }
+            return Self.resolve(state.machine.retire(keys, now: .now), in: &state, pool: self)
+        }
+        apply(effects)
+    }
+
     var isShutDown: Bool { state.withLock { $0.phase == .shuttingDown || $0.phase == .finished } }
 
     /// What the pool holds now, for monitoring and tests.

@@ -18,6 +18,7 @@ final class LaunchedRunner: Sendable {
     let socketPath: String
     /// Unix seconds of the last `lock` touch: touched at most once a second, not on every call.
     private let lastTouch = Atomic<Int64>(0)
+    private let served = Atomic<Bool>(false)
 
     init(name: String, containerID: String, directory: RunnerDirectory, lock: RunnerLock, lifetime: RunnerLifetime) {
         self.name = name
@@ -29,6 +30,11 @@ final class LaunchedRunner: Sendable {
         runURL = UnixSocketURL.make(socketPath: socketPath, path: RunnerPath.run)
         loadURL = UnixSocketURL.make(socketPath: socketPath, path: RunnerPath.load)
         healthURL = UnixSocketURL.make(socketPath: socketPath, path: RunnerPath.health)
+    }
+
+    /// True the first time only: the call that gets a runner first pays for its start.
+    func takeFirstCall() -> Bool {
+        !served.exchange(true, ordering: .relaxed)
     }
 
     /// Records "used now" on the lock file (what `pylambda ps` shows and other processes read before

@@ -55,6 +55,8 @@ struct PoolStateMachine: Sendable {
     private(set) var isShutDown = false
     private var nextRunner: UInt64 = 0
     private var refillBlockedUntil: ContinuousClock.Instant?
+    /// Functions whose runners go as soon as they are idle (the function was deleted).
+    private var retired: Set<FunctionKey> = []
 
     init(limits: Limits) {
         self.limits = limits
@@ -76,6 +78,7 @@ struct PoolStateMachine: Sendable {
         now: ContinuousClock.Instant
     ) -> (AcquireOutcome, [Action]) {
         guard !isShutDown else { return (.refused(.shutDown), []) }
+        retired.remove(function)
         var actions: [Action] = []
         if let runner = takeIdle(function, now: now, actions: &actions) {
             return (.leased(runner), actions)
@@ -104,7 +107,7 @@ struct PoolStateMachine: Sendable {
     /// The call on `runner` is over. An unhealthy runner (timeout, crash, unknown state) is removed.
     mutating func release(_ runner: PoolRunnerID, healthy: Bool, now: ContinuousClock.Instant) -> [Action] {
         guard var entry = runners[runner] else { return schedule(now: now) }
-        guard healthy, !isShutDown else {
+        guard healthy, !isShutDown, !(entry.function.map(retired.contains) ?? false) else {
             runners[runner] = nil
             return [.remove(runner)] + schedule(now: now)
         }
@@ -191,6 +194,20 @@ struct PoolStateMachine: Sendable {
             id: id, profile: function.profile, function: function, phase: .starting, lastUsed: now,
             ownIdleTTL: limits.runnerIdleTTL)
         return [.start(id, function, function.profile)]
+    }
+
+    /// The functions are gone (deleted): their idle runners are removed now, the busy ones when their
+    /// call ends. A later call of the same function brings it back.
+    mutating func retire(_ functions: Set<FunctionKey>, now: ContinuousClock.Instant) -> [Action] {
+        retired.formUnion(functions)
+        var actions: [Action] = []
+        for runner in runners.values.sorted(by: { $0.id < $1.id }) where runner.phase == .idle {
+            if let function = runner.function, functions.contains(function) {
+                runners[runner.id] = nil
+                actions.append(.remove(runner.id))
+            }
+        }
+        return actions + schedule(now: now)
     }
 
     // MARK: Time and shutdown

@@ -40,6 +40,8 @@ struct RunnerAdoption: Sendable {
         else { return nil }
         let idle = directory.secondsSinceUsed ?? 0
         guard Double(record.runnerIdleTTLSeconds) - idle > handOutMargin.seconds else { return nil }
-        return LaunchedRunner(name: record.name, containerID: containerID, directory: directory, lock: lock, lifetime: .shared)
+        let runner = LaunchedRunner(name: record.name, containerID: containerID, directory: directory, lock: lock, lifetime: .shared)
+        _ = runner.takeFirstCall()  // it served calls before, in another process
+        return runner
     }
 }

@@ -1,0 +1,74 @@
+import FunctionRegistry
+import Hummingbird
+import ServiceProtocol
+import Synchronization
+
+/// `Authorization: Bearer <key>` on every route but `/healthz` (and the Lambda API, which signs its
+/// requests instead). Keys are looked up by the SHA-256 of the secret and confirmed in constant time.
+///
+/// With SQLite (one serve process owns the registry, and every key change goes through it) verified
+/// keys are cached; with PostgreSQL another process may revoke a key, so each request asks the store.
+struct BearerAuthenticator<Context: RequestContext>: RouterMiddleware where Context == ServiceRequestContext {
+    let keys: KeyVerifier
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        var context = context
+        guard let header = request.headers[.authorization] else {
+            throw ServiceHTTPError.unauthorized("no key: send `Authorization: Bearer <key>`")
+        }
+        guard header.count > 7, header.prefix(7).lowercased() == "bearer " else {
+            throw ServiceHTTPError.unauthorized("the Authorization header must be `Bearer <key>`")
+        }
+        let secret = String(header.dropFirst(7)).trimmingSpaces
+        guard let caller = try await keys.verify(secret) else {
+            throw ServiceHTTPError.unauthorized("unknown or revoked key")
+        }
+        context.caller = caller
+        return try await next(request, context)
+    }
+}
+
+/// Turns a bearer secret into the caller it stands for.
+final class KeyVerifier: Sendable {
+    let store: any FunctionStore
+    /// The admin key from `PYLAMBDA_ADMIN_KEY`, if set: accepted without being stored.
+    let environmentAdminKey: String?
+    let cachesKeys: Bool
+    private let cache = Mutex<[String: Caller]>([:])
+
+    init(store: any FunctionStore, environmentAdminKey: String?, cachesKeys: Bool) {
+        self.store = store
+        self.environmentAdminKey = environmentAdminKey
+        self.cachesKeys = cachesKeys
+    }
+
+    func verify(_ secret: String) async throws -> Caller? {
+        if let environmentAdminKey, ConstantTime.equal(Array(secret.utf8), Array(environmentAdminKey.utf8)) {
+            return Caller(keyName: "admin (PYLAMBDA_ADMIN_KEY)", scope: .admin)
+        }
+        let hash = BearerKeySecret.sha256Hex(of: secret)
+        if cachesKeys, let cached = cache.withLock({ $0[hash] }) { return cached }
+        guard let key = try await store.bearerKey(secretSHA256: hash), key.revokedAt == nil, key.matches(secret: secret) else {
+            return nil
+        }
+        let caller = Caller(keyName: key.name, scope: key.scope == .admin ? .admin : .invoke(function: key.functionName))
+        if cachesKeys { cache.withLock { $0[hash] = caller } }
+        return caller
+    }
+
+    /// After a revoke through this process.
+    func forgetCachedKeys() {
+        cache.withLock { $0.removeAll() }
+    }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var text = Substring(self)
+        while text.first == " " { text.removeFirst() }
+        while text.last == " " { text.removeLast() }
+        return String(text)
+    }
+}

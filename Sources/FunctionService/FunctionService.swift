@@ -1,0 +1,114 @@
+import Dispatcher
+import FunctionRegistry
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// `pylambda serve`: named, versioned functions over HTTP, on the `Dispatcher`.
+///
+/// It is a group of services, each with one job, started in this order and stopped in the reverse one
+/// on SIGTERM: the registry (SQLite or PostgreSQL), the dispatcher (runners), the instance keeper
+/// (heartbeats, interrupted calls of dead processes), the async worker (the durable queue), and the
+/// HTTP server. So a graceful stop first stops accepting requests and lets the calls in flight finish,
+/// then stops claiming queued calls (they stay queued), then removes the containers, then closes the
+/// database, and exits 0.
+public struct FunctionService: Sendable {
+    public let configuration: ServiceConfiguration
+    public let store: any FunctionStore
+    public let dispatcher: Dispatcher
+    let instance: InstanceIdentity
+    let catalog: FunctionCatalog
+    let metrics: ServiceMetrics
+    let executor: InvocationExecutor
+    let worker: AsyncInvocationWorker
+    let keeper: InstanceKeeper
+    let verifier: KeyVerifier
+
+    /// Prepares everything; opens nothing but the state directory.
+    public init(configuration: ServiceConfiguration) throws {
+        self.configuration = configuration
+        var dispatcherConfiguration = configuration.dispatcher
+        dispatcherConfiguration.stateDirectory = configuration.stateDirectory
+        dispatcherConfiguration.logger = configuration.logger
+        dispatcher = try Dispatcher(configuration: dispatcherConfiguration)
+        let single: Bool
+        switch configuration.database {
+        case .sqlite:
+            var sqlite = SQLiteStoreConfiguration(path: configuration.stateDirectory + "/registry.sqlite")
+            sqlite.logger = configuration.logger
+            store = SQLiteFunctionStore(configuration: sqlite)
+            single = true
+        case .postgres(let url):
+            var postgres = try PostgresStoreConfiguration(url: url)
+            postgres.logger = configuration.logger
+            store = try PostgresFunctionStore(configuration: postgres)
+            single = false
+        }
+        instance = InstanceIdentity.current()
+        metrics = ServiceMetrics()
+        catalog = FunctionCatalog(store: store, cachesLatest: single, defaults: dispatcherConfiguration.function, region: configuration.region)
+        executor = InvocationExecutor(
+            store: store, dispatcher: dispatcher, catalog: catalog, metrics: metrics, instance: instance,
+            logger: configuration.logger)
+        worker = AsyncInvocationWorker(
+            store: store, executor: executor, maxConcurrent: configuration.maxConcurrentAsyncInvocations,
+            pollInterval: configuration.asyncPollInterval, logger: configuration.logger)
+        keeper = InstanceKeeper(
+            store: store, instance: instance, heartbeatInterval: configuration.heartbeatInterval,
+            staleAfter: configuration.instanceStaleAfter, logger: configuration.logger)
+        verifier = KeyVerifier(store: store, environmentAdminKey: configuration.adminKey, cachesKeys: single)
+    }
+
+    /// The routes, for tests that drive the API in-process.
+    public func buildRouter() -> Router<ServiceRequestContext> {
+        let router = Router(context: ServiceRequestContext.self)
+        router.add(middleware: HTTPMetricsMiddleware(metrics: metrics))
+        router.add(middleware: ErrorBodyMiddleware())
+        let system = SystemRoutes(store: store, dispatcher: dispatcher, metrics: metrics)
+        system.addPublic(to: router)
+        let authenticated = router.group().add(middleware: BearerAuthenticator(keys: verifier))
+        system.add(to: authenticated)
+        FunctionRoutes(store: store, dispatcher: dispatcher, catalog: catalog, limits: configuration.limits).add(to: authenticated)
+        InvokeRoutes(store: store, catalog: catalog, executor: executor, worker: worker, limits: configuration.limits).add(to: authenticated)
+        KeyRoutes(store: store, verifier: verifier).add(to: authenticated)
+        return router
+    }
+
+    /// The HTTP server with every service it needs, as one application.
+    public func buildApplication() -> some ApplicationProtocol {
+        let store = self.store
+        let configuration = self.configuration
+        return Application(
+            router: buildRouter(),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            services: [store, dispatcher, Bootstrap(service: self), keeper, worker],
+            onServerRunning: { _ in
+                configuration.logger.notice("serving on http://\(configuration.host):\(configuration.port)")
+            },
+            logger: configuration.logger)
+    }
+
+    /// Serves until SIGTERM or SIGINT, then stops gracefully (see the type's description).
+    public func run() async throws {
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: buildApplication())], gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: configuration.logger))
+        try await group.run()
+    }
+}
+
+/// Once the registry is open: the first admin key, and a first heartbeat (which also marks what a
+/// killed predecessor left running as interrupted) before any call is taken.
+private struct Bootstrap: Service {
+    let service: FunctionService
+
+    func run() async throws {
+        try await service.store.waitUntilReady()
+        try await AdminKey.bootstrap(
+            store: service.store, stateDirectory: service.configuration.stateDirectory,
+            fromEnvironment: service.configuration.adminKey, logger: service.configuration.logger)
+        await service.keeper.beat()
+        try? await gracefulShutdown()
+    }
+}

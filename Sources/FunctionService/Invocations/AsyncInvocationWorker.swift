@@ -1,0 +1,99 @@
+import FunctionRegistry
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Runs queued async calls: claims them from the durable queue (atomically, so that no call runs
+/// twice, in this process or another sharing the registry) while there is room, at most
+/// `maxConcurrent` at once and never more of one function than its concurrency.
+///
+/// Graceful shutdown stops claiming and lets the calls already running finish; what is still queued
+/// stays queued for the next start (or another process).
+final class AsyncInvocationWorker: Service {
+    let store: any FunctionStore
+    let executor: InvocationExecutor
+    let maxConcurrent: Int
+    let pollInterval: Duration
+    let logger: Logger
+    private let state = Mutex(State())
+    private let doorbell = Doorbell()
+
+    private struct State {
+        var running = 0
+        /// Calls running per function id, against each function's concurrency.
+        var runningPerFunction: [Int64: Int] = [:]
+        var concurrency: [Int64: Int] = [:]
+    }
+
+    init(store: any FunctionStore, executor: InvocationExecutor, maxConcurrent: Int, pollInterval: Duration, logger: Logger) {
+        self.store = store
+        self.executor = executor
+        self.maxConcurrent = max(1, maxConcurrent)
+        self.pollInterval = pollInterval
+        self.logger = logger
+    }
+
+    /// A call was queued by this process: look now rather than at the next poll.
+    func queued() {
+        doorbell.ring()
+    }
+
+    func run() async throws {
+        try? await store.waitUntilReady()
+        let stopping = Flag()
+        await withTaskGroup(of: Void.self) { group in
+            await withGracefulShutdownHandler {
+                while !stopping.isSet && !Task.isCancelled {
+                    for call in await self.claimWhileThereIsRoom() {
+                        group.addTask {
+                            await self.executor.run(call)
+                            self.finished(call)
+                            self.doorbell.ring()
+                        }
+                    }
+                    // Until a call is queued here, one finishes, or the poll interval passes (others
+                    // may queue through another process).
+                    await self.doorbell.wait(timeout: self.pollInterval)
+                }
+            } onGracefulShutdown: {
+                stopping.set()
+                self.doorbell.ring()
+            }
+            // No more claims; the calls running finish.
+            await group.waitForAll()
+        }
+    }
+
+    private func claimWhileThereIsRoom() async -> [ClaimedInvocation] {
+        var claimed: [ClaimedInvocation] = []
+        while state.withLock({ $0.running }) < maxConcurrent {
+            let full = state.withLock { state in
+                Set(state.runningPerFunction.filter { $0.value >= state.concurrency[$0.key, default: 1] }.keys)
+            }
+            do {
+                guard let call = try await store.claimNextQueued(for: executor.instance, excludingFunctions: full) else { break }
+                let concurrency = (try? await store.version(of: call.invocation.functionName, number: call.invocation.version))?.settings.concurrency ?? 1
+                state.withLock { state in
+                    state.running += 1
+                    state.runningPerFunction[call.invocation.functionID, default: 0] += 1
+                    state.concurrency[call.invocation.functionID] = concurrency
+                }
+                claimed.append(call)
+            } catch {
+                logger.warning("could not claim queued invocations: \(error)")
+                break
+            }
+        }
+        return claimed
+    }
+
+    private func finished(_ call: ClaimedInvocation) {
+        state.withLock { state in
+            state.running -= 1
+            state.runningPerFunction[call.invocation.functionID, default: 1] -= 1
+            if state.runningPerFunction[call.invocation.functionID] == 0 {
+                state.runningPerFunction[call.invocation.functionID] = nil
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import Dispatcher
+import FunctionRegistry
+import Synchronization
+
+/// What a call of a function runs: its version resolved, and that version's `FunctionDefinition` made
+/// once (its code read from the registry and hashed once), so that a warm call costs no query and no
+/// hashing.
+///
+/// Versions are immutable, so their definitions are cached for good (up to a bound). Which version is
+/// the latest is cached only when this process is the registry's one writer (SQLite): a deploy or a
+/// delete through it updates the cache. With PostgreSQL, another process may deploy at any moment, so
+/// the latest version is asked for on every call.
+final class FunctionCatalog: Sendable {
+    let store: any FunctionStore
+    let cachesLatest: Bool
+    let defaults: FunctionConfiguration
+    let region: String
+    private let latest = Mutex<[String: FunctionVersion]>([:])
+    private let definitions = Mutex<[VersionKey: FunctionDefinition]>([:])
+    private static let maxDefinitions = 512
+
+    struct VersionKey: Hashable {
+        var functionID: Int64
+        var version: Int
+    }
+
+    init(store: any FunctionStore, cachesLatest: Bool, defaults: FunctionConfiguration, region: String) {
+        self.store = store
+        self.cachesLatest = cachesLatest
+        self.defaults = defaults
+        self.region = region
+    }
+
+    /// The version a new call of `name` runs: `number`, or the latest.
+    func version(of name: String, number: Int?) async throws -> FunctionVersion {
+        if number == nil, cachesLatest, let cached = latest.withLock({ $0[name] }) { return cached }
+        let version = try await store.version(of: name, number: number)
+        if number == nil, cachesLatest { latest.withLock { $0[name] = version } }
+        return version
+    }
+
+    /// After a deploy through this process: new calls get `version`.
+    func deployed(_ version: FunctionVersion) {
+        guard cachesLatest else { return }
+        latest.withLock { $0[version.functionName] = version }
+    }
+
+    func deleted(_ name: String) {
+        latest.withLock { _ = $0.removeValue(forKey: name) }
+    }
+
+    func definition(of version: FunctionVersion) async throws -> FunctionDefinition {
+        let key = VersionKey(functionID: version.functionID, version: version.version)
+        if let cached = definitions.withLock({ $0[key] }) { return cached }
+        let code = try await store.code(of: version)
+        let definition = try makeDefinition(version, code: code)
+        definitions.withLock { cache in
+            if cache.count >= Self.maxDefinitions { cache.removeAll(keepingCapacity: true) }
+            cache[key] = definition
+        }
+        return definition
+    }
+
+    /// The definition a version would have, for checking code before it is stored.
+    func makeDefinition(_ version: FunctionVersion, code: FunctionCode) throws -> FunctionDefinition {
+        var configuration = defaults
+        configuration.memoryBytes = Int64(version.settings.memoryMB) << 20
+        configuration.timeout = .milliseconds(Int64((version.settings.timeoutSeconds * 1000).rounded()))
+        configuration.concurrency = version.settings.concurrency
+        configuration.runtime = version.settings.runtime == .runsc ? .gvisor : .runc
+        let metadata = FunctionMetadata(
+            name: version.functionName, version: String(version.version),
+            invokedFunctionARN: "arn:aws:lambda:\(region):000000000000:function:\(version.functionName)")
+        switch code {
+        case .source(let source):
+            return FunctionDefinition(
+                source: source, handler: version.handler == "entrypoint" ? nil : version.handler,
+                environment: version.settings.environment, configuration: configuration, metadata: metadata)
+        case .zipPackage:
+            throw ServiceHTTPError.invalid("zip packages are not supported by this build")
+        }
+    }
+}

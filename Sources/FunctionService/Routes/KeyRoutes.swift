@@ -1,0 +1,101 @@
+import FunctionRegistry
+import Hummingbird
+import ServiceProtocol
+
+/// API keys (admin keys only): bearer keys for the native API, AWS-style keys for the Lambda API.
+/// A secret appears once, in the answer to its creation.
+struct KeyRoutes {
+    let store: any FunctionStore
+    let verifier: KeyVerifier
+
+    func add(to router: RouterGroup<ServiceRequestContext>) {
+        router.post("/v1/keys") { request, context in try await create(request, context) }
+        router.get("/v1/keys") { _, context in try await list(context) }
+        router.delete("/v1/keys/{name}") { _, context in try await revoke(context) }
+    }
+
+    private func create(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
+        try requireAdmin(context)
+        let body = try await request.body.collect(upTo: 64 << 10)
+        let wanted: CreateKeyRequest
+        do {
+            wanted = try JSONDecoder().decode(CreateKeyRequest.self, from: body)
+        } catch {
+            throw ServiceHTTPError.invalid("the body must be {\"name\": ..., \"scope\": \"admin\"|\"invoke\", \"function\"?: ..., \"aws\"?: true}")
+        }
+        guard let scope = KeyScope(rawValue: wanted.scope) else {
+            throw ServiceHTTPError.invalid("scope must be admin or invoke, not \(String(reflecting: wanted.scope))")
+        }
+        if let function = wanted.function {
+            guard scope == .invoke else { throw ServiceHTTPError.invalid("only invoke keys are limited to one function") }
+            guard FunctionNameRule.isValid(function) else { throw ServiceHTTPError.invalid("\(String(reflecting: function)) is not a function name") }
+        }
+        if wanted.aws == true {
+            let key = try await store.createAWSAccessKey(
+                NewAWSAccessKey(
+                    accessKeyID: AWSKeyMaterial.accessKeyID(), secretAccessKey: AWSKeyMaterial.secretAccessKey(),
+                    name: wanted.name, scope: scope, functionName: wanted.function))
+            var answer = key.body
+            answer.secretAccessKey = key.secretAccessKey
+            return json(answer, status: .created)
+        }
+        let secret = BearerKeySecret.generate()
+        let key = try await store.createBearerKey(NewBearerKey(name: wanted.name, secret: secret, scope: scope, functionName: wanted.function))
+        var answer = key.body
+        answer.key = secret
+        return json(answer, status: .created)
+    }
+
+    private func list(_ context: ServiceRequestContext) async throws -> Response {
+        try requireAdmin(context)
+        let bearer = try await store.bearerKeys().map(\.body)
+        let aws = try await store.awsAccessKeys().map(\.body)
+        return json(KeyList(keys: (bearer + aws).sorted { $0.createdAt < $1.createdAt }))
+    }
+
+    private func revoke(_ context: ServiceRequestContext) async throws -> Response {
+        try requireAdmin(context)
+        let name = context.parameters.get("name") ?? ""
+        do {
+            _ = try await store.revokeBearerKey(named: name)
+        } catch RegistryError.keyNotFound {
+            guard let aws = try await store.awsAccessKeys().first(where: { $0.name == name && $0.revokedAt == nil }) else {
+                throw ServiceHTTPError.notFound("no active key named \(name)")
+            }
+            _ = try await store.revokeAWSAccessKey(id: aws.accessKeyID)
+        }
+        verifier.forgetCachedKeys()
+        return Response(status: .noContent)
+    }
+}
+
+extension BearerKey {
+    var body: KeyBody {
+        KeyBody(
+            name: name, scope: scope.rawValue, function: functionName, kind: "bearer", createdAt: WireJSON.timestamp(createdAt),
+            revokedAt: revokedAt.map(WireJSON.timestamp))
+    }
+}
+
+extension AWSAccessKey {
+    var body: KeyBody {
+        KeyBody(
+            name: name, scope: scope.rawValue, function: functionName, kind: "aws", createdAt: WireJSON.timestamp(createdAt),
+            revokedAt: revokedAt.map(WireJSON.timestamp), accessKeyID: accessKeyID)
+    }
+}
+
+/// AWS-shaped credentials: an id like `AKIA` + 16 upper-case letters and digits, a 40-character secret.
+enum AWSKeyMaterial {
+    static func accessKeyID() -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+        var generator = SystemRandomNumberGenerator()
+        return "AKIA" + String((0..<16).map { _ in alphabet[Int(generator.next(upperBound: UInt32(alphabet.count)))] })
+    }
+
+    static func secretAccessKey() -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<40).map { _ in alphabet[Int(generator.next(upperBound: UInt32(alphabet.count)))] })
+    }
+}

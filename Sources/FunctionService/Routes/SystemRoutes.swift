@@ -1,0 +1,32 @@
+import Dispatcher
+import FunctionRegistry
+import Hummingbird
+import NIOCore
+import ServiceProtocol
+
+/// Liveness (no key), Prometheus metrics and the OpenAPI document.
+struct SystemRoutes {
+    let store: any FunctionStore
+    let dispatcher: Dispatcher
+    let metrics: ServiceMetrics
+
+    func addPublic(to router: Router<ServiceRequestContext>) {
+        router.get("/healthz") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
+        }
+    }
+
+    func add(to router: RouterGroup<ServiceRequestContext>) {
+        router.get("/metrics") { _, _ in
+            let runners = dispatcher.runners()
+            let busy = runners.count { $0.busy }
+            metrics.sample(busyContainers: busy, idleContainers: runners.count - busy, queued: (try? await store.queueDepth()) ?? 0)
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
+        }
+        router.get("/openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.openapi_json)))
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import Dispatcher
+import Logging
+
+/// Everything `pylambda serve` can be told, with the defaults it uses when told nothing.
+public struct ServiceConfiguration: Sendable {
+    public enum Database: Sendable, Equatable {
+        /// `registry.sqlite` in the state directory: one serve process.
+        case sqlite
+        /// Several serve processes sharing one registry and one async queue.
+        case postgres(url: String)
+    }
+
+    public var host = "127.0.0.1"
+    public var port = 8900
+    /// The dispatcher's state directory; also holds the SQLite registry and `admin.key`.
+    public var stateDirectory = DispatcherConfiguration.defaultStateDirectory
+    public var database = Database.sqlite
+    /// The admin key (`PYLAMBDA_ADMIN_KEY`); without one, the first start makes one and writes it to
+    /// `admin.key` (mode 0600) in the state directory.
+    public var adminKey: String?
+    /// How the dispatcher runs functions (image, warm pool, limits); its state directory is ours.
+    public var dispatcher = DispatcherConfiguration()
+    public var limits = Limits()
+    /// Async calls this process runs at once (each function also within its concurrency).
+    public var maxConcurrentAsyncInvocations = 8
+    /// How often the async queue is looked at when nothing was queued through this process.
+    public var asyncPollInterval: Duration = .milliseconds(250)
+    public var heartbeatInterval: Duration = .seconds(5)
+    /// A serve process whose heartbeat is older than this is gone: its running calls become
+    /// `interrupted`.
+    public var instanceStaleAfter: Duration = .seconds(30)
+    /// The region in ARNs and the Lambda API's answers.
+    public var region = "us-east-1"
+    public var logger = Logger(label: "pylambda.serve")
+
+    public struct Limits: Sendable {
+        /// An invocation's input (and, at the runner, its result): AWS Lambda's synchronous limit.
+        public var maxPayloadBytes = 6 << 20
+        /// A deploy's body (a base64 zip of `maxPackageBytes` fits).
+        public var maxDeployBytes = 70 << 20
+        public var maxSourceBytes = 6 << 20
+        public var minMemoryMB = 64
+        public var maxMemoryMB = 10_240
+        public var maxTimeoutSeconds = 900.0
+        public var maxConcurrency = 64
+
+        public init() {}
+    }
+
+    public init() {}
+}

@@ -1,0 +1,37 @@
+import Hummingbird
+
+/// Each request's context: who made it (set by `BearerAuthenticator`).
+public struct ServiceRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// Nil until authenticated (and on `/healthz`).
+    public var caller: Caller?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+    }
+
+    /// Bodies are read with explicit limits per route (`ServiceConfiguration`), not this default.
+    public var maxUploadSize: Int { 6 << 20 }
+}
+
+/// An authenticated caller: what its key allows.
+public struct Caller: Sendable, Equatable {
+    public enum Scope: Sendable, Equatable {
+        case admin
+        /// Invoke and read invocations; of `function` only, when it names one.
+        case invoke(function: String?)
+    }
+
+    public var keyName: String
+    public var scope: Scope
+
+    public var isAdmin: Bool { scope == .admin }
+
+    /// Whether it may invoke `function` and read its invocations.
+    public func mayUse(_ function: String) -> Bool {
+        switch scope {
+        case .admin: true
+        case .invoke(let only): only == nil || only == function
+        }
+    }
+}

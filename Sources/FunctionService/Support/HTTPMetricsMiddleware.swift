@@ -1,0 +1,18 @@
+import Hummingbird
+
+/// Counts every answer by route (the path template, not the path, so names do not explode the
+/// label set) and status.
+struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
+    let metrics: ServiceMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            let response = try await next(request, context)
+            metrics.httpRequest(route: context.endpointPath ?? "unmatched", status: Int(response.status.code))
+            return response
+        } catch let error as any HTTPResponseError {
+            metrics.httpRequest(route: context.endpointPath ?? "unmatched", status: Int(error.status.code))
+            throw error
+        }
+    }
+}

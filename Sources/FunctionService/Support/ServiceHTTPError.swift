@@ -1,0 +1,117 @@
+import Dispatcher
+import FunctionRegistry
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import RunnerProtocol
+import ServiceProtocol
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Every failure as the API answers it: a status, headers, and the runner's error body
+/// `{"detail", "error": {"type", "message", "traceback"}}`.
+struct ServiceHTTPError: HTTPResponseError {
+    var status: HTTPResponse.Status
+    var body: ErrorBody
+    var headers: HTTPFields = [:]
+
+    init(_ status: HTTPResponse.Status, type: String, detail: String, message: String? = nil, traceback: [String] = [], headers: HTTPFields = [:]) {
+        self.status = status
+        body = ErrorBody(detail: detail, type: type, message: message ?? detail, traceback: traceback)
+        self.headers = headers
+    }
+
+    static func invalid(_ detail: String) -> Self { Self(.badRequest, type: ServiceErrorType.invalidRequest, detail: detail) }
+    static func unauthorized(_ detail: String) -> Self { Self(.unauthorized, type: ServiceErrorType.unauthorized, detail: detail, headers: [.wwwAuthenticate: "Bearer"]) }
+    static func forbidden(_ detail: String) -> Self { Self(.forbidden, type: ServiceErrorType.forbidden, detail: detail) }
+    static func notFound(_ detail: String) -> Self { Self(.notFound, type: ServiceErrorType.notFound, detail: detail) }
+    static func tooLarge(_ limit: Int) -> Self {
+        Self(.contentTooLarge, type: ServiceErrorType.payloadTooLarge, detail: "the request body is larger than \(limit) bytes")
+    }
+
+    /// A registry failure: not found is 404, a conflict 409, bad input 400, the database gone 503.
+    init(_ error: RegistryError) {
+        switch error {
+        case _ where error.isNotFound: self.init(.notFound, type: ServiceErrorType.notFound, detail: error.description)
+        case .conflict: self.init(.conflict, type: ServiceErrorType.conflict, detail: error.description)
+        case .invalidInput: self.init(.badRequest, type: ServiceErrorType.invalidRequest, detail: error.description)
+        case .unavailable, .shutDown: self.init(.serviceUnavailable, type: ServiceErrorType.unavailable, detail: error.description)
+        default: self.init(.internalServerError, type: ServiceErrorType.internalError, detail: error.description)
+        }
+    }
+
+    /// A call's failure. The function's own errors keep the runner's type, message and traceback.
+    init(_ error: DispatcherError, logTail: Bool) {
+        switch error {
+        case .functionFailed(let type, let message, let traceback, let tail):
+            var headers: HTTPFields = [.functionError: "Unhandled"]
+            if logTail, let tail { headers[.logTail] = Base64Text.encode(tail) }
+            self.init(.internalServerError, type: type, detail: error.description, message: message, traceback: traceback, headers: headers)
+        case .loadFailed(let type, let message, let traceback):
+            self.init(.badRequest, type: type, detail: error.description, message: message, traceback: traceback)
+        case .invalidPayload(let type, let message):
+            switch type {
+            case RunnerErrorType.resultNotSerializable:
+                self.init(.internalServerError, type: type, detail: error.description, message: message, headers: [.functionError: "Unhandled"])
+            case RunnerErrorType.payloadTooLarge:
+                self.init(.contentTooLarge, type: ServiceErrorType.payloadTooLarge, detail: error.description, message: message)
+            default:
+                self.init(.badRequest, type: ServiceErrorType.invalidRequest, detail: error.description, message: message)
+            }
+        case .timedOut:
+            self.init(.gatewayTimeout, type: ServiceErrorType.timeout, detail: error.description)
+        case .queueTimedOut, .tooManyConcurrentInvocations:
+            self.init(.tooManyRequests, type: ServiceErrorType.tooManyRequests, detail: error.description, headers: [.retryAfter: "1"])
+        case .outOfMemory:
+            self.init(.badGateway, type: ServiceErrorType.outOfMemory, detail: error.description)
+        case .runnerDied, .protocolViolation:
+            self.init(.badGateway, type: ServiceErrorType.runnerFailed, detail: error.description)
+        case .docker, .runnerStartFailed, .shutDown, .notRunning, .stateDirectory:
+            self.init(.serviceUnavailable, type: ServiceErrorType.unavailable, detail: error.description)
+        case .invalidConfiguration:
+            self.init(.badRequest, type: ServiceErrorType.invalidRequest, detail: error.description)
+        }
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var headers = self.headers
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: WireJSON.buffer(body)))
+    }
+}
+
+/// Turns whatever a route throws (and Hummingbird's own 404, 405 and 413) into the JSON error body.
+struct ErrorBodyMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as ServiceHTTPError {
+            throw error
+        } catch let error as RegistryError {
+            throw ServiceHTTPError(error)
+        } catch let error as DispatcherError {
+            throw ServiceHTTPError(error, logTail: false)
+        } catch let error as HTTPError where error.status == .notFound {
+            throw ServiceHTTPError.notFound("no such endpoint: see GET \(ServicePath.openAPI)")
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            throw ServiceHTTPError(.contentTooLarge, type: ServiceErrorType.payloadTooLarge, detail: "the request body is too large")
+        } catch let error as any HTTPResponseError {
+            throw ServiceHTTPError(error.status, type: ServiceErrorType.invalidRequest, detail: "\(error)")
+        } catch is DecodingError {
+            throw ServiceHTTPError.invalid("the body is not the JSON this endpoint takes")
+        } catch {
+            throw ServiceHTTPError(.internalServerError, type: ServiceErrorType.internalError, detail: "service fault: \(error)")
+        }
+    }
+}
+
+extension HTTPField.Name {
+    static let invocationID = Self(ServiceHeader.invocationID)!
+    static let functionVersion = Self(ServiceHeader.functionVersion)!
+    static let logTail = Self(ServiceHeader.logTail)!
+    static let functionError = Self(ServiceHeader.functionError)!
+}

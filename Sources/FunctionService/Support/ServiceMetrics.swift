@@ -1,0 +1,55 @@
+import CoreMetrics
+import Prometheus
+import Synchronization
+
+/// The service's Prometheus metrics, through swift-metrics with an explicit factory (no process-wide
+/// bootstrap), rendered by `GET /metrics`.
+final class ServiceMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    private let factory: PrometheusMetricsFactory
+    private let queueDepth: CoreMetrics.Gauge
+    private let containers: [String: CoreMetrics.Gauge]
+
+    init() {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+            .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
+            .seconds(2), .seconds(5), .seconds(10), .seconds(30), .seconds(60),
+        ]
+        self.factory = factory
+        queueDepth = CoreMetrics.Gauge(label: "pylambda_async_queue_depth", factory: factory)
+        containers = Dictionary(uniqueKeysWithValues: ["busy", "idle"].map {
+            ($0, CoreMetrics.Gauge(label: "pylambda_containers", dimensions: [("state", $0)], factory: factory))
+        })
+    }
+
+    /// One call ended: `outcome` is its status (`succeeded`, `failed`, `timed_out`, ...).
+    func invocation(function: String, outcome: String, duration: Duration, coldStart: Bool) {
+        CoreMetrics.Counter(label: "pylambda_invocations_total", dimensions: [("function", function), ("outcome", outcome)], factory: factory)
+            .increment()
+        CoreMetrics.Timer(label: "pylambda_invocation_duration_seconds", dimensions: [("function", function)], factory: factory)
+            .recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        if coldStart {
+            CoreMetrics.Counter(label: "pylambda_cold_starts_total", dimensions: [("function", function)], factory: factory).increment()
+        }
+    }
+
+    func httpRequest(route: String, status: Int) {
+        CoreMetrics.Counter(label: "pylambda_http_requests_total", dimensions: [("route", route), ("status", String(status))], factory: factory)
+            .increment()
+    }
+
+    /// Read at scrape time.
+    func sample(busyContainers: Int, idleContainers: Int, queued: Int) {
+        containers["busy"]?.record(busyContainers)
+        containers["idle"]?.record(idleContainers)
+        queueDepth.record(queued)
+    }
+
+    func render() -> [UInt8] {
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return buffer
+    }
+}

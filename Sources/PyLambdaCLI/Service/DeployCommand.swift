@@ -1,0 +1,72 @@
+import ArgumentParser
+import ServiceProtocol
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+struct DeployCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deploy",
+        abstract: "Deploy a function file to a running `pylambda serve` as a new version.",
+        discussion: """
+            Each deploy is a new immutable version (1, 2, 3, ...); new calls get the newest, calls in flight finish on theirs. The code is loaded in a runner first: code that does not load is refused.
+              pylambda deploy fib examples/fibonacci.py --timeout 5 --concurrency 2
+            """
+    )
+
+    @Argument(help: "The function's name: 1 to 64 of a-z, 0-9, '_' and '-'.")
+    var name: String
+
+    @Argument(help: ArgumentHelp("Python file that defines the handler, or - for stdin.", valueName: "FILE|-"))
+    var file: String
+
+    @Option(name: .long, help: ArgumentHelp("Memory limit in MiB.", valueName: "MB"))
+    var memory: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Seconds a call may take.", valueName: "S"))
+    var timeout: Double?
+
+    @Option(name: .long, help: "Calls that may run at once (one container each); more wait in a bounded queue.")
+    var concurrency: Int?
+
+    @Option(name: .long, help: ArgumentHelp("An environment variable for the function (repeatable).", valueName: "K=V"))
+    var env: [String] = []
+
+    @Option(name: .long, help: "The function to call (default entrypoint); two parameters make it handler(event, context).")
+    var handler: String?
+
+    @Option(name: .long, help: "runc or runsc (gVisor).")
+    var runtime: String?
+
+    @OptionGroup var service: ServiceOptions
+
+    func run() async throws {
+        let code: String
+        do {
+            code = try InputFile.read(file)
+        } catch {
+            StandardError.print("error: \(error)")
+            throw ExitCode(2)
+        }
+        var environment: [String: String] = [:]
+        for pair in env {
+            guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
+                throw ValidationError("--env takes KEY=VALUE, got \(pair)")
+            }
+            environment[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+        }
+        let request = DeployRequest(
+            code: code, handler: handler, memoryMB: memory, timeoutSeconds: timeout, concurrency: concurrency,
+            environment: environment.isEmpty ? nil : environment, runtime: runtime)
+        let body = Array(try JSONEncoder().encode(request))
+        try await service.withClient { client in
+            let answer = try await client.send(.PUT, ServicePath.function(name), body: body)
+            let version = try client.decode(FunctionVersionBody.self, answer)
+            print(String(decoding: answer.body, as: UTF8.self))
+            StandardError.print("\(answer.status == 201 ? "created" : "deployed") \(version.name) version \(version.version)")
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import ServiceProtocol
+
+struct InvokeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "invoke",
+        abstract: "Call a function deployed on a running `pylambda serve`.",
+        discussion: """
+            The result goes to stdout as JSON; errors to stderr, with the exit codes of `pylambda run` (1 the function raised, 3 setup, 4 bad input, 5 too many calls, 124 timed out, 137 out of memory or the runner died). With --async the call is queued and its invocation id printed: `pylambda invocations NAME` shows how it went.
+            """
+    )
+
+    @Argument(help: "The function's name.")
+    var name: String
+
+    @Option(name: .long, help: ArgumentHelp("Input as JSON text (default: {}).", valueName: "JSON"))
+    var data: String?
+
+    @Option(name: .long, help: ArgumentHelp("Read the input JSON from a file (- for stdin).", valueName: "F"))
+    var dataFile: String?
+
+    @Flag(name: .long, help: "Queue the call and print its invocation id.")
+    var async = false
+
+    @Option(name: .long, help: "Call this version instead of the latest.")
+    var version: Int?
+
+    @Flag(name: .long, help: "Also print the last 4 KiB of the function's output (to stderr).")
+    var logTail = false
+
+    @OptionGroup var service: ServiceOptions
+
+    func validate() throws {
+        if data != nil && dataFile != nil { throw ValidationError("Give --data or --data-file, not both.") }
+    }
+
+    func run() async throws {
+        let input: String
+        do {
+            input = try data ?? dataFile.map(InputFile.read) ?? "{}"
+        } catch {
+            StandardError.print("error: \(error)")
+            throw ExitCode(2)
+        }
+        var query: [(String, String)] = []
+        if async { query.append((InvokeQuery.mode, InvokeQuery.asyncMode)) }
+        if let version { query.append((InvokeQuery.version, String(version))) }
+        let headers = logTail ? [(ServiceHeader.logTail, "true")] : []
+        try await service.withClient { client in
+            let answer = try await client.send(.POST, ServicePath.invoke(name), query: query, body: Array(input.utf8), headers: headers)
+            if let tail = answer.logTail, !tail.isEmpty { StandardError.print("--- log tail ---\n\(tail)") }
+            guard (200..<300).contains(answer.status) else {
+                if let traceback = answer.error?.error.traceback, !traceback.isEmpty {
+                    StandardError.print(traceback.joined(separator: traceback.first?.hasSuffix("\n") == true ? "" : "\n"))
+                }
+                throw ServiceClientError.answered(answer)
+            }
+            if async {
+                let accepted = try client.decode(AsyncInvocationAccepted.self, answer)
+                print(accepted.invocationID)
+            } else {
+                print(String(decoding: answer.body, as: UTF8.self))
+            }
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import ArgumentParser
+import Dispatcher
+import FunctionService
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve named, versioned functions over HTTP (and the AWS Lambda API).",
+        discussion: """
+            Every request but GET /healthz needs `Authorization: Bearer <key>`. The admin key is $PYLAMBDA_ADMIN_KEY, or the first start makes one and writes it to STATE/admin.key (mode 0600). The registry is SQLite in the state directory, or PostgreSQL with --database, which several serve processes may share.
+
+              pylambda serve &
+              pylambda deploy fib examples/fibonacci.py
+              curl -H "Authorization: Bearer $(cat /run/pylambda-dispatcher/admin.key)" localhost:8900/v1/functions/fib/invoke -d '{"n": 10}'
+
+            SIGTERM stops accepting, lets calls in flight finish, leaves queued async calls queued, removes the containers, and exits 0.
+            """)
+
+    @Option(name: .long, help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(name: .long, help: "Port (default: $PORT, else 8900).")
+    var port: Int?
+
+    @Option(name: .long, help: ArgumentHelp("State directory: runners, the SQLite registry, admin.key.", valueName: "DIR"))
+    var state: String = DispatcherConfiguration.defaultStateDirectory
+
+    @Option(name: .long, help: ArgumentHelp("postgres://user:password@host:port/database (default: SQLite in the state directory).", valueName: "URL"))
+    var database: String?
+
+    @Option(name: .long, help: "Runner image.")
+    var image = "pylambda-runner:latest"
+
+    @Option(name: .long, help: "Generic runners kept ready for new code.")
+    var warmPool = 2
+
+    @Option(name: .long, help: "Containers in total.")
+    var maxContainers = 16
+
+    @Option(name: .long, help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error.", valueName: "LEVEL"))
+    var logLevel = "info"
+
+    func validate() throws {
+        if let port, !(1...65535).contains(port) { throw ValidationError("--port must be from 1 to 65535") }
+        if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
+        if warmPool < 0 || maxContainers < 1 { throw ValidationError("--warm-pool must be 0 or more and --max-containers at least 1") }
+    }
+
+    func run() async throws {
+        var configuration = ServiceConfiguration()
+        configuration.host = host
+        configuration.port = port ?? getenv("PORT").flatMap { Int(String(cString: $0)) } ?? 8900
+        configuration.stateDirectory = state
+        if let database { configuration.database = .postgres(url: database) }
+        configuration.adminKey = getenv("PYLAMBDA_ADMIN_KEY").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
+        configuration.dispatcher.image = image
+        configuration.dispatcher.warmPoolSize = warmPool
+        configuration.dispatcher.maxContainers = maxContainers
+        configuration.logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        configuration.dispatcher.logger.logLevel = configuration.logger.logLevel
+        let service: FunctionService
+        do {
+            service = try FunctionService(configuration: configuration)
+        } catch {
+            StandardError.print("error: \(error)")
+            throw ExitCode(3)
+        }
+        do {
+            try await service.run()
+        } catch {
+            StandardError.print("error: \(error)")
+            throw ExitCode(3)
+        }
+    }
+}

@@ -1,0 +1,137 @@
+import AsyncHTTPClient
+import NIOCore
+import RunnerProtocol
+import ServiceProtocol
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The `pylambda` commands' client of a running `pylambda serve`.
+struct ServiceClient {
+    let server: String
+    let key: String
+    let http: HTTPClient
+
+    /// What a request got back: a status, the headers that matter, the body.
+    struct Answer {
+        var status: Int
+        var body: [UInt8]
+        var invocationID: String?
+        var functionVersion: String?
+        var logTail: String?
+        var error: ErrorBody?
+    }
+
+    static func with<T>(server: String, key: String, _ body: (ServiceClient) async throws -> T) async throws -> T {
+        let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
+        let client = ServiceClient(server: server.hasSuffix("/") ? String(server.dropLast()) : server, key: key, http: http)
+        do {
+            let result = try await body(client)
+            try? await http.shutdown()
+            return result
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+    }
+
+    func send(
+        _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: [UInt8]? = nil,
+        headers: [(String, String)] = [], timeout: Duration = .seconds(960)
+    ) async throws -> Answer {
+        var url = server + path
+        if !query.isEmpty {
+            url += "?" + query.map { "\($0.0)=\(Self.percentEncoded($0.1))" }.joined(separator: "&")
+        }
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(key)")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(body)
+        }
+        let response: HTTPClientResponse
+        let collected: ByteBuffer
+        do {
+            response = try await http.execute(request, timeout: .init(timeout))
+            collected = try await response.body.collect(upTo: 80 << 20)
+        } catch {
+            throw ServiceClientError.unreachable(server: server, reason: "\(error)")
+        }
+        let bytes = Array(buffer: collected)
+        var answer = Answer(
+            status: Int(response.status.code), body: bytes, invocationID: response.headers.first(name: ServiceHeader.invocationID),
+            functionVersion: response.headers.first(name: ServiceHeader.functionVersion))
+        if let tail = response.headers.first(name: ServiceHeader.logTail), let decoded = Data(base64Encoded: tail) {
+            answer.logTail = String(decoding: decoded, as: UTF8.self)
+        }
+        if answer.status >= 400 { answer.error = try? JSONDecoder().decode(ErrorBody.self, from: Data(bytes)) }
+        return answer
+    }
+
+    /// Decodes a 2xx answer, or throws the service's error.
+    func decode<T: Decodable>(_ type: T.Type, _ answer: Answer) throws -> T {
+        guard (200..<300).contains(answer.status) else { throw ServiceClientError.answered(answer) }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(answer.body))
+        } catch {
+            throw ServiceClientError.unreadable("\(T.self): \(error)")
+        }
+    }
+
+    static func percentEncoded(_ value: String) -> String {
+        var out = ""
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let hex = Array("0123456789ABCDEF".utf8)
+                out += "%" + String(decoding: [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]], as: UTF8.self)
+            }
+        }
+        return out
+    }
+}
+
+enum ServiceClientError: Error, CustomStringConvertible {
+    case unreachable(server: String, reason: String)
+    case answered(ServiceClient.Answer)
+    case unreadable(String)
+    case noKey
+
+    var description: String {
+        switch self {
+        case .unreachable(let server, let reason):
+            return "cannot reach pylambda serve at \(server) (\(reason)); start it with `pylambda serve`, or point --server (PYLAMBDA_SERVER) at it"
+        case .answered(let answer):
+            if let error = answer.error { return error.detail }
+            return "HTTP \(answer.status): \(String(decoding: answer.body.prefix(500), as: UTF8.self))"
+        case .unreadable(let what):
+            return "unexpected answer from the service: \(what)"
+        case .noKey:
+            return "no key: set PYLAMBDA_KEY (or run as the user that runs `pylambda serve`, whose admin.key is read)"
+        }
+    }
+
+    /// The same exit codes as `pylambda run`.
+    var exitCode: Int32 {
+        guard case .answered(let answer) = self else { return 3 }
+        switch answer.status {
+        case 400 where answer.error?.error.type == "InvalidRequest": return 4
+        case 400: return 1
+        case 413: return 4
+        case 429: return 5
+        case 500: return 1
+        case 502: return 137
+        case 504: return 124
+        case 404: return 2
+        default: return 3
+        }
+    }
+}

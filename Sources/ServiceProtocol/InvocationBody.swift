@@ -1,0 +1,70 @@
+/// `GET /v1/invocations/{id}`: the record of one call, sync or async.
+public struct InvocationBody: Codable, Sendable, Equatable {
+    public var id: String
+    public var function: String
+    public var version: Int
+    /// `sync` or `async`.
+    public var mode: String
+    /// `queued`, `running`, `succeeded`, `failed`, `timed_out`, `interrupted` or `cancelled`.
+    public var status: String
+    public var createdAt: String
+    public var startedAt: String?
+    public var finishedAt: String?
+    public var durationMS: Double?
+    public var error: ErrorDescription?
+    public var logTail: String?
+    /// The JSON result of an async call that succeeded, as the function returned it.
+    public var result: JSONValue?
+
+    public struct ErrorDescription: Codable, Sendable, Equatable {
+        public var type: String
+        public var message: String
+        public init(type: String, message: String) {
+            self.type = type
+            self.message = message
+        }
+    }
+
+    public init(
+        id: String, function: String, version: Int, mode: String, status: String, createdAt: String,
+        startedAt: String?, finishedAt: String?, durationMS: Double?, error: ErrorDescription?, logTail: String?,
+        result: JSONValue?
+    ) {
+        self.id = id
+        self.function = function
+        self.version = version
+        self.mode = mode
+        self.status = status
+        self.createdAt = createdAt
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.durationMS = durationMS
+        self.error = error
+        self.logTail = logTail
+        self.result = result
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, function, version, mode, status
+        case createdAt = "created_at"
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+        case durationMS = "duration_ms"
+        case error
+        case logTail = "log_tail"
+        case result
+    }
+}
+
+/// `GET /v1/functions/{name}/invocations`, newest first.
+public struct InvocationList: Codable, Sendable, Equatable {
+    public var invocations: [InvocationBody]
+    public init(invocations: [InvocationBody]) { self.invocations = invocations }
+}
+
+/// `202` of an async invoke.
+public struct AsyncInvocationAccepted: Codable, Sendable, Equatable {
+    public var invocationID: String
+    public init(invocationID: String) { self.invocationID = invocationID }
+    enum CodingKeys: String, CodingKey { case invocationID = "invocation_id" }
+}

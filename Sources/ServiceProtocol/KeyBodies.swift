@@ -1,0 +1,63 @@
+/// `POST /v1/keys`: a new API key. The secret is in the answer once and never again.
+public struct CreateKeyRequest: Codable, Sendable, Equatable {
+    public var name: String
+    /// `admin` (everything) or `invoke` (invoke and read invocations).
+    public var scope: String
+    /// An invoke key limited to this function.
+    public var function: String?
+    /// True: an AWS-style access key id and secret for the Lambda-compatible API (SigV4).
+    public var aws: Bool?
+
+    public init(name: String, scope: String, function: String? = nil, aws: Bool? = nil) {
+        self.name = name
+        self.scope = scope
+        self.function = function
+        self.aws = aws
+    }
+}
+
+/// A key as listed, and (with its secret) as created.
+public struct KeyBody: Codable, Sendable, Equatable {
+    public var name: String
+    public var scope: String
+    public var function: String?
+    /// `bearer` or `aws`.
+    public var kind: String
+    public var createdAt: String
+    public var revokedAt: String?
+    /// The bearer secret, only in the answer to its creation.
+    public var key: String?
+    public var accessKeyID: String?
+    /// The AWS secret access key, only in the answer to its creation.
+    public var secretAccessKey: String?
+
+    public init(
+        name: String, scope: String, function: String?, kind: String, createdAt: String, revokedAt: String?,
+        key: String? = nil, accessKeyID: String? = nil, secretAccessKey: String? = nil
+    ) {
+        self.name = name
+        self.scope = scope
+        self.function = function
+        self.kind = kind
+        self.createdAt = createdAt
+        self.revokedAt = revokedAt
+        self.key = key
+        self.accessKeyID = accessKeyID
+        self.secretAccessKey = secretAccessKey
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, scope, function, kind
+        case createdAt = "created_at"
+        case revokedAt = "revoked_at"
+        case key
+        case accessKeyID = "access_key_id"
+        case secretAccessKey = "secret_access_key"
+    }
+}
+
+/// `GET /v1/keys`.
+public struct KeyList: Codable, Sendable, Equatable {
+    public var keys: [KeyBody]
+    public init(keys: [KeyBody]) { self.keys = keys }
+}
