@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "swift-runner", targets: ["SwiftRunner"]),
         .executable(name: "pylambda", targets: ["PyLambdaCLI"]),
         .library(name: "Dispatcher", targets: ["Dispatcher"]),
+        .library(name: "FunctionRegistry", targets: ["FunctionRegistry"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
@@ -18,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Debian's libpython3.11-dev, found through pkg-config.
@@ -84,6 +87,18 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Storage of `pylambda serve`: functions, versions, keys, invocations, in SQLite or PostgreSQL.
+        .target(
+            name: "FunctionRegistry",
+            dependencies: [
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .testTarget(
             name: "RunnerServerTests",
             dependencies: [
@@ -108,6 +123,10 @@ let package = Package(
         .testTarget(
             name: "DispatcherTests",
             dependencies: ["Dispatcher", "DockerEngine"]
+        ),
+        .testTarget(
+            name: "FunctionRegistryTests",
+            dependencies: ["FunctionRegistry"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,26 @@
+/// What a deploy hands the store. The store adds the version number, the timestamp, and the code's
+/// SHA-256 and size.
+public struct NewFunctionVersion: Sendable, Equatable {
+    public var code: FunctionCode
+    /// `entrypoint` for a single file, `module.function` for a package.
+    public var handler: String
+    /// The key of the installed dependency set (FunctionPackages), nil without requirements.
+    public var dependencySetKey: String?
+    /// The requirements text as given, kept so that a set can be rebuilt if its directory is gone.
+    public var requirements: String?
+    public var settings: FunctionSettings
+    /// Free text, shown by the Lambda API.
+    public var description: String
+
+    public init(
+        code: FunctionCode, handler: String = "entrypoint", dependencySetKey: String? = nil,
+        requirements: String? = nil, settings: FunctionSettings = FunctionSettings(), description: String = ""
+    ) {
+        self.code = code
+        self.handler = handler
+        self.dependencySetKey = dependencySetKey
+        self.requirements = requirements
+        self.settings = settings
+        self.description = description
+    }
+}

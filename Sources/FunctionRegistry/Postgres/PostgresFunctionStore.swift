@@ -1,0 +1,46 @@
+import ServiceLifecycle
+import Synchronization
+
+/// The registry in PostgreSQL (`--database postgres://...`): several serve processes share functions,
+/// keys, records and one async queue, which each takes from with `FOR UPDATE SKIP LOCKED`.
+///
+/// Owns a postgres-nio `PostgresClient` (a connection pool) and runs it inside its own `run()`.
+public final class PostgresFunctionStore: SQLBackedFunctionStore {
+    public let configuration: PostgresStoreConfiguration
+    let registry: SQLRegistry
+    private let database: PostgresRegistryDatabase
+    private let started = Mutex(false)
+
+    /// Cheap: connects to nothing before `run()`. Throws only for a bad schema name or TLS setup.
+    public init(configuration: PostgresStoreConfiguration) throws(RegistryError) {
+        self.configuration = configuration
+        database = try PostgresRegistryDatabase(configuration: configuration)
+        registry = SQLRegistry(database: database, limits: configuration.limits)
+    }
+
+    /// Starts the pool, migrates (see `PostgresRegistryDatabase.migrate`), serves calls until
+    /// graceful shutdown or cancellation, then closes the pool. Throws, after failing every waiting
+    /// call, if the server cannot be reached or the migration fails. Runs once per store.
+    public func run() async throws {
+        guard started.withLock({ started in defer { started = true }; return !started }) else {
+            throw RegistryError.unavailable("PostgresFunctionStore.run() was called twice; a store runs once")
+        }
+        let database = database
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await database.client.run() }
+            do {
+                try await database.migrate()
+            } catch {
+                let error = database.registryError(for: error)
+                registry.gate.close(error)
+                group.cancelAll()
+                throw error
+            }
+            registry.gate.open()
+            configuration.logger.debug("registry open", metadata: ["url": "\(configuration.url)", "schema": "\(configuration.schema)"])
+            try? await gracefulShutdown()
+            registry.gate.close(.shutDown)
+            group.cancelAll()
+        }
+    }
+}

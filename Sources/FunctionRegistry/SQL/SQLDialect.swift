@@ -1,0 +1,46 @@
+/// The few places where SQLite's and PostgreSQL's SQL differ; everything else is written once.
+enum SQLDialect: Sendable {
+    case sqlite
+    case postgres
+
+    /// The SQL as this database takes it: `{now}` becomes the current time in the column format, and
+    /// for SQLite `$N` becomes `?N` (SQLite numbers `$name` parameters by first appearance instead).
+    func render(_ sql: String) -> String {
+        switch self {
+        case .postgres:
+            return sql.replacing("{now}", with: "now()")
+        case .sqlite:
+            var rendered = sql.replacing("{now}", with: "CAST(unixepoch('now', 'subsec') * 1000000 AS INTEGER)")
+            rendered = String(rendered.map { $0 == "$" ? "?" : $0 })
+            return rendered
+        }
+    }
+
+    /// Appended to the SELECT that picks a queued invocation: other processes skip the rows this one
+    /// has locked instead of waiting for them. SQLite's write transaction locks the whole database.
+    var lockSkippingLocked: String {
+        self == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+    }
+
+    /// Appended to a SELECT of a function row that must stay live until the transaction ends (a delete
+    /// waits for it, and then sees what it did).
+    var lockForShare: String {
+        self == .postgres ? " FOR SHARE" : ""
+    }
+
+    /// The current time minus the seconds (a double) bound at `parameter`.
+    func now(minusSeconds parameter: String) -> String {
+        switch self {
+        case .postgres: "now() - make_interval(secs => \(parameter))"
+        case .sqlite: "{now} - CAST(\(parameter) * 1000000 AS INTEGER)"
+        }
+    }
+
+    /// A subquery listing the integers of a JSON array bound at `parameter` (`[1,2,3]`).
+    func integers(inJSONArray parameter: String) -> String {
+        switch self {
+        case .postgres: "SELECT CAST(json_array_elements_text(CAST(\(parameter) AS json)) AS bigint)"
+        case .sqlite: "SELECT value FROM json_each(\(parameter))"
+        }
+    }
+}

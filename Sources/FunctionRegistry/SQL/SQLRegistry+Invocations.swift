@@ -1,0 +1,137 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Invocation records and the durable async queue.
+extension SQLRegistry {
+    func recordSyncStart(of version: FunctionVersion, instance: InstanceIdentity) async throws(RegistryError) -> Invocation {
+        let id = Self.newInvocationID()
+        return try await writeStatement { db in
+            guard let row = try await db.first(
+                """
+                INSERT INTO invocations (id, function_id, function_name, version, mode, status, created_at, started_at, instance)
+                VALUES ($1, $2, $3, $4, 'sync', 'running', {now}, {now}, $5) RETURNING \(RecordColumns.invocation)
+                """,
+                .text(id), .integer(version.functionID), .text(version.functionName), .int(version.version), .text(instance.id))
+            else { throw RegistryError.corruptRecord("the new invocation \(id) was not returned") }
+            return try RecordColumns.invocation(row)
+        }
+    }
+
+    func enqueueAsync(of version: FunctionVersion, input: [UInt8]) async throws(RegistryError) -> Invocation {
+        try validation.checkPayload(input, what: "the input")
+        let id = Self.newInvocationID()
+        return try await write { db in
+            // The share lock keeps a delete from passing between this check and the insert: the delete
+            // waits, then cancels this call along with the others.
+            guard try await db.first(
+                "SELECT id FROM functions WHERE id = $1 AND deleted_at IS NULL" + dialect.lockForShare, .integer(version.functionID)) != nil
+            else { throw RegistryError.functionNotFound(name: version.functionName) }
+            guard let row = try await db.first(
+                """
+                INSERT INTO invocations (id, function_id, function_name, version, mode, status, created_at, input)
+                VALUES ($1, $2, $3, $4, 'async', 'queued', {now}, $5) RETURNING \(RecordColumns.invocation)
+                """,
+                .text(id), .integer(version.functionID), .text(version.functionName), .int(version.version), .bytes(input))
+            else { throw RegistryError.corruptRecord("the new invocation \(id) was not returned") }
+            return try RecordColumns.invocation(row)
+        }
+    }
+
+    func claimNextQueued(for instance: InstanceIdentity, excludingFunctions excluded: Set<Int64>) async throws(RegistryError) -> ClaimedInvocation? {
+        var filter = ""
+        var binds: [SQLValue] = [.text(instance.id)]
+        if !excluded.isEmpty {
+            filter = " AND function_id NOT IN (\(dialect.integers(inJSONArray: "$2")))"
+            binds.append(.text("[" + excluded.sorted().map(String.init).joined(separator: ",") + "]"))
+        }
+        // Oldest first. On PostgreSQL, SKIP LOCKED lets each process take a different row without
+        // waiting; the UPDATE then makes the row `running`, so no later claim can see it queued.
+        let sql = """
+            UPDATE invocations SET status = 'running', started_at = {now}, instance = $1
+            WHERE seq = (SELECT seq FROM invocations WHERE status = 'queued'\(filter) ORDER BY seq LIMIT 1\(dialect.lockSkippingLocked))
+            RETURNING \(RecordColumns.invocation), input
+            """
+        return try await writeStatement { db in
+            guard let row = try await db.query(sql, binds).first else { return nil }
+            return ClaimedInvocation(invocation: try RecordColumns.invocation(row), input: try row.optionalBytes(15) ?? [])
+        }
+    }
+
+    func finishInvocation(id: String, outcome: InvocationOutcome) async throws(RegistryError) -> Invocation {
+        guard outcome.status.isFinal else {
+            throw .invalidInput("an invocation cannot finish as \(outcome.status.rawValue); use a final status")
+        }
+        if let result = outcome.result { try validation.checkPayload(result, what: "the result") }
+        if let duration = outcome.durationMS, !(duration.isFinite && duration >= 0) {
+            throw .invalidInput("duration_ms must be a finite number of at least 0, not \(duration)")
+        }
+        let binds: [SQLValue] = [
+            .text(id), .text(outcome.status.rawValue), .optional(outcome.durationMS),
+            .optional(outcome.error.map { validation.storableMessage($0.type, maxBytes: 256) }),
+            .optional(outcome.error.map { validation.storableMessage($0.message) }),
+            .optional(validation.storableTail(outcome.logTail)), .optional(outcome.result),
+        ]
+        let finished = try await writeStatement { db in
+            try await db.query(
+                """
+                UPDATE invocations SET status = $2, finished_at = {now}, duration_ms = $3, error_type = $4, error_message = $5,
+                    log_tail = $6, result = $7
+                WHERE id = $1 AND status = 'running' RETURNING \(RecordColumns.invocation)
+                """, binds
+            ).first
+        }
+        if let finished { return try RecordColumns.invocation(finished) }
+        let current = try await invocation(id: id)
+        throw .conflict(
+            "invocation \(id) is \(current.status.rawValue), not running; its outcome (\(outcome.status.rawValue)) was not recorded")
+    }
+
+    func invocation(id: String) async throws(RegistryError) -> Invocation {
+        let row = try await read { db in
+            try await db.first("SELECT \(RecordColumns.invocation) FROM invocations WHERE id = $1", .text(id))
+        }
+        guard let row else { throw .invocationNotFound(id: id) }
+        return try RecordColumns.invocation(row)
+    }
+
+    func latestInvocations(of name: String, limit: Int) async throws(RegistryError) -> [Invocation] {
+        try FunctionName.validate(name)
+        try validation.checkLimit(limit)
+        let rows = try await read { db in
+            let function = try await db.liveFunction(named: name)
+            return try await db.query(
+                "SELECT \(RecordColumns.invocation) FROM invocations WHERE function_id = $1 ORDER BY seq DESC LIMIT $2",
+                .integer(function.id), .int(limit))
+        }
+        var invocations: [Invocation] = []
+        for row in rows { invocations.append(try RecordColumns.invocation(row)) }
+        return invocations
+    }
+
+    func queueDepth() async throws(RegistryError) -> Int {
+        let row = try await read { db in try await db.first("SELECT COUNT(*) FROM invocations WHERE status = 'queued'") }
+        return try row?.int(0) ?? 0
+    }
+
+    func cancelQueued(of name: String) async throws(RegistryError) -> Int {
+        try FunctionName.validate(name)
+        return try await write { db in
+            let function = try await db.liveFunction(named: name)
+            return try await db.query(
+                """
+                UPDATE invocations SET status = 'cancelled', finished_at = {now}, error_type = $1, error_message = $2
+                WHERE function_id = $3 AND status = 'queued' RETURNING seq
+                """,
+                .text(InvocationError.cancelledType), .text("the queued calls of \(name) were cancelled before this one ran"),
+                .integer(function.id)
+            ).count
+        }
+    }
+
+    static func newInvocationID() -> String {
+        UUID().uuidString.lowercased()
+    }
+}

@@ -1,0 +1,35 @@
+import NIOCore
+import SQLiteNIO
+
+/// Runs registry SQL on one SQLite connection.
+struct SQLiteExecutor: SQLExecutor {
+    let connection: SQLiteConnection
+
+    func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
+        let rows = try await connection.query(SQLDialect.sqlite.render(sql), binds.map(Self.sqliteData))
+        return rows.map { row in SQLRow(values: row.columns.map { Self.value($0.data) }) }
+    }
+
+    private static func sqliteData(_ value: SQLValue) -> SQLiteData {
+        switch value {
+        case .null: .null
+        case .integer(let value): .integer(SQLiteInt64(value))
+        case .double(let value): .float(value)
+        case .text(let value): .text(value)
+        // sqlite3_bind_blob with no bytes binds NULL; an empty string keeps "empty" apart from "none".
+        case .bytes(let value): value.isEmpty ? .text("") : .blob(ByteBuffer(bytes: value))
+        case .bool(let value): .integer(value ? 1 : 0)
+        case .timestamp(let date): .integer(SQLiteInt64(SQLTime.microseconds(date)))
+        }
+    }
+
+    private static func value(_ data: SQLiteData) -> SQLValue {
+        switch data {
+        case .null: .null
+        case .integer(let value): .integer(Int64(value))
+        case .float(let value): .double(value)
+        case .text(let value): .text(value)
+        case .blob(let buffer): .bytes(Array(buffer.readableBytesView))
+        }
+    }
+}
