@@ -83,7 +83,25 @@ public enum DispatcherError: Error, Sendable, Equatable, CustomStringConvertible
         }
     }
 
+    /// The description's first line: for one-line messages (an HTTP error's `detail`), without the
+    /// traceback.
+    public var summary: String {
+        switch self {
+        case .functionFailed(let type, let message, _, _): return "the function raised \(type): \(message.firstLine)"
+        case .loadFailed(let type, let message, _): return "the code could not be loaded: \(type): \(message.firstLine)"
+        case .runnerDied(let exitCode, _):
+            return "the runner process died during the call with exit code \(exitCode)\(exitCode > 128 ? " (signal \(exitCode - 128))" : "")"
+        default: return description.firstLine
+        }
+    }
+
     static func format(_ seconds: Double) -> String {
         seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+    }
+}
+
+extension String {
+    fileprivate var firstLine: String {
+        split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? self
     }
 }

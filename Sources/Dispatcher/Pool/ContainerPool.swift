@@ -267,7 +267,7 @@ final class ContainerPool: Sendable {
                 effects = state.withLock { Self.resolve($0.machine.ready(id, now: .now), in: &$0, pool: self) }
             } catch {
                 let error = (error as? DispatcherError) ?? .runnerStartFailed(reason: "\(error)")
-                logger.info("warm runner \(runner.name) could not load the function (\(error))")
+                logger.debug("warm runner \(runner.name) could not load the function (\(error.summary))")
                 effects = state.withLock { state in
                     let blame: PoolStateMachine.Blame = { if case .loadFailed = error { return .all } else { return .none } }()
                     return Self.resolve(state.machine.failed(id, error: error, blame: blame, now: .now), in: &state, pool: self)

@@ -8,7 +8,9 @@ import Synchronization
 ///
 /// With SQLite (one serve process owns the registry, and every key change goes through it) verified
 /// keys are cached; with PostgreSQL another process may revoke a key, so each request asks the store.
-struct BearerAuthenticator<Context: RequestContext>: RouterMiddleware where Context == ServiceRequestContext {
+struct BearerAuthenticator: RouterMiddleware {
+    typealias Context = ServiceRequestContext
+
     let keys: KeyVerifier
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws

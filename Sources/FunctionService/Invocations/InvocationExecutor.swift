@@ -70,7 +70,7 @@ struct InvocationExecutor: Sendable {
             metrics.invocation(function: function, outcome: "succeeded", duration: timed.duration, coldStart: timed.result.coldStart)
         case .failure(let error):
             let (status, type, tail) = Self.classify(error)
-            record = InvocationOutcome(status: status, error: InvocationError(type: type, message: error.description), logTail: tail)
+            record = InvocationOutcome(status: status, error: InvocationError(type: type, message: error.summary), logTail: tail)
             metrics.invocation(function: function, outcome: status.rawValue, duration: .zero, coldStart: false)
         }
         do {

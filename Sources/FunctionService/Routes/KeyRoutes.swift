@@ -2,6 +2,12 @@ import FunctionRegistry
 import Hummingbird
 import ServiceProtocol
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// API keys (admin keys only): bearer keys for the native API, AWS-style keys for the Lambda API.
 /// A secret appears once, in the answer to its creation.
 struct KeyRoutes {
@@ -56,13 +62,13 @@ struct KeyRoutes {
     private func revoke(_ context: ServiceRequestContext) async throws -> Response {
         try requireAdmin(context)
         let name = context.parameters.get("name") ?? ""
-        do {
+        let bearer = try await store.bearerKeys().contains { $0.name == name && $0.revokedAt == nil }
+        if bearer {
             _ = try await store.revokeBearerKey(named: name)
-        } catch RegistryError.keyNotFound {
-            guard let aws = try await store.awsAccessKeys().first(where: { $0.name == name && $0.revokedAt == nil }) else {
-                throw ServiceHTTPError.notFound("no active key named \(name)")
-            }
+        } else if let aws = try await store.awsAccessKeys().first(where: { $0.name == name && $0.revokedAt == nil }) {
             _ = try await store.revokeAWSAccessKey(id: aws.accessKeyID)
+        } else {
+            throw ServiceHTTPError.notFound("no active key named \(name)")
         }
         verifier.forgetCachedKeys()
         return Response(status: .noContent)

@@ -50,30 +50,30 @@ struct ServiceHTTPError: HTTPResponseError {
         case .functionFailed(let type, let message, let traceback, let tail):
             var headers: HTTPFields = [.functionError: "Unhandled"]
             if logTail, let tail { headers[.logTail] = Base64Text.encode(tail) }
-            self.init(.internalServerError, type: type, detail: error.description, message: message, traceback: traceback, headers: headers)
+            self.init(.internalServerError, type: type, detail: error.summary, message: message, traceback: traceback, headers: headers)
         case .loadFailed(let type, let message, let traceback):
-            self.init(.badRequest, type: type, detail: error.description, message: message, traceback: traceback)
+            self.init(.badRequest, type: type, detail: error.summary, message: message, traceback: traceback)
         case .invalidPayload(let type, let message):
             switch type {
             case RunnerErrorType.resultNotSerializable:
-                self.init(.internalServerError, type: type, detail: error.description, message: message, headers: [.functionError: "Unhandled"])
+                self.init(.internalServerError, type: type, detail: error.summary, message: message, headers: [.functionError: "Unhandled"])
             case RunnerErrorType.payloadTooLarge:
-                self.init(.contentTooLarge, type: ServiceErrorType.payloadTooLarge, detail: error.description, message: message)
+                self.init(.contentTooLarge, type: ServiceErrorType.payloadTooLarge, detail: error.summary, message: message)
             default:
-                self.init(.badRequest, type: ServiceErrorType.invalidRequest, detail: error.description, message: message)
+                self.init(.badRequest, type: ServiceErrorType.invalidRequest, detail: error.summary, message: message)
             }
         case .timedOut:
-            self.init(.gatewayTimeout, type: ServiceErrorType.timeout, detail: error.description)
+            self.init(.gatewayTimeout, type: ServiceErrorType.timeout, detail: error.summary)
         case .queueTimedOut, .tooManyConcurrentInvocations:
-            self.init(.tooManyRequests, type: ServiceErrorType.tooManyRequests, detail: error.description, headers: [.retryAfter: "1"])
+            self.init(.tooManyRequests, type: ServiceErrorType.tooManyRequests, detail: error.summary, headers: [.retryAfter: "1"])
         case .outOfMemory:
-            self.init(.badGateway, type: ServiceErrorType.outOfMemory, detail: error.description)
+            self.init(.badGateway, type: ServiceErrorType.outOfMemory, detail: error.summary)
         case .runnerDied, .protocolViolation:
-            self.init(.badGateway, type: ServiceErrorType.runnerFailed, detail: error.description)
+            self.init(.badGateway, type: ServiceErrorType.runnerFailed, detail: error.summary)
         case .docker, .runnerStartFailed, .shutDown, .notRunning, .stateDirectory:
-            self.init(.serviceUnavailable, type: ServiceErrorType.unavailable, detail: error.description)
+            self.init(.serviceUnavailable, type: ServiceErrorType.unavailable, detail: error.summary)
         case .invalidConfiguration:
-            self.init(.badRequest, type: ServiceErrorType.invalidRequest, detail: error.description)
+            self.init(.badRequest, type: ServiceErrorType.invalidRequest, detail: error.summary)
         }
     }
 
