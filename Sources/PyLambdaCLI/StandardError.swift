@@ -4,8 +4,17 @@ import Glibc
 
 /// Diagnostics go to stderr so that stdout carries nothing but the result JSON.
 enum StandardError {
+    /// Messages often carry what a function wrote (exceptions, output): its control characters are
+    /// shown, not sent to the terminal, which would act on escape sequences.
     static func print(_ text: String) {
-        let line = text.hasSuffix("\n") ? text : text + "\n"
+        var line = String(String.UnicodeScalarView(text.unicodeScalars.map { scalar -> [Unicode.Scalar] in
+            switch scalar.value {
+            case 0x0A, 0x09: return [scalar]
+            case 0..<0x20, 0x7F, 0x80..<0xA0: return Array("\\u{\(String(scalar.value, radix: 16))}".unicodeScalars)
+            default: return [scalar]
+            }
+        }.joined()))
+        if !line.hasSuffix("\n") { line += "\n" }
         let bytes = Array(line.utf8)
         _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
     }

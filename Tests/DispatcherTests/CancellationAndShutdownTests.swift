@@ -170,3 +170,42 @@ extension DockerTests {
         }
     }
 }
+
+extension DockerTests {
+    @Test func shuttingDownWhileAWarmRunnerLoadsLeavesNoContainer() async throws {
+        guard let docker = await TestEnvironment.docker() else { return }
+        let dispatcher = try Dispatcher(configuration: TestEnvironment.configuration { $0.warmPoolSize = 1 })
+        let running = Task { try await dispatcher.run() }
+        let warm = await TestEnvironment.eventually { dispatcher.runners().contains { $0.codeHash == nil && !$0.busy } }
+        #expect(warm)
+        let slowLoad = "import time\ntime.sleep(2)\ndef entrypoint(data):\n    return data\n"
+        let call = Task { try await dispatcher.invoke(code: slowLoad, json: "1") }
+        try await Task.sleep(for: .milliseconds(500))
+        await dispatcher.shutdown()
+        _ = await call.result
+        try await running.value
+        #expect(try await TestEnvironment.containerIDs(docker, owner: dispatcher.identity).isEmpty, "the runner being loaded was left")
+        await docker.shutdown()
+    }
+
+    @Test func concurrentCallsOfARunnerLeftWarmAllGetAnswers() async throws {
+        guard let docker = await TestEnvironment.docker() else { return }
+        let code = Functions.whoAmI(sleep: 0.2, tag: "adopt-\(UInt32.random(in: 0...UInt32.max))")
+        let shared = TestEnvironment.configuration { $0.keepWarmAfterShutdown = true }
+        _ = try await Dispatcher.withDispatcher(configuration: shared) { try await $0.invoke(code: code, json: "null") }
+        // The next process calls it three times at once: one call adopts it, the others wait or start.
+        let answers = try await Dispatcher.withDispatcher(configuration: TestEnvironment.configuration()) { dispatcher in
+            try await withinTimeLimit(.seconds(60)) {
+                try await withThrowingTaskGroup(of: String.self) { group in
+                    for _ in 0..<3 { group.addTask { try await dispatcher.invoke(code: code, json: "null") } }
+                    var all: [String] = []
+                    for try await answer in group { all.append(answer) }
+                    return all
+                }
+            }
+        }
+        #expect(answers.count == 3)
+        try await TestEnvironment.removeRunners(docker, codeHash: Functions.sha256(code))
+        await docker.shutdown()
+    }
+}

@@ -47,6 +47,13 @@ import Testing
         #expect(FunctionDefinition(source: code).key == FunctionDefinition(source: code).key)
         #expect(FunctionDefinition(source: code).key != FunctionDefinition(source: code, environment: ["A": "1"]).key)
         #expect(FunctionDefinition(source: code).key != FunctionDefinition(source: code, handler: "other").key)
+        // Fields are length-prefixed: no handler can pass itself off as handler + environment.
+        let smuggled = FunctionDefinition(source: code, handler: "x\nenv=1:A=1:B")
+        let honest = FunctionDefinition(source: code, handler: "x", environment: ["A": "B"])
+        #expect(smuggled.key != honest.key)
+        let first = FunctionDefinition(source: code, metadata: FunctionMetadata(name: "a:b", version: "c"))
+        let second = FunctionDefinition(source: code, metadata: FunctionMetadata(name: "a", version: "b:c"))
+        #expect(first.key != second.key)
     }
 
     @Test func everyFieldOfTheBodyExistsInTheOldestAPIWeSpeak() throws {

@@ -62,7 +62,7 @@ struct ProcessBackendTests {
         for pid in pids {
             #expect(kill(pid, 0) != 0, "runner process \(pid) is gone after shutdown")
         }
-        let left = try FileManager.default.contentsOfDirectory(atPath: configuration.stateDirectory + "/runners")
+        let left = try FileManager.default.contentsOfDirectory(atPath: configuration.stateDirectory + "/process-runners")
         #expect(left.isEmpty, "no runner directory is left behind: \(left)")
     }
 }

@@ -83,6 +83,20 @@ enum TestEnvironment {
         return FileManager.default.isExecutableFile(atPath: cli.path) ? cli : nil
     }
 
+    /// The docker CLI's output (for what the Engine API client does not wrap, such as filtered events).
+    static func dockerCLI(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["docker"] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// Runs the CLI; its exit status, stdout and stderr.
     static func runCLI(_ arguments: [String], stdin: String? = nil) throws -> (status: Int32, output: String, errors: String) {
         guard let cli = cli() else {

@@ -208,6 +208,50 @@ extension DockerTests {
         #expect("\(StateDirectoryError.notPrivate(path: link))".contains("0700"))
     }
 
+    @Test func aDirectoryPyLambdaDidNotMakeIsNotTakenOver() throws {
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        try "someone's".write(toFile: root + "/notes.txt", atomically: true, encoding: .utf8)
+        #expect(throws: StateDirectoryError.notOurs(path: root)) { _ = try StateDirectory.open(path: root) }
+        var info = stat()
+        #expect(lstat(root, &info) == 0 && info.st_mode & 0o777 == 0o755, "its mode was changed")
+    }
+
+    @Test func aStateDirectoryUnderADirectoryOthersCanWriteIsRefused() throws {
+        let open = root + "-open"
+        defer { try? FileManager.default.removeItem(atPath: open) }
+        try FileManager.default.createDirectory(atPath: open, withIntermediateDirectories: true)
+        #expect(chmod(open, 0o777) == 0, "world-writable, not sticky")
+        #expect(throws: StateDirectoryError.unsafeAncestor(open)) { _ = try StateDirectory.open(path: open + "/state") }
+        #expect(chmod(open, 0o1777) == 0, "sticky, like /tmp")
+        _ = try StateDirectory.open(path: open + "/state")
+    }
+
+    @Test func theSealRefusesAnythingBesideTheSocket() throws {
+        try withState { state, _ in
+            let (directory, lock) = try state.createRunnerDirectory(name: "pylambda-test-5")
+            // A real listening socket, as the runner leaves it, and one more file.
+            let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(listener) }
+            var address = sockaddr_un()
+            address.sun_family = sa_family_t(AF_UNIX)
+            let path = Array(directory.socketPath.utf8CString)
+            withUnsafeMutableBytes(of: &address.sun_path) { raw in
+                for (index, byte) in path.enumerated() where index < raw.count { raw[index] = UInt8(bitPattern: byte) }
+            }
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            }
+            #expect(bound == 0)
+            try "x".write(toFile: directory.socketDirectory.path + "/extra", atomically: false, encoding: .utf8)
+            #expect(throws: StateDirectoryError.self) { try directory.seal() }
+            unlink(directory.socketDirectory.path + "/extra")
+            try directory.seal()
+            #expect(directory.isSealed)
+            withExtendedLifetime(lock) {}
+        }
+    }
+
     @Test func namesWithSlashesOrDotsAreRefused() throws {
         try withState { state, _ in
             for name in ["../escape", "a/b", ".", "..", "", "nul\u{0}"] {

@@ -13,7 +13,8 @@ extension Dispatcher {
         let call: @Sendable ([UInt8]) async throws -> [UInt8] = { payload in
             try await client.run(
                 lease.runner, data: payload, timeoutHeader: function.timeoutHeader,
-                transportTimeout: function.transportTimeout, logTail: false
+                transportTimeout: function.transportTimeout, logTail: false,
+                maxResponseBytes: function.maxResponseBytes
             ).body
         }
         do {

@@ -10,8 +10,7 @@ extension Dispatcher {
     /// Runs `function` with `payload` (JSON bytes) and returns its JSON result.
     ///
     /// A call is never retried once it may have reached a runner: user code may not be idempotent. It
-    /// is sent elsewhere only when it provably never started (the runner had just exited, or had lost
-    /// its code).
+    /// is sent elsewhere only when its connection was refused (the runner had just exited).
     public func invoke(_ function: FunctionDefinition, payload: [UInt8], logTail: Bool = false) async throws
         -> InvocationResult
     {
@@ -23,17 +22,19 @@ extension Dispatcher {
             do {
                 let output = try await runnerClient.run(
                     lease.runner, data: payload, timeoutHeader: function.timeoutHeader,
-                    transportTimeout: function.transportTimeout, logTail: logTail)
-                pool.release(lease, healthy: true)
-                return InvocationResult(json: output.body, logTail: output.logTail, coldStart: lease.runner.takeFirstCall())
+                    transportTimeout: function.transportTimeout, logTail: logTail, maxResponseBytes: function.maxResponseBytes)
+                // The answer comes from inside the container: a function holding the connection can
+                // write anything there. Callers are promised JSON.
+                if JSONValidator.isValid(output.body) {
+                    pool.release(lease, healthy: true)
+                    return InvocationResult(json: output.body, logTail: output.logTail, coldStart: lease.runner.takeFirstCall())
+                }
+                pool.release(lease, healthy: false)
+                failure = .protocolViolation("the runner's answer is not JSON")
             } catch let error as RunnerErrorResponse {
-                let (classified, healthy, undelivered) = classify(error, function: function)
+                let (classified, healthy) = classify(error, function: function)
                 pool.release(lease, healthy: healthy)
                 if case .timedOut = classified { pool.replenish(function) }
-                if undelivered && undeliveredAttempts < 2 {
-                    undeliveredAttempts += 1
-                    continue
-                }
                 failure = classified
             } catch let error as RunnerTransportError {
                 if error.beforeSending && undeliveredAttempts < 2 {
@@ -58,10 +59,6 @@ extension Dispatcher {
                 switch end {
                 case .outOfMemory:
                     failure = .outOfMemory(limitBytes: function.configuration.memoryBytes)
-                case .exited(0, _) where undeliveredAttempts < 2:
-                    // A clean exit (idle TTL, SIGTERM) finishes what it started: this call never ran.
-                    undeliveredAttempts += 1
-                    continue
                 case .exited(let code, let logs):
                     failure = .runnerDied(exitCode: code, logTail: logs)
                 case .gone:
@@ -83,31 +80,30 @@ extension Dispatcher {
         }
     }
 
-    /// Maps a runner's error answer to what the caller sees, whether the runner can be reused, and
-    /// whether the call never started (so that it may go to another runner).
-    private func classify(_ error: RunnerErrorResponse, function: FunctionDefinition) -> (
-        DispatcherError, healthy: Bool, undelivered: Bool
-    ) {
+    /// Maps a runner's error answer to what the caller sees and whether the runner can be reused.
+    /// Nothing the runner answers makes the call go to another runner: the answer may come from the
+    /// function itself, and a call that may have run must never run twice.
+    private func classify(_ error: RunnerErrorResponse, function: FunctionDefinition) -> (DispatcherError, healthy: Bool) {
         guard let body = error.body else {
-            return (.protocolViolation("HTTP \(error.status): \(error.raw)"), false, false)
+            return (.protocolViolation("HTTP \(error.status): \(error.raw)"), false)
         }
         let type = body.error.type
         switch (error.status, type) {
         case (504, _), (_, RunnerErrorType.timeout), (_, RunnerErrorType.unresponsive):
-            return (.timedOut(seconds: function.configuration.timeoutSeconds), false, false)
+            return (.timedOut(seconds: function.configuration.timeoutSeconds), false)
         case (503, _):
-            return (.runnerStartFailed(reason: body.detail), false, true)
+            return (.runnerStartFailed(reason: body.detail), false)
         case (_, RunnerErrorType.notLoaded):
-            return (.runnerStartFailed(reason: "the runner lost its code"), false, true)
+            return (.runnerStartFailed(reason: "the runner lost its code"), false)
         case (413, _), (_, RunnerErrorType.invalidRequest), (_, RunnerErrorType.resultNotSerializable):
-            return (.invalidPayload(type: type, message: body.error.message), true, false)
+            return (.invalidPayload(type: type, message: body.error.message), true)
         case (_, RunnerErrorType.internalError):
-            return (.protocolViolation(body.detail), false, false)
+            return (.protocolViolation(body.detail), false)
         default:
             return (
                 .functionFailed(
                     type: type, message: body.error.message, traceback: body.error.traceback, logTail: error.logTail),
-                true, false
+                true
             )
         }
     }

@@ -41,7 +41,14 @@ public final class Dispatcher: Service, Sendable {
         let logger = configuration.logger
         let stateDirectory: StateDirectory
         do {
-            stateDirectory = try StateDirectory.open(path: configuration.stateDirectory)
+            // Processes run as this user and could rewrite the records of containers' runners: they
+            // keep theirs apart.
+            let runners: String
+            switch configuration.backend {
+            case .docker: runners = StateDirectory.runnersDirectoryName
+            case .process: runners = "process-runners"
+            }
+            stateDirectory = try StateDirectory.open(path: configuration.stateDirectory, runnersName: runners)
         } catch {
             throw .stateDirectory(error)
         }

@@ -53,8 +53,14 @@ public struct DispatcherConfiguration: Sendable {
         case never
     }
 
+    /// `/run/pylambda-dispatcher` for root; else `$XDG_RUNTIME_DIR/pylambda` (a directory only this
+    /// user can write in), else `/tmp/pylambda-dispatcher-<uid>`.
     public static var defaultStateDirectory: String {
-        geteuid() == 0 ? "/run/pylambda-dispatcher" : "/tmp/pylambda-dispatcher-\(geteuid())"
+        if geteuid() == 0 { return "/run/pylambda-dispatcher" }
+        if let runtime = getenv("XDG_RUNTIME_DIR").map({ String(cString: $0) }), runtime.hasPrefix("/") {
+            return runtime + "/pylambda"
+        }
+        return "/tmp/pylambda-dispatcher-\(geteuid())"
     }
 
     /// The longest idle TTL a runner accepts (`RUNNER_IDLE_TTL`, like its timeouts, is at most a day);

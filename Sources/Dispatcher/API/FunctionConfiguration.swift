@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Limits and isolation of one function's containers. Every default is the hardened choice; loosening
 /// one (say, `allowNetwork`) is a per-function decision, so it lives here rather than on the dispatcher.
 public struct FunctionConfiguration: Sendable, Hashable {
@@ -17,8 +21,8 @@ public struct FunctionConfiguration: Sendable, Hashable {
     /// Size of the writable tmpfs at `/tmp` (the only writable place when the root is read-only). It is
     /// mounted `noexec,nosuid,nodev`.
     public var tmpfsBytes: Int64 = 64 << 20
-    /// `uid:gid` inside the container; the image's `nobody` by default. Root (uid 0) is refused: a root
-    /// container user could write the sealed socket directory on the host.
+    /// `uid:gid` inside the container, numeric; the image's `nobody` by default. Root (uid 0) and the
+    /// dispatcher's own uid are refused: either could write the sealed socket directory on the host.
     public var user = "65534:65534"
     /// Request and response size limit in the runner; nil keeps the runner's default.
     public var maxBodyBytes: Int?
@@ -57,10 +61,21 @@ public struct FunctionConfiguration: Sendable, Hashable {
 
     /// Refuses settings that would break the isolation or cannot be applied.
     func validate() throws(DispatcherError) {
-        let uid = user.split(separator: ":", maxSplits: 1).first.map(String.init) ?? user
-        if uid == "0" || uid == "root" || uid.isEmpty {
+        // Numeric only: a name could be mapped to uid 0 by the image's /etc/passwd, and Docker reads
+        // "00" or "+0" as root too.
+        let parts = user.split(separator: ":", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), parts.allSatisfy({ !$0.isEmpty && $0.count <= 10 && $0.allSatisfy(\.isASCIIDigit) }),
+            let uid = UInt32(parts[0])
+        else {
+            throw .invalidConfiguration("FunctionConfiguration.user must be a numeric uid or uid:gid, not \"\(user)\"")
+        }
+        if uid == 0 || uid == geteuid() {
             throw .invalidConfiguration(
-                "FunctionConfiguration.user must not be root (\"\(user)\"): a root container user could take over its socket directory on the host")
+                "FunctionConfiguration.user must not be root or this process's own uid (\"\(user)\"): that user could take over its socket directory on the host")
+        }
+        if runtime == .gvisor && geteuid() != 0 {
+            throw .invalidConfiguration(
+                "the runsc runtime needs pylambda to run as root: gVisor creates the runner's socket for uid 65534 with mode 0755, which another user cannot connect to")
         }
         if memoryBytes < 16 << 20 { throw .invalidConfiguration("memory must be at least 16 MiB") }
         if !(cpus > 0 && cpus <= 1024) { throw .invalidConfiguration("cpus must be above 0") }
@@ -80,4 +95,8 @@ public enum ContainerRuntime: String, Sendable, Hashable, CaseIterable {
 
     /// The runtime's name as Docker knows it; nil leaves Docker's default.
     var dockerName: String? { self == .runc ? nil : rawValue }
+}
+
+extension Character {
+    fileprivate var isASCIIDigit: Bool { ("0"..."9").contains(self) }
 }

@@ -26,6 +26,8 @@ public struct FunctionDefinition: Sendable, Hashable {
     let loadRequest: LoadRequest
     let timeoutHeader: String
     let transportTimeout: Duration
+    /// The largest answer taken from its runner (AWS Lambda's 6 MB by default).
+    let maxResponseBytes: Int
 
     public init(
         source: String, handler: String? = nil, environment: [String: String] = [:],
@@ -37,16 +39,29 @@ public struct FunctionDefinition: Sendable, Hashable {
         self.configuration = configuration
         self.metadata = metadata
         codeHash = SHA256.hex(Array(source.utf8))
-        var identity = "code=\(codeHash)\nhandler=\(handler ?? "")\n"
-        for (name, value) in environment.sorted(by: { $0.key < $1.key }) {
-            identity += "env=\(name.count):\(name)=\(value.count):\(value)\n"
+        // Every field with its length in bytes: no two different definitions can read the same.
+        var identity: [UInt8] = []
+        func field(_ tag: String, _ value: String) {
+            let bytes = Array(value.utf8)
+            identity += Array("\(tag):\(bytes.count):".utf8) + bytes
         }
-        if let metadata { identity += "function=\(metadata.name):\(metadata.version)\n" }
-        key = FunctionKey(digest: SHA256.hex(Array(identity.utf8)), profile: ContainerProfile(configuration))
+        field("code", codeHash)
+        field("handler", handler ?? "")
+        for (name, value) in environment.sorted(by: { $0.key < $1.key }) {
+            field("env", name)
+            field("value", value)
+        }
+        if let metadata {
+            field("name", metadata.name)
+            field("version", metadata.version)
+            field("arn", metadata.invokedFunctionARN ?? "")
+        }
+        key = FunctionKey(digest: SHA256.hex(identity), profile: ContainerProfile(configuration))
         loadRequest = LoadRequest(code: source)
         let timeout = configuration.effectiveTimeout
         timeoutHeader = String(max(1, timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000))
         transportTimeout = timeout + .seconds(5)
+        maxResponseBytes = (configuration.maxBodyBytes ?? 6 << 20) + (64 << 10)
     }
 
     public static func == (lhs: Self, rhs: Self) -> Bool { lhs.key == rhs.key }

@@ -186,16 +186,18 @@ final class ContainerPool: Sendable {
             return state.candidates?.remove(at: index)
         }) {
             guard let runner = adoption.take(candidate) else { continue }
-            let lease = state.withLock { state -> RunnerLease? in
-                guard state.phase == .running else { return nil }
-                if state.functions[function.key] == nil { state.functions[function.key] = function }
-                let (id, _) = state.machine.adopt(
+            let (lease, effects) = state.withLock { state -> (RunnerLease?, [Effect]) in
+                guard state.phase == .running else { return (nil, []) }
+                let (id, actions) = state.machine.adoptLeased(
                     function: function.key, profile: function.key.profile, idleFor: .seconds(candidate.idleSeconds),
                     ownIdleTTL: .seconds(candidate.runnerIdleTTLSeconds), now: now)
+                let effects = Self.resolve(actions, in: &state, pool: self)
+                guard let id else { return (nil, effects) }
+                if state.functions[function.key] == nil { state.functions[function.key] = function }
                 state.runners[id] = runner
-                let (leased, _) = state.machine.leaseIdle(function.key, now: now)
-                return leased.map { RunnerLease(id: $0, runner: runner) }
+                return (RunnerLease(id: id, runner: runner), effects)
             }
+            apply(effects)
             if let lease {
                 logger.debug("reusing \(runner.name), left warm by another process")
                 return lease
@@ -304,8 +306,11 @@ final class ContainerPool: Sendable {
             case .running:
                 state.phase = .shuttingDown
                 let effects = Self.resolve(state.machine.shutDown(keepWarm: keepWarm), in: &state, pool: self)
-                // Kept warm: the pool lets go of them (and of their locks).
-                state.runners.removeAll()
+                // Kept warm: the idle ones are let go of (and their locks). Runners still loading stay
+                // until their load ends and removes them.
+                for id in state.machine.runners.values.filter({ $0.phase == .idle }).map(\.id) {
+                    state.runners[id] = nil
+                }
                 return (effects, state.workInFlight == 0)
             }
         }

@@ -171,15 +171,21 @@ struct PoolStateMachine: Sendable {
         return actions + schedule(now: now)
     }
 
-    /// A runner another process left warm, taken over (its lock is held) as an idle runner.
-    mutating func adopt(
-        function: FunctionKey?, profile: ContainerProfile, idleFor: Duration, ownIdleTTL: Duration,
+    /// A runner another process left warm, taken over (its lock is held) and leased at once to the call
+    /// that found it. Nil when there is no room for it (the pool is full of busy runners); the actions
+    /// make room by removing the least recently used idle runner.
+    mutating func adoptLeased(
+        function: FunctionKey, profile: ContainerProfile, idleFor: Duration, ownIdleTTL: Duration,
         now: ContinuousClock.Instant
-    ) -> (PoolRunnerID, [Action]) {
+    ) -> (PoolRunnerID?, [Action]) {
+        guard !isShutDown else { return (nil, []) }
+        var actions: [Action] = []
+        guard makeRoom(actions: &actions) else { return (nil, actions) }
+        retired.remove(function)
         let id = makeRunnerID()
         runners[id] = PoolRunner(
-            id: id, profile: profile, function: function, phase: .idle, lastUsed: now - idleFor, ownIdleTTL: ownIdleTTL)
-        return (id, schedule(now: now))
+            id: id, profile: profile, function: function, phase: .leased, lastUsed: now - idleFor, ownIdleTTL: ownIdleTTL)
+        return (id, actions)
     }
 
     /// After a call timed out and its runner was removed: starts a fresh runner for the function now,

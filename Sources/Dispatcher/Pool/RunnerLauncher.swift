@@ -23,6 +23,8 @@ struct RunnerLauncher: Sendable {
     func launch(_ function: FunctionDefinition?, configuration: FunctionConfiguration) async throws(DispatcherError)
         -> LaunchedRunner
     {
+        // Every function's configuration, not only the dispatcher's default: the isolation depends on it.
+        try configuration.validate()
         await sweepBeforeFirstLaunch?.sweepOnce()
         do {
             return try await launchOnce(function, configuration: configuration)
@@ -72,12 +74,9 @@ struct RunnerLauncher: Sendable {
             try write(record, to: directory)
             let runner = LaunchedRunner(
                 name: name, containerID: id, directory: directory, lock: lock, lifetime: lifetime)
+            // Sealed as soon as the socket is there, and only then connected to: nothing is ever
+            // connected through a directory the container can still change.
             try await waitUntilHealthy(runner, since: started)
-            do {
-                try directory.seal()
-            } catch {
-                throw DispatcherError.runnerStartFailed(reason: "the runner's socket directory could not be sealed: \(error)")
-            }
             if let function {
                 try await load(function, into: runner)
                 record.function = function.key.digest
@@ -119,19 +118,25 @@ struct RunnerLauncher: Sendable {
         try? runner.directory.write(record)
     }
 
-    /// Polls `/healthz` every few milliseconds: a runner is usually up in tens of milliseconds, and a
-    /// fixed sleep would either waste them or be too short on a loaded machine.
+    /// Waits for the runner's socket, seals its directory, then polls `/healthz`: every few
+    /// milliseconds at first (a runner is usually up in tens of them), backing off to 50 ms, since a
+    /// fixed sleep would either waste time or be too short on a loaded machine.
     private func waitUntilHealthy(_ runner: LaunchedRunner, since: Int64) async throws(DispatcherError) {
         let deadline = ContinuousClock.now + startTimeout
         var polls = 0
+        var sealed = false
         while ContinuousClock.now < deadline {
-            if runner.directory.socketDirectory.status(of: RunnerDirectory.socketName) != nil,
-                await client.isHealthy(runner)
-            {
-                return
+            if !sealed && runner.directory.socketExists {
+                do {
+                    try runner.directory.seal()
+                } catch {
+                    throw .runnerStartFailed(reason: "the runner's socket directory could not be sealed: \(error)")
+                }
+                sealed = true
             }
+            if sealed, await client.isHealthy(runner) { return }
             polls += 1
-            if polls % 40 == 0, await !host.isRunning(runner.containerID) {
+            if polls % 20 == 0, await !host.isRunning(runner.containerID) {
                 let reason: String
                 switch await host.diagnose(runner.containerID, directory: runner.directory, since: since) {
                 case .exited(let code, let logs): reason = "the runner exited with code \(code) while starting: \(logs)"
@@ -142,7 +147,7 @@ struct RunnerLauncher: Sendable {
                 throw .runnerStartFailed(reason: reason)
             }
             do {
-                try await Task.sleep(for: .milliseconds(3))
+                try await Task.sleep(for: .milliseconds(min(50, 2 + polls)))
             } catch {
                 throw .shutDown
             }

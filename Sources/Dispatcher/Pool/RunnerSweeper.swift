@@ -34,6 +34,8 @@ final class RunnerSweeper: Sendable {
     /// How long a runner directory may have no record before it counts as abandoned: a start writes its
     /// record right after making the directory.
     static let recordGrace = 10.0
+    /// Past its idle TTL by this much, a shared runner nobody holds is removed by the host.
+    static let expiryMargin = 30.0
 
     func sweep() async {
         stateDirectory.removeLegacyRunnerDirectories()
@@ -60,7 +62,14 @@ final class RunnerSweeper: Sendable {
             }
             let running = container.state == "running"
             let ownerAlive = DispatcherIdentity(label: record.owner)?.isAlive ?? false
+            // The runner's own idle exit is the function's to defeat (it can call its own socket), so
+            // the host enforces it too, from its own record of the last call.
+            let idle = directory.secondsSinceUsed ?? .infinity
+            let expired = idle > Double(record.runnerIdleTTLSeconds) + Self.expiryMargin
             switch record.lifetime {
+            case .shared where unlocked && (expired || record.function == nil):
+                logger.info("removing runner \(name), idle past its TTL or never given a function")
+                await remove(name, container: container.id, client: client)
             case .shared where running:
                 continue  // left warm on purpose: reused when a call needs it, else it expires
             case .shared where unlocked, .owned where unlocked && !ownerAlive:

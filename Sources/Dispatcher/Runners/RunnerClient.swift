@@ -41,9 +41,6 @@ struct RunnerOutput: Sendable {
 struct RunnerClient: Sendable {
     let http: HTTPClient
 
-    /// What a runner may send back at most; a bigger answer is cut off and fails the call.
-    static let maxResponseBytes = 64 << 20
-
     init() {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.retryConnectionEstablishment = false
@@ -60,14 +57,15 @@ struct RunnerClient: Sendable {
     func isHealthy(_ runner: LaunchedRunner) async -> Bool {
         var request = HTTPClientRequest(url: runner.healthURL)
         request.headers.add(name: "Host", value: "runner")
-        guard let response = try? await http.execute(request, timeout: .milliseconds(500)) else { return false }
-        _ = try? await response.body.collect(upTo: 1 << 16)
+        guard let response = try? await http.execute(request, timeout: .milliseconds(500)),
+            (try? await response.body.collect(upTo: 1 << 12)) != nil
+        else { return false }
         return response.status.code == 200
     }
 
     func load(_ runner: LaunchedRunner, request: LoadRequest, timeout: Duration) async throws -> LoadResponse {
         let body = try JSONEncoder().encode(request)
-        let output = try await post(runner.loadURL, body: Array(body), headers: [], timeout: timeout)
+        let output = try await post(runner.loadURL, body: Array(body), headers: [], timeout: timeout, maxResponseBytes: 1 << 20)
         do {
             return try JSONDecoder().decode(LoadResponse.self, from: Data(output.body))
         } catch {
@@ -76,18 +74,42 @@ struct RunnerClient: Sendable {
         }
     }
 
-    /// The runner answers 504 itself at the deadline; the transport deadline (deadline + grace + 3 s)
-    /// only catches a runner that cannot answer at all.
+    /// The runner answers 504 itself at the deadline; the transport deadline (deadline + grace + a few
+    /// seconds) catches a runner that cannot answer at all, or one whose function answers for it.
     func run(
-        _ runner: LaunchedRunner, data: [UInt8], timeoutHeader: String, transportTimeout: Duration, logTail: Bool
+        _ runner: LaunchedRunner, data: [UInt8], timeoutHeader: String, transportTimeout: Duration, logTail: Bool,
+        maxResponseBytes: Int
     ) async throws -> RunnerOutput {
         var headers = [(RunnerHeader.timeoutMilliseconds, timeoutHeader)]
         if logTail { headers.append((RunnerHeader.logTail, "true")) }
-        return try await post(runner.runURL, body: data, headers: headers, timeout: transportTimeout)
+        return try await post(
+            runner.runURL, body: data, headers: headers, timeout: transportTimeout, maxResponseBytes: maxResponseBytes)
     }
 
+    /// One request under one deadline for all of it: AsyncHTTPClient's own deadline stops at the
+    /// response head, and a hostile function holding the connection could otherwise trickle (or never
+    /// finish) the body, keeping its runner, and the call, forever.
     private func post(
-        _ url: String, body: [UInt8], headers: [(String, String)], timeout: Duration
+        _ url: String, body: [UInt8], headers: [(String, String)], timeout: Duration, maxResponseBytes: Int
+    ) async throws -> RunnerOutput {
+        try await withThrowingTaskGroup(of: RunnerOutput?.self) { group in
+            group.addTask {
+                try await exchange(url, body: body, headers: headers, timeout: timeout, maxResponseBytes: maxResponseBytes)
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let output = first else {
+                throw RunnerTransportError(beforeSending: false, deadlineExceeded: true, underlying: "no whole answer within \(timeout)")
+            }
+            return output
+        }
+    }
+
+    private func exchange(
+        _ url: String, body: [UInt8], headers: [(String, String)], timeout: Duration, maxResponseBytes: Int
     ) async throws -> RunnerOutput {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
@@ -100,7 +122,9 @@ struct RunnerClient: Sendable {
         let collected: ByteBuffer
         do {
             response = try await http.execute(request, timeout: TimeAmount(timeout))
-            collected = try await response.body.collect(upTo: Self.maxResponseBytes)
+            collected = try await response.body.collect(upTo: maxResponseBytes)
+        } catch let error as NIOTooManyBytesError {
+            throw RunnerErrorResponse(status: 502, body: nil, raw: "the answer is larger than \(maxResponseBytes) bytes (\(error))")
         } catch {
             throw Self.classify(error)
         }

@@ -117,6 +117,12 @@ final class DirectoryDescriptor: Sendable {
 
     /// The names in the directory, without `.` and `..`.
     func entries() -> [String] {
+        rawEntries().map { name in String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
+    }
+
+    /// The names as the kernel has them (NUL-terminated bytes), for removal: a name that is not valid
+    /// UTF-8 must still be removable.
+    func rawEntries() -> [[CChar]] {
         // fdopendir takes ownership of the descriptor it is given: give it a duplicate.
         let duplicate = dup(descriptor)
         guard duplicate >= 0, let stream = fdopendir(duplicate) else {
@@ -125,12 +131,12 @@ final class DirectoryDescriptor: Sendable {
         }
         defer { closedir(stream) }
         rewinddir(stream)
-        var names: [String] = []
+        var names: [[CChar]] = []
         while let entry = readdir(stream) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+                Array(raw.prefix { $0 != 0 }.map { CChar(bitPattern: $0) }) + [0]
             }
-            if name != "." && name != ".." { names.append(name) }
+            if name != [46, 0] && name != [46, 46, 0] { names.append(name) }
         }
         return names
     }
@@ -140,10 +146,21 @@ final class DirectoryDescriptor: Sendable {
     /// levels is left alone (nothing PyLambda makes is deeper than a few).
     @discardableResult
     func removeTree(_ name: String, depth: Int = 8) -> Bool {
-        guard Self.isSingleComponent(name), let info = status(of: name) else { return false }
+        guard Self.isSingleComponent(name) else { return false }
+        return removeTree(raw: Array(name.utf8CString), depth: depth)
+    }
+
+    private func removeTree(raw name: [CChar], depth: Int) -> Bool {
+        var info = stat()
+        guard fstatat(descriptor, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { return false }
         if info.st_mode & S_IFMT == S_IFDIR {
-            guard depth > 0, let child = try? openDirectory(name) else { return false }
-            for entry in child.entries() { child.removeTree(entry, depth: depth - 1) }
+            let child = openat(descriptor, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            guard depth > 0, child >= 0 else {
+                if child >= 0 { close(child) }
+                return false
+            }
+            let directory = DirectoryDescriptor(descriptor: child, path: path + "/?")
+            for entry in directory.rawEntries() { _ = directory.removeTree(raw: entry, depth: depth - 1) }
             return unlinkat(descriptor, name, AT_REMOVEDIR) == 0
         }
         return unlinkat(descriptor, name, 0) == 0

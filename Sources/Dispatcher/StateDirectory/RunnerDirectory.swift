@@ -67,11 +67,18 @@ final class RunnerDirectory: Sendable {
         try directory.writeAtomically(Self.recordFileName, record.encoded())
     }
 
+    /// True once something named `runner.sock` is there (before the seal it is only looked at, never
+    /// connected to).
+    var socketExists: Bool { socketDirectory.status(of: Self.socketName) != nil }
+
     /// Takes the socket directory away from the container, then checks that what the runner left in
-    /// it is a socket (not a symlink to somewhere else on the host).
+    /// it is its socket and nothing else (no symlink to somewhere on the host, no directory that would
+    /// stay writable to the container).
     func seal() throws(StateDirectoryError) {
         try socketDirectory.setMode(0o755)
-        guard isSealed else { throw .unexpectedFileType(socketPath) }
+        guard isSealed, socketDirectory.rawEntries() == [Array(Self.socketName.utf8CString)] else {
+            throw .unexpectedFileType(socketPath)
+        }
     }
 
     /// True when the socket directory is sealed and holds a real socket: what an adopted runner (left

@@ -23,19 +23,36 @@ final class StateDirectory: Sendable {
         self.runners = runners
     }
 
-    /// Opens (creating it if needed) the state directory at `path`. A directory that exists must be a
-    /// real directory owned by this user; it is made 0700 if it was not.
-    static func open(path: String) throws(StateDirectoryError) -> StateDirectory {
+    /// A file PyLambda writes into every state directory it makes. A directory without it is not
+    /// made private, nor cleaned up, unless it is empty or holds only what PyLambda puts there: a
+    /// mistaken `--state /tmp` must not take /tmp over.
+    static let markerName = ".pylambda-state"
+
+    /// Opens (creating it if needed) the state directory at `path`, whose runner directories are in
+    /// `runnersName` (the process backend keeps its own: its runners are not isolated from the host).
+    ///
+    /// Every directory above it must belong to root or this user and be writable by nobody else
+    /// (unless sticky, like /tmp), as ssh checks its files: otherwise another user could swap one of
+    /// them, and the paths the host hands Docker and connects to would lead elsewhere.
+    static func open(path: String, runnersName: String = runnersDirectoryName) throws(StateDirectoryError) -> StateDirectory {
         guard path.hasPrefix("/"), path.count > 1 else { throw .invalidName(path) }
         let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
         try makeParents(of: trimmed)
-        if mkdir(trimmed, 0o700) != 0 && errno != EEXIST { throw .system("mkdir \(trimmed)", errno) }
+        try checkAncestors(of: trimmed)
+        let created = mkdir(trimmed, 0o700) == 0
+        if !created && errno != EEXIST { throw .system("mkdir \(trimmed)", errno) }
         // O_NOFOLLOW: a symlink planted at the path (say, in /tmp by another user) is refused.
         guard let root = try? DirectoryDescriptor.open(absolutePath: trimmed), let info = root.status(),
             info.st_uid == geteuid()
         else { throw .notPrivate(path: trimmed) }
+        if root.status(of: markerName) == nil {
+            let known: Set<String> = [runnersDirectoryName, "process-runners", "admin.key", "registry.sqlite", "registry.sqlite-wal", "registry.sqlite-shm", "deps", "packages"]
+            let foreign = root.entries().filter { !$0.hasPrefix("pylambda-") && !known.contains($0) }
+            guard foreign.isEmpty else { throw .notOurs(path: trimmed) }
+            try root.writeAtomically(markerName, Array("This directory belongs to PyLambda; its runners keep their sockets and records here.\n".utf8))
+        }
         try root.setMode(0o700)
-        let runners = try root.makeDirectory(runnersDirectoryName, mode: 0o700, existingIsFine: true)
+        let runners = try root.makeDirectory(runnersName, mode: 0o700, existingIsFine: true)
         guard let runnersInfo = runners.status(), runnersInfo.st_uid == geteuid() else {
             throw .notPrivate(path: runners.path)
         }
@@ -48,6 +65,22 @@ final class StateDirectory: Sendable {
         for component in path.split(separator: "/").dropLast() {
             current += "/" + component
             if mkdir(current, 0o755) != 0 && errno != EEXIST { throw .system("mkdir \(current)", errno) }
+        }
+    }
+
+    private static func checkAncestors(of path: String) throws(StateDirectoryError) {
+        var current = ""
+        for component in path.split(separator: "/").dropLast() {
+            current += "/" + component
+            var info = stat()
+            guard lstat(current, &info) == 0 else { throw .system("stat \(current)", errno) }
+            let trusted = info.st_uid == 0 || info.st_uid == geteuid()
+            let isLink = info.st_mode & S_IFMT == S_IFLNK
+            if isLink {
+                guard trusted, stat(current, &info) == 0 else { throw .unsafeAncestor(current) }
+            }
+            let writableByOthers = info.st_mode & 0o022 != 0 && info.st_mode & S_ISVTX == 0
+            guard info.st_uid == 0 || info.st_uid == geteuid(), !writableByOthers else { throw .unsafeAncestor(current) }
         }
     }
 
