@@ -73,6 +73,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // AWS Signature Version 4: verifies requests signed by boto3 and the AWS CLI, and signs them.
+        .target(
+            name: "AWSSignatureV4",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
         .testTarget(
             name: "RunnerServerTests",
             dependencies: [
