@@ -82,6 +82,11 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "AWSSignatureV4Tests",
+            dependencies: ["AWSSignatureV4"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
             name: "RunnerServerTests",
             dependencies: [
                 "RunnerServer",
