@@ -49,13 +49,20 @@ public struct RequestSigner: Sendable {
             request: request, canonicalRequest: canonical.text, stringToSign: stringToSign, signature: signature)
     }
 
-    /// Appends the `X-Amz-*` parameters of a presigned request to the query, valid for
-    /// `expiresIn` seconds (1 to 604800).
-    public func presign(_ request: SignableRequest, at date: Date, expiresIn seconds: Int) -> SignedRequest {
-        precondition((1...SigV4.maximumPresignedExpiry).contains(seconds), "X-Amz-Expires must be 1...604800 s")
+    /// Appends the `X-Amz-*` parameters of a presigned request to the query (replacing any already
+    /// there), valid for `expiresIn` seconds.
+    ///
+    /// - Throws: `RequestSigningError.expiryOutOfRange` unless `expiresIn` is 1 to 604800 (7 days).
+    public func presign(_ request: SignableRequest, at date: Date, expiresIn seconds: Int)
+        throws(RequestSigningError) -> SignedRequest
+    {
+        guard (1...SigV4.maximumPresignedExpiry).contains(seconds) else {
+            throw .expiryOutOfRange(seconds: seconds)
+        }
         let timestamp = SigningTimestamp(date)
         let scope = CredentialScope(date: timestamp.day, region: region, service: service)
         var request = request
+        request.query = Self.removingPresignParameters(from: request.query)
         let signedHeaders = Self.signableHeaderNames(of: request).sorted().joined(separator: ";")
         typealias Name = SigV4.QueryParameter
         var parameters = [
@@ -78,6 +85,20 @@ public struct RequestSigner: Sendable {
         request.query += "&\(Name.signature)=\(signature)"
         return SignedRequest(
             request: request, canonicalRequest: canonical.text, stringToSign: stringToSign, signature: signature)
+    }
+
+    private static let presignParameters: Set<String> = [
+        SigV4.QueryParameter.algorithm, SigV4.QueryParameter.credential, SigV4.QueryParameter.date,
+        SigV4.QueryParameter.expires, SigV4.QueryParameter.signedHeaders, SigV4.QueryParameter.securityToken,
+        SigV4.QueryParameter.signature,
+    ]
+
+    /// The raw query without the parameters `presign` adds, so that presigning twice replaces them.
+    static func removingPresignParameters(from query: String) -> String {
+        query.split(separator: "&").filter { component in
+            let name = component.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)[0]
+            return !presignParameters.contains(String(decoding: PercentEncoding.decode(name.utf8), as: UTF8.self))
+        }.joined(separator: "&")
     }
 
     /// The lowercase names of all header fields that may be signed, `host` included when it comes

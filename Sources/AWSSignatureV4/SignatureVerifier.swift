@@ -11,6 +11,18 @@ import Foundation
 ///
 /// Pure: the request, the time and the credential store are all inputs, so the same request and
 /// inputs always get the same answer.
+///
+/// In a Hummingbird handler, with the body read first (its hash is part of what was signed):
+///
+/// ```swift
+/// let body = try await request.body.collect(upTo: maximumBodySize)
+/// do {
+///     let caller = try await verifier.verify(
+///         SignableRequest(request.head, body: Array(body.readableBytesView)), now: .now, credentials: keys)
+/// } catch let error as SignatureVerificationError {
+///     // 403, header `x-amzn-ErrorType: \(error.awsErrorCode)`, body with `error.message`
+/// }
+/// ```
 public struct SignatureVerifier: Sendable {
     public var configuration: SignatureVerifierConfiguration
 

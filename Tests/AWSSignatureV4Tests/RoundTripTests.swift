@@ -63,11 +63,35 @@ import Testing
         let signer = RequestSigner(credentials: Self.credentials, region: "us-west-2")
         for _ in 0..<500 {
             let request = Self.randomRequest(&generator)
-            let signed = signer.presign(request, at: Self.now, expiresIn: 900)
+            let signed = try signer.presign(request, at: Self.now, expiresIn: 900)
             let caller = try await SignatureVerifier().verify(
                 signed.request, now: Self.now.addingTimeInterval(900), credentials: InMemoryCredentialStore([Self.credentials]))
             #expect(caller.form == .presignedQuery, "\(signed.request.target)")
         }
+    }
+
+    @Test func presignedRequestsExpireWithinAWeek() throws {
+        let signer = RequestSigner(credentials: Self.credentials, region: "us-east-1")
+        let request = SignableRequest(
+            method: "GET", path: "/", headerFields: [HTTPField.Name("Host")!: "h"], body: [UInt8]())
+        for seconds in [0, -1, 604_801, Int.max] {
+            #expect(throws: RequestSigningError.expiryOutOfRange(seconds: seconds)) {
+                try signer.presign(request, at: Self.now, expiresIn: seconds)
+            }
+        }
+        #expect(try signer.presign(request, at: Self.now, expiresIn: 604_800).request.query.contains("X-Amz-Expires=604800"))
+    }
+
+    @Test func presigningTwiceReplacesTheFirstParameters() async throws {
+        let signer = RequestSigner(credentials: Self.credentials, region: "us-east-1")
+        let request = SignableRequest(
+            method: "GET", path: "/", query: "Qualifier=1", headerFields: [HTTPField.Name("Host")!: "h"], body: [UInt8]())
+        let once = try signer.presign(request, at: Self.now, expiresIn: 60)
+        let twice = try signer.presign(once.request, at: Self.now.addingTimeInterval(10), expiresIn: 120)
+        #expect(twice.request.query.hasPrefix("Qualifier=1&X-Amz-Algorithm=AWS4-HMAC-SHA256&"))
+        #expect(twice.request.query.components(separatedBy: "X-Amz-Signature=").count == 2)
+        _ = try await SignatureVerifier().verify(
+            twice.request, now: Self.now.addingTimeInterval(130), credentials: InMemoryCredentialStore([Self.credentials]))
     }
 
     @Test func theHostMayComeFromTheAuthority() async throws {
@@ -106,7 +130,7 @@ import Testing
         let signed = signer.sign(request, at: Self.now)
         #expect(signed.request.headerFields[HTTPField.Name("X-Amz-Security-Token")!] == "tok/+=en")
         #expect(signed.canonicalRequest.contains("x-amz-security-token:tok/+=en"))
-        let presigned = signer.presign(request, at: Self.now, expiresIn: 60)
+        let presigned = try signer.presign(request, at: Self.now, expiresIn: 60)
         #expect(presigned.request.query.contains("X-Amz-Security-Token=tok%2F%2B%3Den"))
         for request in [signed.request, presigned.request] {
             _ = try await SignatureVerifier().verify(request, now: Self.now, credentials: InMemoryCredentialStore([temporary]))

@@ -28,7 +28,7 @@ import Testing
 
     @Test(arguments: cases) func presigns(_ vector: VectorCase) throws {
         let request = try RawHTTPRequest.parse(vector.file("request.txt"))
-        let signed = vector.signer.presign(
+        let signed = try vector.signer.presign(
             request, at: vector.signedAt, expiresIn: vector.context.expiration_in_seconds)
         #expect(signed.canonicalRequest == (try vector.file("query-canonical-request.txt")))
         #expect(signed.stringToSign == (try vector.file("query-string-to-sign.txt")))
