@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Requests signed by the real botocore, as a server receives them.
 
-Starts a capture server on 127.0.0.1 (an ephemeral port), makes calls through boto3's Lambda client
-and through botocore's SigV4 signers directly, and prints one JSON document: for each request what
-went over the wire (method, raw request target, headers in order, body), when it arrived, and the
-canonical request botocore signed. The Swift tests verify these requests with `SignatureVerifier`,
+Starts a capture server on 127.0.0.1 (an ephemeral port), makes calls through boto3's Lambda
+client, through botocore's SigV4 signers directly and through the AWS CLI, and prints one JSON
+document: for each request what went over the wire (method, raw request target, headers in order,
+body), when it arrived, and the canonical request botocore signed. The Swift tests verify these requests with `SignatureVerifier`,
 so a change in botocore's quoting or canonicalization shows up as a failing test here rather than as
 403s from `pylambda serve`.
 
@@ -16,6 +16,10 @@ import base64
 import hashlib
 import json
 import logging
+import os
+import shutil
+import subprocess
+import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -93,7 +97,8 @@ def main():
     endpoint = f"http://127.0.0.1:{server.server_address[1]}"
     cases = []
 
-    def record(name, description, region, service="lambda", presigned=False, session_token=None):
+    def record(name, description, region, service="lambda", presigned=False, session_token=None,
+               canonical_request=None):
         assert len(CaptureHandler.received) == 1, f"{name}: expected one request, got {len(CaptureHandler.received)}"
         request = CaptureHandler.received.pop()
         request.update(
@@ -106,7 +111,7 @@ def main():
                 "region": region,
                 "service": service,
                 "presigned": presigned,
-                "botocoreCanonicalRequest": log.canonical_requests[-1],
+                "botocoreCanonicalRequest": canonical_request or log.canonical_requests[-1],
             }
         )
         cases.append(request)
@@ -222,9 +227,34 @@ def main():
     send_signed("presigned-session-token", "a presigned GET with a session token", "GET",
                 "/2015-03-31/functions/", token=SESSION_TOKEN, presign_expires=60)
 
+    # 3. The AWS CLI (v1, on botocore), as a separate process: `aws lambda ... --endpoint-url`.
+    aws = shutil.which("aws")
+    if aws is None:
+        raise SystemExit("the AWS CLI is not installed (pip install awscli)")
+    cli_calls = [
+        # AWS CLI v1 sends --payload as it is (v2 would want --cli-binary-format raw-in-base64-out).
+        ("cli-invoke", ["lambda", "invoke", "--function-name", "my-function:prod", "--payload", '{"from": "cli"}']),
+        ("cli-get-function", ["lambda", "get-function", "--function-name",
+                              "arn:aws:lambda:us-east-1:000000000000:function:my-function", "--qualifier", "2"]),
+    ]
+    with tempfile.TemporaryDirectory() as directory:
+        environment = dict(
+            os.environ, AWS_ACCESS_KEY_ID=ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY=SECRET_ACCESS_KEY,
+            AWS_DEFAULT_REGION="eu-north-1", AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
+        environment.pop("AWS_SESSION_TOKEN", None)
+        environment.pop("AWS_PROFILE", None)
+        for name, arguments in cli_calls:
+            if arguments[1] == "invoke":
+                arguments = arguments + [os.path.join(directory, "response.json")]
+            command = [aws, *arguments, "--endpoint-url", endpoint]
+            subprocess.run(command, env=environment, check=True, stdout=subprocess.DEVNULL)
+            # Its canonical request is in the CLI's process; the server's copy is checked by
+            # verifying the signature instead.
+            record(name, "aws " + " ".join(arguments), "eu-north-1", canonical_request="(signed by the AWS CLI)")
+
     server.shutdown()
 
-    # 3. botocore's canonical path for paths no HTTP client sends as they are: the rule itself.
+    # 4. botocore's canonical path for paths no HTTP client sends as they are: the rule itself.
     signer = SigV4Auth(Credentials(ACCESS_KEY_ID, SECRET_ACCESS_KEY), "lambda", "us-east-1")
     canonical_paths = [
         {"raw": raw, "canonical": signer._normalize_url_path(raw)}
