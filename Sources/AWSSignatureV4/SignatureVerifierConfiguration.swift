@@ -7,6 +7,9 @@ public struct SignatureVerifierConfiguration: Sendable {
     public var maximumClockSkew: Duration = .seconds(300)
     /// Whether the path is normalized (dot segments and empty segments removed) before it is signed,
     /// as every AWS service but S3 does. False only to verify S3-style signatures.
+    ///
+    /// Normalizing means `/a/../b` carries the signature of `/b`: a server should route a path that
+    /// has `.`/`..` segments only as its normalized form, or refuse it, never as written.
     public var normalizesPath: Bool = true
 
     public init() {}
