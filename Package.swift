@@ -124,6 +124,19 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // AWS Signature Version 4: verifies requests signed by boto3 and the AWS CLI, and signs them.
+        .target(
+            name: "AWSSignatureV4",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
+        .testTarget(
+            name: "AWSSignatureV4Tests",
+            dependencies: ["AWSSignatureV4"],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(
             name: "RunnerServerTests",
             dependencies: [
