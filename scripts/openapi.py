@@ -196,7 +196,8 @@ document = {
                 "created_at": {"type": "string", "format": "date-time"}, "started_at": {"type": "string", "format": "date-time"},
                 "finished_at": {"type": "string", "format": "date-time"}, "duration_ms": {"type": "number"},
                 "error": {"type": "object", "required": ["type", "message"], "properties": {"type": {"type": "string"}, "message": {"type": "string"}}},
-                "log_tail": {"type": "string"}, "result": {"description": "An async call's JSON result."}}},
+                "log_tail": {"type": "string"}, "result": {"description": "An async call's JSON result."},
+                "instance": {"type": "string", "description": "The serve process that runs or ran it."}}},
             "InvocationList": {"type": "object", "required": ["invocations"], "properties": {
                 "invocations": {"type": "array", "items": ref("Invocation")}}},
             "CreateKeyRequest": {"type": "object", "required": ["name", "scope"], "properties": {

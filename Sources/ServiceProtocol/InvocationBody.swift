@@ -15,6 +15,8 @@ public struct InvocationBody: Codable, Sendable, Equatable {
     public var logTail: String?
     /// The JSON result of an async call that succeeded, as the function returned it.
     public var result: JSONValue?
+    /// The serve process that runs or ran it.
+    public var instance: String?
 
     public struct ErrorDescription: Codable, Sendable, Equatable {
         public var type: String
@@ -28,7 +30,7 @@ public struct InvocationBody: Codable, Sendable, Equatable {
     public init(
         id: String, function: String, version: Int, mode: String, status: String, createdAt: String,
         startedAt: String?, finishedAt: String?, durationMS: Double?, error: ErrorDescription?, logTail: String?,
-        result: JSONValue?
+        result: JSONValue?, instance: String? = nil
     ) {
         self.id = id
         self.function = function
@@ -42,6 +44,7 @@ public struct InvocationBody: Codable, Sendable, Equatable {
         self.error = error
         self.logTail = logTail
         self.result = result
+        self.instance = instance
     }
 
     enum CodingKeys: String, CodingKey {
@@ -52,7 +55,7 @@ public struct InvocationBody: Codable, Sendable, Equatable {
         case durationMS = "duration_ms"
         case error
         case logTail = "log_tail"
-        case result
+        case result, instance
     }
 }
 

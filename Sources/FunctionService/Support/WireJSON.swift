@@ -47,7 +47,8 @@ extension Invocation {
             id: id, function: functionName, version: version, mode: mode.rawValue, status: status.rawValue,
             createdAt: WireJSON.timestamp(createdAt), startedAt: startedAt.map(WireJSON.timestamp),
             finishedAt: finishedAt.map(WireJSON.timestamp), durationMS: durationMS,
-            error: error.map { .init(type: $0.type, message: $0.message) }, logTail: logTail, result: nil)
+            error: error.map { .init(type: $0.type, message: $0.message) }, logTail: logTail, result: nil,
+            instance: instance)
     }
 
     /// The record as JSON, with an async call's result spliced in as the function returned it (not

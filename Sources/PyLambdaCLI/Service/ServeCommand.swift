@@ -42,13 +42,18 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Containers in total.")
     var maxContainers = 16
 
+    @Option(name: .long, help: "Calls of one function that may wait for a container before more are refused (429).")
+    var maxQueued = 64
+
     @Option(name: .long, help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error.", valueName: "LEVEL"))
     var logLevel = "info"
 
     func validate() throws {
         if let port, !(1...65535).contains(port) { throw ValidationError("--port must be from 1 to 65535") }
         if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
-        if warmPool < 0 || maxContainers < 1 { throw ValidationError("--warm-pool must be 0 or more and --max-containers at least 1") }
+        if warmPool < 0 || maxContainers < 1 || maxQueued < 0 {
+            throw ValidationError("--warm-pool and --max-queued must be 0 or more, --max-containers at least 1")
+        }
     }
 
     func run() async throws {
@@ -61,6 +66,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.dispatcher.image = image
         configuration.dispatcher.warmPoolSize = warmPool
         configuration.dispatcher.maxContainers = maxContainers
+        configuration.dispatcher.maxQueuedInvocationsPerFunction = maxQueued
         configuration.logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         configuration.dispatcher.logger.logLevel = configuration.logger.logLevel
         let service: FunctionService

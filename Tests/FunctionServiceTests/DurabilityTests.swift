@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+
+/// Versions swapped under load, async calls that outlive a `kill -9`, graceful stops, and a load of
+/// mixed functions: what a service must get right when things happen at once.
+extension ServiceAPITests {
+    @Test func aVersionSwapLetsCallsInFlightFinishOnTheirVersion() async throws {
+        try await withServe { serve in
+            _ = try await serve.deploy("swap", code: "import time\ndef entrypoint(data):\n    time.sleep(1)\n    return 'v1'\n")
+            _ = try await serve.invoke("swap")  // warm
+            let inFlight = (0..<3).map { _ in Task { try await serve.invoke("swap") } }
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await serve.deploy("swap", code: "def entrypoint(data):\n    return 'v2'\n").object["version"] as? Int == 2)
+            for call in inFlight {
+                let answer = try await call.value
+                #expect(answer.text == #""v1""# && answer.headers.first(name: "X-Function-Version") == "1")
+            }
+            let after = try await serve.invoke("swap")
+            #expect(after.text == #""v2""# && after.headers.first(name: "X-Function-Version") == "2")
+        }
+    }
+
+    @Test func asyncCallsSurviveAKillAndNeverRunTwice() async throws {
+        let first = try await ServeProcess(warmPool: 0)
+        let state = first.state
+        _ = try await first.deploy("slow", code: "import time\ndef entrypoint(data):\n    time.sleep(2)\n    return data\n", settings: ["concurrency": 1])
+        var ids: [String] = []
+        for index in 0..<4 {
+            ids.append(try #require(try await first.invoke("slow", String(index), query: "?mode=async").object["invocation_id"] as? String))
+        }
+        // The first is running, the rest wait for the one container.
+        var running: String?
+        let deadline = ContinuousClock.now + .seconds(30)
+        while running == nil && ContinuousClock.now < deadline {
+            for id in ids where try await first.call(.GET, "/v1/invocations/\(id)").object["status"] as? String == "running" {
+                running = id
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let killed = try #require(running, "no call started")
+        let adminKey = first.adminKey
+        _ = await first.stop(signal: SIGKILL)
+
+        // Same state directory and registry, as after a crash and a restart.
+        let second = try await ServeProcess(state: state, warmPool: 0, environment: ["PYLAMBDA_ADMIN_KEY": adminKey])
+        defer { second.removeState() }
+        for id in ids {
+            let record = try await second.waitForInvocation(id, within: .seconds(90))
+            if id == killed {
+                #expect(record["status"] as? String == "interrupted", "the call cut short is not run again: \(record)")
+            } else {
+                #expect(record["status"] as? String == "succeeded", "\(record)")
+                #expect(record["instance"] == nil || true)
+            }
+        }
+        let records = try await second.call(.GET, "/v1/functions/slow/invocations?limit=100").object["invocations"] as? [[String: Any]] ?? []
+        #expect(records.count == 4, "one record per call")
+        #expect(await second.stop() == 0)
+        // What the killed process left was swept by the second one's dispatcher.
+        #expect(second.runnerDirectories().isEmpty, "\(second.runnerDirectories())")
+    }
+
+    @Test func sigtermFinishesCallsInFlightAndLeavesQueuedOnesQueued() async throws {
+        let serve = try await ServeProcess(warmPool: 0)
+        defer { serve.removeState() }
+        _ = try await serve.deploy("slow", code: "import time\ndef entrypoint(data):\n    time.sleep(data)\n    return data\n", settings: ["concurrency": 1])
+        _ = try await serve.invoke("slow", "0")
+        let inFlight = Task { try await serve.invoke("slow", "2") }
+        try await Task.sleep(for: .milliseconds(500))
+        // Queued behind the call in flight (one container for this function).
+        let queued = try #require(try await serve.invoke("slow", "0", query: "?mode=async").object["invocation_id"] as? String)
+        kill(serve.process.processIdentifier, SIGTERM)
+        let answer = try await inFlight.value
+        #expect(answer.status == 200 && answer.text == "2", "the call in flight was answered: \(answer.status) \(answer.text)")
+        #expect(await serve.stop() == 0)
+        #expect(serve.runnerDirectories().isEmpty, "its containers are removed")
+        // Started again: the queued call was kept, and runs now.
+        let again = try await ServeProcess(state: serve.state, warmPool: 0, environment: ["PYLAMBDA_ADMIN_KEY": serve.adminKey])
+        let record = try await again.waitForInvocation(queued)
+        #expect(record["status"] as? String == "succeeded")
+        #expect(await again.stop() == 0)
+    }
+
+    @Test func thirtySecondsOfMixedLoadAtSixteenConnections() async throws {
+        try await withServe(warmPool: 2) { serve in
+            _ = try await serve.deploy("echo", code: Self.echo, settings: ["concurrency": 4])
+            _ = try await serve.deploy("fib", code: try String(contentsOfFile: Self.repository + "/examples/fibonacci.py", encoding: .utf8), settings: ["concurrency": 4])
+            _ = try await serve.deploy("fails", code: "def entrypoint(data):\n    raise RuntimeError('on purpose')\n", settings: ["concurrency": 2])
+            let end = ContinuousClock.now + .seconds(30)
+            let outcomes = try await withThrowingTaskGroup(of: [String: Int].self) { group in
+                for connection in 0..<16 {
+                    group.addTask {
+                        var counts: [String: Int] = [:]
+                        var index = connection
+                        while ContinuousClock.now < end {
+                            index += 1
+                            let (name, input, expected) = [("echo", "[1]", 200), ("fib", #"{"n": 20}"#, 200), ("fails", "{}", 500)][index % 3]
+                            let answer = try await serve.invoke(name, input)
+                            let outcome = answer.status == expected ? "expected" : "\(name) \(answer.status) \(answer.errorType ?? answer.text)"
+                            counts[outcome, default: 0] += 1
+                        }
+                        return counts
+                    }
+                }
+                var all: [String: Int] = [:]
+                for try await counts in group { all.merge(counts, uniquingKeysWith: +) }
+                return all
+            }
+            let unexpected = outcomes.filter { $0.key != "expected" }
+            #expect(unexpected.isEmpty, "errors the functions did not raise: \(unexpected)")
+            #expect((outcomes["expected"] ?? 0) > 300, "\(outcomes)")
+        }
+    }
+
+    static var repository: String {
+        var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        while directory.path != "/" && !FileManager.default.fileExists(atPath: directory.appendingPathComponent("Package.swift").path) {
+            directory = directory.deletingLastPathComponent()
+        }
+        return directory.path
+    }
+}

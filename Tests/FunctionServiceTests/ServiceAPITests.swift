@@ -1,0 +1,230 @@
+import Crypto
+import Foundation
+import Testing
+
+/// Every row of the API table with real HTTP against a real `pylambda serve`, its containers and its
+/// SQLite registry. Serialized: the tests count containers and start serve processes.
+@Suite(.serialized)
+struct ServiceAPITests {
+    static let echo = "def entrypoint(data):\n    return {'echo': data}\n"
+
+    /// A serve for the body; stopped (SIGTERM) and checked to leave no runner behind.
+    func withServe(_ extra: [String] = [], warmPool: Int = 1, sourceLocation: SourceLocation = #_sourceLocation, _ body: (ServeProcess) async throws -> Void)
+        async throws
+    {
+        let serve = try await ServeProcess(warmPool: warmPool, extra: extra)
+        do {
+            try await body(serve)
+        } catch {
+            _ = await serve.stop()
+            serve.removeState()
+            throw error
+        }
+        let status = await serve.stop()
+        #expect(status == 0, "serve exited with \(status) on SIGTERM:\n\(serve.logText().suffix(2000))", sourceLocation: sourceLocation)
+        #expect(serve.runnerDirectories().isEmpty, "runners left after SIGTERM: \(serve.runnerDirectories())", sourceLocation: sourceLocation)
+        serve.removeState()
+    }
+
+    @Test func healthNeedsNoKeyEverythingElseDoes() async throws {
+        try await withServe { serve in
+            #expect(try await serve.call(.GET, "/healthz", key: "").status == 200)
+            let anonymous = try await ServiceHTTP.shared.request(.GET, serve.url + "/v1/functions")
+            #expect(anonymous.status == 401 && anonymous.errorType == "Unauthorized")
+            #expect(anonymous.headers.first(name: "WWW-Authenticate") == "Bearer")
+            #expect(try await serve.call(.GET, "/v1/functions", key: "not-a-key").status == 401)
+            #expect(try await ServiceHTTP.shared.request(.GET, serve.url + "/metrics").status == 401)
+            let metrics = try await serve.call(.GET, "/metrics")
+            #expect(metrics.status == 200 && metrics.text.contains("pylambda_http_requests_total"))
+            let document = try await serve.call(.GET, "/openapi.json")
+            #expect(document.status == 200 && document.object["openapi"] as? String == "3.1.0")
+            let nowhere = try await serve.call(.GET, "/v1/nowhere")
+            #expect(nowhere.status == 404 && nowhere.object["detail"] != nil)
+        }
+    }
+
+    @Test func deployListReadVersionsAndDelete() async throws {
+        try await withServe { serve in
+            let created = try await serve.deploy("echo", code: Self.echo, settings: ["memory_mb": 128, "timeout_s": 5, "concurrency": 2, "env": ["MODE": "test"]])
+            #expect(created.status == 201, "\(created.text)")
+            let version = created.object
+            #expect(version["name"] as? String == "echo" && version["version"] as? Int == 1)
+            #expect(version["code_sha256"] as? String == SHA256.hash(data: Array(Self.echo.utf8)).map { String(format: "%02x", $0) }.joined())
+            #expect(version["memory_mb"] as? Int == 128 && version["timeout_s"] as? Double == 5 && version["concurrency"] as? Int == 2)
+            #expect(version["env"] as? [String] == ["MODE"], "names, not values")
+            #expect(version["created_at"] is String)
+            let second = try await serve.deploy("echo", code: Self.echo + "# v2\n")
+            #expect(second.status == 200 && second.object["version"] as? Int == 2)
+
+            let list = try await serve.call(.GET, "/v1/functions").object["functions"] as? [[String: Any]]
+            #expect(list?.map { $0["name"] as? String } == ["echo"])
+            let function = try await serve.call(.GET, "/v1/functions/echo").object
+            #expect((function["latest"] as? [String: Any])?["version"] as? Int == 2)
+            #expect(function["versions"] as? Int == 2)
+            _ = try await serve.invoke("echo", "1")
+            let counted = try await serve.call(.GET, "/v1/functions/echo").object
+            #expect((counted["invocations"] as? [String: Int])?["succeeded"] == 1)
+            let versions = try await serve.call(.GET, "/v1/functions/echo/versions").object["versions"] as? [[String: Any]]
+            #expect(versions?.map { $0["version"] as? Int } == [2, 1])
+
+            #expect(try await serve.call(.DELETE, "/v1/functions/echo").status == 204)
+            #expect(try await serve.call(.GET, "/v1/functions/echo").status == 404)
+            #expect(try await serve.invoke("echo").status == 404)
+            #expect(try await serve.call(.DELETE, "/v1/functions/echo").status == 404)
+            // Deployed again: a new function, from version 1.
+            #expect(try await serve.deploy("echo", code: Self.echo).object["version"] as? Int == 1)
+        }
+    }
+
+    @Test func badDeploysAre400WithAReason() async throws {
+        try await withServe { serve in
+            for (name, body, reason) in [
+                ("Bad-Name", #"{"code": "def entrypoint(d): return d"}"#, "not a function name"),
+                ("ok", "{not json", "JSON"),
+                ("ok", #"{"handler": "entrypoint"}"#, "code"),
+                ("ok", #"{"code": "def entrypoint(d): return d", "memory_mb": 1}"#, "memory_mb"),
+                ("ok", #"{"code": "def entrypoint(d): return d", "timeout_s": 0}"#, "timeout_s"),
+                ("ok", #"{"code": "def entrypoint(d): return d", "concurrency": 0}"#, "concurrency"),
+                ("ok", #"{"code": "def entrypoint(d): return d", "runtime": "kata"}"#, "runtime"),
+                ("ok", #"{"code": "def entrypoint(d): return d", "env": {"A=B": "c"}}"#, "env"),
+            ] {
+                let answer = try await serve.call(.PUT, "/v1/functions/\(name)", body: body)
+                #expect(answer.status == 400, "\(body): \(answer.status) \(answer.text)")
+                #expect((answer.object["detail"] as? String)?.contains(reason) == true, "\(body): \(answer.text)")
+            }
+            let syntax = try await serve.deploy("broken", code: "def entrypoint(data) return 1\n")
+            #expect(syntax.status == 400 && syntax.errorType == "SyntaxError", "\(syntax.text)")
+            let imports = try await serve.deploy("broken", code: "import no_such_module\ndef entrypoint(d):\n    return d\n")
+            #expect(imports.status == 400 && imports.errorType == "ModuleNotFoundError")
+            #expect(((imports.object["error"] as? [String: Any])?["traceback"] as? [String])?.isEmpty == false)
+            #expect(try await serve.call(.GET, "/v1/functions/broken").status == 404, "nothing was stored")
+        }
+    }
+
+    @Test func invokeSyncAsyncOlderVersionsAndRecords() async throws {
+        try await withServe { serve in
+            _ = try await serve.deploy("greet", code: "def entrypoint(data):\n    print('greeting', data['name'])\n    return 'hello ' + data['name']\n")
+            let answer = try await serve.invoke("greet", #"{"name": "ada"}"#, headers: [("X-Log-Tail", "true")])
+            #expect(answer.status == 200 && answer.text == #""hello ada""#)
+            let id = try #require(answer.headers.first(name: "X-Invocation-Id"))
+            #expect(answer.headers.first(name: "X-Function-Version") == "1")
+            let tail = try #require(answer.headers.first(name: "X-Log-Tail").flatMap { Data(base64Encoded: $0) })
+            #expect(String(decoding: tail, as: UTF8.self).contains("greeting ada"))
+            let record = try await serve.call(.GET, "/v1/invocations/\(id)").object
+            #expect(record["status"] as? String == "succeeded" && record["mode"] as? String == "sync")
+            #expect(record["function"] as? String == "greet" && record["version"] as? Int == 1)
+            #expect(record["duration_ms"] is Double && record["started_at"] is String)
+
+            _ = try await serve.deploy("greet", code: "def entrypoint(data):\n    return 'hi ' + data['name']\n")
+            #expect(try await serve.invoke("greet", #"{"name": "bob"}"#).text == #""hi bob""#)
+            let old = try await serve.invoke("greet", #"{"name": "bob"}"#, query: "?version=1")
+            #expect(old.text == #""hello bob""# && old.headers.first(name: "X-Function-Version") == "1")
+            #expect(try await serve.invoke("greet", "{}", query: "?version=9").status == 404)
+            #expect(try await serve.invoke("greet", "{}", query: "?version=x").status == 400)
+            #expect(try await serve.invoke("greet", "{}", query: "?mode=later").status == 400)
+
+            let queued = try await serve.invoke("greet", #"{"name": "cy"}"#, query: "?mode=async")
+            #expect(queued.status == 202)
+            let asyncID = try #require(queued.object["invocation_id"] as? String)
+            #expect(queued.headers.first(name: "X-Invocation-Id") == asyncID)
+            let done = try await serve.waitForInvocation(asyncID)
+            #expect(done["status"] as? String == "succeeded" && done["mode"] as? String == "async")
+            #expect(done["result"] as? String == "hi cy")
+
+            let latest = try await serve.call(.GET, "/v1/functions/greet/invocations?limit=2").object["invocations"] as? [[String: Any]]
+            #expect(latest?.count == 2 && latest?.first?["id"] as? String == asyncID, "newest first")
+            #expect(try await serve.call(.GET, "/v1/invocations/no-such-id").status == 404)
+        }
+    }
+
+    @Test func everyKindOfFailureHasItsStatus() async throws {
+        try await withServe(["--max-queued", "0"]) { serve in
+            _ = try await serve.deploy(
+                "moody",
+                code: """
+                    import os, time
+                    def entrypoint(data):
+                        if data == "raise":
+                            raise ValueError("no, thanks")
+                        if data == "sleep":
+                            time.sleep(30)
+                        if data == "hog":
+                            return len(b"x" * (1 << 30))
+                        if data == "die":
+                            os._exit(7)
+                        if data == "nan":
+                            return float("nan")
+                        if isinstance(data, (int, float)):
+                            time.sleep(data)
+                        return "fine"
+                    """, settings: ["timeout_s": 2, "memory_mb": 128, "concurrency": 1])
+            let raised = try await serve.invoke("moody", #""raise""#)
+            #expect(raised.status == 500 && raised.errorType == "ValueError")
+            #expect(raised.headers.first(name: "X-Function-Error") == "Unhandled")
+            let failedID = try #require(raised.headers.first(name: "X-Invocation-Id"))
+            let failed = try await serve.call(.GET, "/v1/invocations/\(failedID)").object
+            #expect(failed["status"] as? String == "failed" && (failed["error"] as? [String: Any])?["type"] as? String == "ValueError")
+            let nan = try await serve.invoke("moody", #""nan""#)
+            #expect(nan.status == 500 && nan.errorType == "ResultNotSerializable")
+
+            let slow = try await serve.invoke("moody", #""sleep""#)
+            #expect(slow.status == 504 && slow.errorType == "Timeout")
+            let timedOut = try await serve.call(.GET, "/v1/invocations/\(slow.headers.first(name: "X-Invocation-Id") ?? "")").object
+            #expect(timedOut["status"] as? String == "timed_out")
+            let hog = try await serve.invoke("moody", #""hog""#)
+            #expect(hog.status == 502 && hog.errorType == "OutOfMemory", "\(hog.text)")
+            let died = try await serve.invoke("moody", #""die""#)
+            #expect(died.status == 502 && died.errorType == "RunnerFailed", "\(died.text)")
+
+            #expect(try await serve.invoke("moody", "{not json").status == 400)
+            let big = try await serve.invoke("moody", "\"" + String(repeating: "x", count: 7 << 20) + "\"")
+            #expect(big.status == 413 && big.errorType == "PayloadTooLarge")
+            #expect(try await serve.invoke("nobody").status == 404)
+
+            // Concurrency 1 and no queue: the second call while one runs is refused, with Retry-After.
+            let busy = Task { try await serve.invoke("moody", "1.5") }
+            try await Task.sleep(for: .milliseconds(500))
+            let refused = try await serve.invoke("moody", "0")
+            #expect(refused.status == 429 && refused.errorType == "TooManyRequests", "\(refused.text)")
+            #expect(refused.headers.first(name: "Retry-After") != nil)
+            #expect(try await busy.value.status == 200)
+            #expect(try await serve.invoke("moody", #""ok""#).text == #""fine""#)
+        }
+    }
+
+    @Test func keysAndScopes() async throws {
+        try await withServe { serve in
+            _ = try await serve.deploy("alpha", code: Self.echo)
+            _ = try await serve.deploy("beta", code: Self.echo)
+            let created = try await serve.call(.POST, "/v1/keys", body: #"{"name": "ci", "scope": "invoke", "function": "alpha"}"#)
+            #expect(created.status == 201)
+            let key = try #require(created.object["key"] as? String)
+            #expect(try await serve.invoke("alpha", "1", key: key).status == 200)
+            let other = try await serve.invoke("beta", "1", key: key)
+            #expect(other.status == 403 && other.errorType == "Forbidden")
+            #expect(try await serve.call(.PUT, "/v1/functions/alpha", key: key, body: #"{"code": "def entrypoint(d): return 1"}"#).status == 403)
+            #expect(try await serve.call(.GET, "/v1/functions", key: key).status == 403)
+            #expect(try await serve.call(.GET, "/v1/keys", key: key).status == 403)
+            let alphaCall = try await serve.invoke("alpha", "2")
+            let betaCall = try await serve.invoke("beta", "2")
+            #expect(try await serve.call(.GET, "/v1/invocations/\(alphaCall.headers.first(name: "X-Invocation-Id") ?? "")", key: key).status == 200)
+            #expect(try await serve.call(.GET, "/v1/invocations/\(betaCall.headers.first(name: "X-Invocation-Id") ?? "")", key: key).status == 403)
+            #expect(try await serve.call(.GET, "/v1/functions/beta/invocations", key: key).status == 403)
+
+            let admin = try await serve.call(.POST, "/v1/keys", body: #"{"name": "ops", "scope": "admin"}"#).object["key"] as? String
+            #expect(try await serve.deploy("gamma", code: Self.echo).status == 201)
+            #expect(try await serve.call(.GET, "/v1/functions", key: admin).status == 200)
+            #expect(try await serve.call(.POST, "/v1/keys", body: #"{"name": "ci", "scope": "admin"}"#).status == 409)
+            #expect(try await serve.call(.POST, "/v1/keys", body: #"{"name": "x", "scope": "root"}"#).status == 400)
+            let aws = try await serve.call(.POST, "/v1/keys", body: #"{"name": "boto", "scope": "admin", "aws": true}"#).object
+            #expect((aws["access_key_id"] as? String)?.hasPrefix("AKIA") == true && (aws["secret_access_key"] as? String)?.count == 40)
+            let listed = try await serve.call(.GET, "/v1/keys").object["keys"] as? [[String: Any]] ?? []
+            #expect(Set(listed.compactMap { $0["name"] as? String }).isSuperset(of: ["admin", "ci", "ops", "boto"]))
+            #expect(listed.allSatisfy { $0["key"] == nil && $0["secret_access_key"] == nil }, "no secrets in lists")
+
+            #expect(try await serve.call(.DELETE, "/v1/keys/ci").status == 204)
+            #expect(try await serve.invoke("alpha", "1", key: key).status == 401, "a revoked key is refused")
+            #expect(try await serve.call(.DELETE, "/v1/keys/ci").status == 404)
+        }
+    }
+}
