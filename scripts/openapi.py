@@ -14,7 +14,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.path.join(ROOT, "Sources", "FunctionService", "Resources", "openapi.json")
 
 NAME = {"name": "name", "in": "path", "required": True, "description": "The function's name.",
-        "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,63}$"}}
+        "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,63}$"}, "example": "echo"}
 
 
 def ref(name):
@@ -99,7 +99,7 @@ document = {
                 "responses": {
                     "201": {"description": "The function was created with version 1.", "content": {"application/json": {"schema": ref("FunctionVersion")}}},
                     "200": {"description": "A new version of an existing function.", "content": {"application/json": {"schema": ref("FunctionVersion")}}},
-                    **errors("400", "401", "403", "413", "503")}},
+                    **errors("400", "401", "403", "413", "429", "502", "503", "504")}},
             "get": {
                 "operationId": "getFunction", "summary": "One function with its latest version and counts (admin).",
                 "responses": {"200": {"description": "The function.", "content": {"application/json": {"schema": ref("Function")}}},
@@ -115,7 +115,7 @@ document = {
             "operationId": "invoke", "summary": "Call the function with a JSON input.",
             "parameters": [
                 NAME,
-                {"name": "version", "in": "query", "schema": {"type": "integer", "minimum": 1}, "description": "An older version; default the latest."},
+                {"name": "version", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647}, "description": "An older version; default the latest."},
                 {"name": "mode", "in": "query", "schema": {"type": "string", "enum": ["sync", "async"]}, "description": "`async` queues the call."},
                 {"name": "X-Log-Tail", "in": "header", "schema": {"type": "string", "enum": ["true", "false"]},
                  "description": "`true`: the answer carries the last 4 KiB of the call's output, base64, in `X-Log-Tail`."}],
@@ -164,14 +164,15 @@ document = {
                     "message": {"type": "string"},
                     "traceback": {"type": "array", "items": {"type": "string"}}}}}},
             "DeployRequest": {"type": "object", "required": ["code"], "properties": {
-                "code": {"type": "string", "description": "Python source defining the handler."},
-                "handler": {"type": "string", "description": "The function to call; default `entrypoint`. Two parameters make it Lambda's handler(event, context)."},
-                "memory_mb": {"type": "integer", "minimum": 64, "maximum": 10240},
-                "timeout_s": {"type": "number", "exclusiveMinimum": 0, "maximum": 900},
-                "concurrency": {"type": "integer", "minimum": 1, "maximum": 64},
-                "env": {"type": "object", "additionalProperties": {"type": "string"}},
-                "runtime": {"type": "string", "enum": ["runc", "runsc"]},
-                "description": {"type": "string"}}},
+                "code": {"type": "string", "minLength": 1, "description": "Python source defining the handler; code that does not load is refused."},
+                "handler": {"type": ["string", "null"], "pattern": "^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$",
+                            "description": "The function to call; default `entrypoint`. Two parameters make it Lambda's handler(event, context)."},
+                "memory_mb": {"type": ["integer", "null"], "minimum": 64, "maximum": 10240},
+                "timeout_s": {"type": ["number", "null"], "minimum": 1, "maximum": 900},
+                "concurrency": {"type": ["integer", "null"], "minimum": 1, "maximum": 64},
+                "env": {"type": ["object", "null"], "additionalProperties": {"type": "string"}},
+                "runtime": {"enum": ["runc", "runsc", None]},
+                "description": {"type": ["string", "null"]}}},
             "FunctionVersion": {"type": "object", "required": ["name", "version", "code_sha256", "code_size", "kind", "handler", "memory_mb", "timeout_s", "concurrency", "env", "runtime", "description", "created_at"], "properties": {
                 "name": {"type": "string"}, "version": {"type": "integer", "minimum": 1},
                 "code_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "code_size": {"type": "integer"},
@@ -201,8 +202,10 @@ document = {
             "InvocationList": {"type": "object", "required": ["invocations"], "properties": {
                 "invocations": {"type": "array", "items": ref("Invocation")}}},
             "CreateKeyRequest": {"type": "object", "required": ["name", "scope"], "properties": {
-                "name": {"type": "string"}, "scope": {"type": "string", "enum": ["admin", "invoke"]},
-                "function": {"type": "string"}, "aws": {"type": "boolean"}}},
+                "name": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$"},
+                "scope": {"type": "string", "enum": ["admin", "invoke"]},
+                "function": {"type": ["string", "null"], "pattern": "^[a-z0-9][a-z0-9_-]{0,63}$", "description": "Only for invoke keys."},
+                "aws": {"type": ["boolean", "null"]}}},
             "Key": {"type": "object", "required": ["name", "scope", "kind", "created_at"], "properties": {
                 "name": {"type": "string"}, "scope": {"type": "string", "enum": ["admin", "invoke"]}, "function": {"type": "string"},
                 "kind": {"type": "string", "enum": ["bearer", "aws"]}, "created_at": {"type": "string", "format": "date-time"},

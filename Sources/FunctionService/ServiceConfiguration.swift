@@ -41,6 +41,7 @@ public struct ServiceConfiguration: Sendable {
         public var maxSourceBytes = 6 << 20
         public var minMemoryMB = 64
         public var maxMemoryMB = 10_240
+        public var minTimeoutSeconds = 1.0
         public var maxTimeoutSeconds = 900.0
         public var maxConcurrency = 64
 

@@ -68,8 +68,8 @@ struct FunctionRoutes {
             settings.memoryMB = memory
         }
         if let timeout = deploy.timeoutSeconds {
-            guard timeout.isFinite, timeout > 0, timeout <= limits.maxTimeoutSeconds else {
-                throw ServiceHTTPError.invalid("timeout_s must be above 0 and at most \(Int(limits.maxTimeoutSeconds)), not \(timeout)")
+            guard timeout.isFinite, timeout >= limits.minTimeoutSeconds, timeout <= limits.maxTimeoutSeconds else {
+                throw ServiceHTTPError.invalid("timeout_s must be from \(Int(limits.minTimeoutSeconds)) to \(Int(limits.maxTimeoutSeconds)) seconds, not \(timeout)")
             }
             settings.timeoutSeconds = timeout
         }

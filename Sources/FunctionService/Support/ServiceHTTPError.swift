@@ -96,7 +96,7 @@ struct ErrorBodyMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as DispatcherError {
             throw ServiceHTTPError(error, logTail: false)
         } catch let error as HTTPError where error.status == .notFound {
-            throw ServiceHTTPError.notFound("no such endpoint: see GET \(ServicePath.openAPI)")
+            throw MethodNotAllowed.error(for: request) ?? ServiceHTTPError.notFound("no such endpoint: see GET \(ServicePath.openAPI)")
         } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
             throw ServiceHTTPError(.contentTooLarge, type: ServiceErrorType.payloadTooLarge, detail: "the request body is too large")
         } catch let error as any HTTPResponseError {
