@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "swift-runner", targets: ["SwiftRunner"]),
         .executable(name: "pylambda", targets: ["PyLambdaCLI"]),
         .library(name: "Dispatcher", targets: ["Dispatcher"]),
+        .library(name: "FunctionPackages", targets: ["FunctionPackages"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
@@ -66,6 +67,20 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The system zlib (Debian zlib1g-dev, which libpython3.11-dev pulls in): inflate and deflate for zips.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        // Function packages (directory, zip or single file) and content-addressed dependency sets.
+        .target(
+            name: "FunctionPackages",
+            dependencies: [
+                "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "PyLambdaCLI",
             dependencies: [
@@ -92,6 +107,10 @@ let package = Package(
         .testTarget(
             name: "DispatcherTests",
             dependencies: ["Dispatcher"]
+        ),
+        .testTarget(
+            name: "FunctionPackagesTests",
+            dependencies: ["FunctionPackages", "CZlib"]
         ),
     ],
     swiftLanguageModes: [.v6]
