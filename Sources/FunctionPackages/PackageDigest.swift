@@ -16,6 +16,11 @@ enum PackageDigest {
         return hex(hasher.finalize())
     }
 
+    /// 64 lower-case hex digits: the only names the package store treats as trees.
+    static func isDigest(_ text: String) -> Bool {
+        text.utf8.count == 64 && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+    }
+
     static func hex(_ digest: some Sequence<UInt8>) -> String {
         digest.map { String($0, radix: 16).leftPadded(to: 2) }.joined()
     }

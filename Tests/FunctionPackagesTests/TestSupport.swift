@@ -49,6 +49,8 @@ struct RawZip {
     }
 
     var entries: [Entry] = []
+    /// Saturated sizes and offsets with zip64 extra fields, and a zip64 end record.
+    var zip64 = false
 
     mutating func add(_ name: String, _ contents: String, _ adjust: (inout Entry) -> Void = { _ in }) {
         add(Array(name.utf8), Array(contents.utf8), adjust)
@@ -79,9 +81,22 @@ struct RawZip {
             output += localName + data
             let madeBy: UInt16 = entry.unixMode == nil ? 20 : (3 << 8 | 20)
             let external: UInt32 = entry.unixMode.map { $0 << 16 } ?? 0
-            central += le32(0x0201_4b50) + le16(madeBy) + le16(20) + le16(entry.flags) + le16(method) + le16(0) + le16(0x21)
-            central += le32(crc) + le32(UInt32(data.count)) + le32(size) + le16(UInt16(entry.name.count))
-            central += le16(0) + le16(0) + le16(0) + le16(0) + le32(external) + le32(offset) + entry.name
+            let extra = zip64 ? le16(1) + le16(24) + le64(UInt64(size)) + le64(UInt64(data.count)) + le64(UInt64(offset)) : []
+            central += le32(0x0201_4b50) + le16(madeBy) + le16(45) + le16(entry.flags) + le16(method) + le16(0) + le16(0x21)
+            central += le32(crc) + le32(zip64 ? 0xFFFF_FFFF : UInt32(data.count)) + le32(zip64 ? 0xFFFF_FFFF : size)
+            central += le16(UInt16(entry.name.count)) + le16(UInt16(extra.count)) + le16(0) + le16(0) + le16(0) + le32(external)
+            central += le32(zip64 ? 0xFFFF_FFFF : offset) + entry.name + extra
+        }
+        if zip64 {
+            let directoryOffset = UInt64(output.count)
+            output += central
+            let record = UInt64(output.count)
+            output += le32(0x0606_4b50) + le64(44) + le16(45) + le16(45) + le32(0) + le32(0)
+            output += le64(UInt64(entries.count)) + le64(UInt64(entries.count)) + le64(UInt64(central.count)) + le64(directoryOffset)
+            output += le32(0x0706_4b50) + le32(0) + le64(record) + le32(1)
+            output += le32(0x0605_4b50) + le16(0) + le16(0) + le16(0xFFFF) + le16(0xFFFF)
+            output += le32(0xFFFF_FFFF) + le32(0xFFFF_FFFF) + le16(0)
+            return output
         }
         let directoryOffset = UInt32(output.count)
         output += central
@@ -110,6 +125,7 @@ struct RawZip {
 
     private func le16(_ value: UInt16) -> [UInt8] { [UInt8(value & 0xff), UInt8(value >> 8)] }
     private func le32(_ value: UInt32) -> [UInt8] { (0..<4).map { UInt8((value >> (8 * $0)) & 0xff) } }
+    private func le64(_ value: UInt64) -> [UInt8] { (0..<8).map { UInt8((value >> (8 * $0)) & 0xff) } }
 }
 
 /// Runs a command to completion and returns its standard output; a failure is a test failure.

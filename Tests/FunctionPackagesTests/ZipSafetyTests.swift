@@ -146,6 +146,16 @@ import Testing
         expectPackageError({ if case .corruptZip = $0 { true } else { false } }) { _ = try FunctionPackage(zip: Array("PK\u{3}\u{4}not a zip".utf8)) }
     }
 
+    /// Zip64 records (saturated sizes, offsets and counts) read the same as the classic ones.
+    @Test func readsZip64Records() throws {
+        var classic = withMain { $0.add("lib/util.py", "x = 1\n"); $0.add("data.bin", [UInt8](repeating: 3, count: 5000)) }
+        let plain = try package(classic)
+        classic.zip64 = true
+        let wide = try package(classic)
+        #expect(wide.digest == plain.digest)
+        #expect(wide.files.map(\.path) == ["data.bin", "lib/util.py", "main.py"])
+    }
+
     /// A hostile zip refused mid-way leaves nothing in or next to the target directory.
     @Test func refusedZipWritesNothing() throws {
         let directory = TemporaryDirectory()
