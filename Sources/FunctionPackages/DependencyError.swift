@@ -8,6 +8,8 @@ public enum DependencyError: Error, Sendable, Equatable, CustomStringConvertible
     case noCompatibleWheel(name: String, target: String)
     /// pip cannot tell the two cases above apart: no wheel of that name for the target on the index.
     case noMatchingDistribution(name: String, target: String)
+    /// The version resolved for a requirement pinned with `--hash` has none of those hashes.
+    case hashMismatch(name: String, requirement: String)
     /// The resolver failed for another reason (conflicting versions, an index that failed, ...).
     case resolutionFailed(tool: String, output: String)
     case installFailed(tool: String, exitCode: Int32, output: String)
@@ -33,6 +35,8 @@ public enum DependencyError: Error, Sendable, Equatable, CustomStringConvertible
             return "\(name) has no wheel for \(target) (only a source distribution, or wheels for other platforms); packages are never built from source on the host"
         case .noMatchingDistribution(let name, let target):
             return "no wheel of \(name) for \(target) on the index (unknown package, or no wheel for this platform; nothing is built from source)"
+        case .hashMismatch(let name, let requirement):
+            return "\(name): the requirements pin it with --hash, but \(requirement) has none of those hashes"
         case .resolutionFailed(let tool, let output):
             return "\(tool) could not resolve the requirements:\n\(output)"
         case .installFailed(let tool, let exitCode, let output):

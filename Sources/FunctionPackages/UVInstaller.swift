@@ -37,6 +37,12 @@ struct UVInstaller: DependencyInstaller {
             output: "compile.log"
         ).run(timeout: request.timeout)
         guard compile.exitCode == 0 else { throw Self.classify(compile.output, target: request.target) }
+        var pinned = LockFile(parsing: try StoreFile.read(lock))
+        let userHashes = LockFile.userHashes(request.requirements)
+        if !userHashes.isEmpty {
+            try pinned.restrict(to: userHashes)
+            try StoreFile.write(lock, pinned.text)
+        }
         let pins = try StoreFile.read(lock)
 
         let install = try await request.tool(

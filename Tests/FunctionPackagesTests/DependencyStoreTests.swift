@@ -152,6 +152,22 @@ import Testing
         try expectNothingHalfInstalled(store)
     }
 
+    /// A `--hash` in the requirements is enforced, not just carried along: the wrong one is
+    /// refused by name, the right one installs.
+    @Test func hashesInTheRequirementsAreEnforced() async throws {
+        let uv = try CountingUV()
+        let store = TemporaryDirectory("store")
+        let dependencies = DependencyStore(configuration: configuration(store, uv: uv))
+        let wrong = "six==1.17.0 --hash=sha256:" + String(repeating: "0", count: 64) + "\n"
+        await #expect(throws: DependencyError.hashMismatch(name: "six", requirement: "six==1.17.0")) {
+            try await dependencies.set(for: Requirements(parsing: wrong))
+        }
+        try expectNothingHalfInstalled(store)
+        let right = "six==1.17.0 --hash=sha256:4721f391ed90541fddacab5acf947aa0d3dc7d27b2e1e8eda2be8970586c3274\n"
+        let six = try await dependencies.set(for: Requirements(parsing: right))
+        #expect(try String(contentsOfFile: six.lockFile, encoding: .utf8) == "six==1.17.0 \\\n    --hash=sha256:4721f391ed90541fddacab5acf947aa0d3dc7d27b2e1e8eda2be8970586c3274\n")
+    }
+
     /// Two store objects on one directory (two processes, as far as the lock can tell) and two
     /// callers of one object, all at once: one install, one set.
     @Test func concurrentRequestsForOneKeyInstallOnce() async throws {

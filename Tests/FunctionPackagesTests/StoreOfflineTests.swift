@@ -88,6 +88,18 @@ import Testing
         #expect(pipOnly.noIndex)
     }
 
+    @Test func userHashesNarrowTheLock() throws {
+        var lock = LockFile(parsing: "certifi==2024.1.1 \\\n    --hash=sha256:aaa \\\n    --hash=sha256:bbb\nsix==1.17.0 \\\n    --hash=sha256:ccc\n")
+        #expect(lock.pins.map(\.name) == ["certifi", "six"])
+        let requirements = try Requirements(parsing: "six --hash=sha256:CCC --hash=sha256:ddd\ncertifi\n")
+        #expect(LockFile.userHashes(requirements) == ["six": ["sha256:ccc", "sha256:ddd"]])
+        try lock.restrict(to: ["certifi": ["sha256:bbb"]])
+        #expect(lock.text == "certifi==2024.1.1 \\\n    --hash=sha256:bbb\nsix==1.17.0 \\\n    --hash=sha256:ccc\n")
+        #expect(throws: DependencyError.hashMismatch(name: "six", requirement: "six==1.17.0")) {
+            try lock.restrict(to: ["six": ["sha256:eee"]])
+        }
+    }
+
     /// Empty requirements make an empty set without any tool (the installer named here does not
     /// exist).
     @Test func emptyRequirementsMakeAnEmptySetWithoutATool() async throws {
