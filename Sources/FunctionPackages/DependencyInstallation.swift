@@ -1,7 +1,11 @@
 #if canImport(FoundationEssentials)
 import FoundationEssentials
-#endif
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One install of one set, start to finish: lock the key, look again (another process may have
 /// finished it), install into `.staging/<key>.<random>`, check and freeze the result, write the

@@ -1,7 +1,8 @@
 #if canImport(FoundationEssentials)
 import FoundationEssentials
-#endif
+#else
 import Foundation
+#endif
 
 /// A finished, read-only dependency set in the store.
 public struct DependencySet: Sendable, Hashable {

@@ -1,7 +1,11 @@
 #if canImport(FoundationEssentials)
 import FoundationEssentials
-#endif
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Content-addressed, read-only dependency sets: `STORE/<key>/site-packages`, with the pinned
 /// result (`requirements.lock`), the normalised requirements and `metadata.json` beside it.

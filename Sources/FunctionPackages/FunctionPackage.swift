@@ -1,5 +1,3 @@
-import Crypto
-
 /// A function's code, checked: one source file, or a package (a directory or a zip of modules,
 /// optionally with a `requirements.txt`). Every form ends up as a zip in memory, validated entry by
 /// entry against `PackageLimits`, so what is stored, digested and extracted is the same thing.

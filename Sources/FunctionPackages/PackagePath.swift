@@ -1,7 +1,8 @@
 #if canImport(FoundationEssentials)
 import FoundationEssentials
-#endif
+#else
 import Foundation
+#endif
 
 /// A path inside a package, checked and normalised: relative, `/`-separated, no `.`, `..` or empty
 /// components, Unicode NFC, no control characters or backslashes. Zip names and directory walks go

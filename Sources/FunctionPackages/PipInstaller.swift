@@ -1,7 +1,8 @@
 #if canImport(FoundationEssentials)
 import FoundationEssentials
-#endif
+#else
 import Foundation
+#endif
 
 /// Installs with `python -I -m pip install --target`, for hosts without uv. `--only-binary=:all:`
 /// with `--platform` (every manylinux tag up to the runner's, since pip matches them exactly),
