@@ -10,6 +10,8 @@ public enum DependencyError: Error, Sendable, Equatable, CustomStringConvertible
     case noMatchingDistribution(name: String, target: String)
     /// The version resolved for a requirement pinned with `--hash` has none of those hashes.
     case hashMismatch(name: String, requirement: String)
+    /// The requirements carry index options and `allowIndexOptionsInRequirements` is off.
+    case indexOptionsNotAllowed(options: [String])
     /// The resolver failed for another reason (conflicting versions, an index that failed, ...).
     case resolutionFailed(tool: String, output: String)
     case installFailed(tool: String, exitCode: Int32, output: String)
@@ -37,6 +39,8 @@ public enum DependencyError: Error, Sendable, Equatable, CustomStringConvertible
             return "no wheel of \(name) for \(target) on the index (unknown package, or no wheel for this platform; nothing is built from source)"
         case .hashMismatch(let name, let requirement):
             return "\(name): the requirements pin it with --hash, but \(requirement) has none of those hashes"
+        case .indexOptionsNotAllowed(let options):
+            return "index options in requirements are not accepted here (\(options.joined(separator: "; "))); the host's index settings apply"
         case .resolutionFailed(let tool, let output):
             return "\(tool) could not resolve the requirements:\n\(output)"
         case .installFailed(let tool, let exitCode, let output):

@@ -114,11 +114,12 @@ public struct Requirements: Sendable, Hashable {
             }
             return "\(canonical) \(value)"
         case "-f", "--find-links":
-            guard let value, !value.contains(" "),
-                value.hasPrefix("https://") || value.hasPrefix("http://") || (value.hasPrefix("/") && !value.split(separator: "/").contains(".."))
-            else {
+            // Only URLs: a local path would have the host read its own directories on behalf of
+            // whoever wrote the file. Local wheel directories go in PIP_FIND_LINKS/UV_FIND_LINKS.
+            guard let value, !value.contains(" "), value.hasPrefix("https://") || value.hasPrefix("http://") else {
                 throw .invalidRequirement(
-                    line: number, text: line, reason: "--find-links takes one http(s) URL or absolute directory")
+                    line: number, text: line,
+                    reason: "--find-links here takes one http(s) URL; for a local directory of wheels set PIP_FIND_LINKS or UV_FIND_LINKS")
             }
             return "--find-links \(value)"
         case "--no-index":

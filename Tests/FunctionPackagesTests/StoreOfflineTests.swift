@@ -113,6 +113,10 @@ import Testing
         await #expect(throws: DependencyError.self) {
             try await DependencyStore(configuration: configuration).set(for: Requirements(parsing: "six\n"))
         }
+        configuration.allowIndexOptionsInRequirements = false
+        await #expect(throws: DependencyError.indexOptionsNotAllowed(options: ["--index-url http://169.254.169.254/simple"])) {
+            try await DependencyStore(configuration: configuration).set(for: Requirements(parsing: "-i http://169.254.169.254/simple\n"))
+        }
     }
 
     @Test func storesRefuseSymlinksAndTightenPermissions() async throws {
