@@ -227,6 +227,49 @@ import Testing
         #expect(uv.invocations.contains { $0.contains("--find-links \(wheels.path)") && $0.contains("--no-index") })
     }
 
+    /// An sdist whose setup.py would leave a mark if anything ran it: offered as the only
+    /// candidate, it is refused by uv and by pip, and the mark never appears.
+    @Test func noPackageCodeRunsOnTheHost() async throws {
+        let uv = try CountingUV()
+        let work = TemporaryDirectory("sdist")
+        let marker = work.path + "/setup-py-ran"
+        try work.write(
+            "make.py",
+            """
+            import io, tarfile, sys
+            setup = "open(%r, 'w').write('ran')\\nfrom setuptools import setup\\nsetup(name='pylambda-evil', version='1.0')\\n" % sys.argv[2]
+            files = {"pylambda-evil-1.0/setup.py": setup, "pylambda-evil-1.0/PKG-INFO": "Metadata-Version: 2.1\\nName: pylambda-evil\\nVersion: 1.0\\n"}
+            with tarfile.open(sys.argv[1] + "/pylambda-evil-1.0.tar.gz", "w:gz") as tar:
+                for name, text in files.items():
+                    data = text.encode()
+                    info = tarfile.TarInfo(name)
+                    info.size = len(data)
+                    tar.addfile(info, io.BytesIO(data))
+            """)
+        try FileManager.default.createDirectory(atPath: work.path + "/wheels", withIntermediateDirectories: false)
+        try run(["python3", work.path + "/make.py", work.path + "/wheels", marker])
+        var environment = ProcessInfo.processInfo.environment
+        environment["PIP_FIND_LINKS"] = work.path + "/wheels"
+        environment["PIP_NO_INDEX"] = "1"
+        let requirements = try Requirements(parsing: "pylambda-evil\n")
+
+        let store = TemporaryDirectory("store")
+        await #expect(throws: DependencyError.noCompatibleWheel(name: "pylambda-evil", target: "cp311 manylinux_2_36_x86_64")) {
+            try await DependencyStore(configuration: configuration(store, uv: uv) { $0.environment = environment }).set(for: requirements)
+        }
+        let python = try #require(HostPython.which("python3.11", environment: environment))
+        var pip = DependencyStoreConfiguration(directory: store.path + "/pip")
+        pip.installer = .pip(python: python)
+        pip.environment = environment
+        await #expect(throws: DependencyError.noMatchingDistribution(name: "pylambda-evil", target: "cp311 manylinux_2_36_x86_64")) {
+            try await DependencyStore(configuration: pip).set(for: requirements)
+        }
+        #expect(!FileManager.default.fileExists(atPath: marker), "setup.py ran on the host")
+        // The same sdist does run its setup.py when something builds it: the mark is a real detector.
+        try run(["python3", "-c", "import runpy, tarfile, tempfile, os; d = tempfile.mkdtemp(); tarfile.open('\(work.path)/wheels/pylambda-evil-1.0.tar.gz').extractall(d); os.chdir(d + '/pylambda-evil-1.0'); exec(open('setup.py').read().split('from setuptools')[0])"])
+        #expect(FileManager.default.fileExists(atPath: marker))
+    }
+
     @Test func pipIsUsedTheSameWayWhereThereIsNoUV() async throws {
         let python = try #require(HostPython.which("python3.11", environment: ProcessInfo.processInfo.environment))
         let store = TemporaryDirectory("store")
