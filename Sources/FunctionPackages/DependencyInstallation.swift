@@ -30,10 +30,10 @@ struct DependencyInstallation {
             // A directory without valid metadata: not a set. Out of the way before the rename.
             let trash = try store.subdirectory(DependencySetLayout.trash)
             let name = "\(key).\(StoreDirectory.randomSuffix())"
-            guard renameat(store.root.fd, key.rawValue, trash.fd, name) == 0 else {
-                throw .fileSystem(FileSystemError(path: store.path + "/" + key.rawValue, operation: "move to .trash"))
-            }
-            do { try trash.removeTree(name) } catch { throw .fileSystem(error) }
+            do {
+                try store.root.move(key.rawValue, to: trash, as: name)
+                try trash.removeTree(name)
+            } catch { throw .fileSystem(error) }
         }
 
         let staging = try store.subdirectory(DependencySetLayout.staging)
@@ -53,11 +53,13 @@ struct DependencyInstallation {
                 throw DependencyError.fileSystem(error)
             }
             let metadata = try await install(into: directory, cacheDirectory: try cacheDirectory(store))
-            guard renameat(staging.fd, name, store.root.fd, key.rawValue) == 0 else {
-                throw DependencyError.fileSystem(FileSystemError(path: directory.path, operation: "rename into place as \(key)"))
+            do {
+                try staging.move(name, to: store.root, as: key.rawValue)
+                // Writable for the move (see OpenDirectory.move); read-only from now on.
+                try directory.setMode(0o555)
+            } catch {
+                throw DependencyError.fileSystem(error)
             }
-            // Writable until the rename (moving a directory rewrites its `..`); read-only from now.
-            do { try directory.setMode(0o555) } catch { throw DependencyError.fileSystem(error) }
             return DependencySet(key: key, directory: store.path + "/" + key.rawValue, metadata: metadata)
         } catch {
             try? staging.removeTree(name)

@@ -96,9 +96,7 @@ public actor DependencyStore {
                 guard let lock = try? StoreLock.tryAcquire(key, in: locks) else { continue }
                 // Out of sight first, in one rename; then deleted at leisure.
                 let trashName = "\(key).\(StoreDirectory.randomSuffix())"
-                guard renameat(store.root.fd, key.rawValue, trash.fd, trashName) == 0 else {
-                    throw FileSystemError(path: store.path + "/" + key.rawValue, operation: "move to .trash")
-                }
+                try store.root.move(entry.rawName, to: trash, as: trashName)
                 try trash.removeTree(trashName)
                 unlinkat(used.fd, key.rawValue, 0)
                 withExtendedLifetime(lock) {}

@@ -104,10 +104,21 @@ final class OpenDirectory {
         guard fchmod(fd, mode) == 0 else { throw FileSystemError(path: path, operation: "chmod") }
     }
 
-    func rename(_ name: String, to newName: String) throws(FileSystemError) {
-        guard renameat(fd, name, fd, newName) == 0 else {
-            throw FileSystemError(path: path + "/" + name, operation: "rename to \(newName)")
+    /// Renames `name` into `target` as `newName`. A directory is made writable (0700) first: moving
+    /// a directory to another parent rewrites its `..`, which a read-only one refuses to anyone but
+    /// root.
+    func move(_ name: [CChar], to target: OpenDirectory, as newName: String) throws(FileSystemError) {
+        var info = stat()
+        if fstatat(fd, name, &info, AT_SYMLINK_NOFOLLOW) == 0, info.st_mode & S_IFMT == S_IFDIR {
+            try OpenDirectory(in: self, name).setMode(0o700)
         }
+        guard renameat(fd, name, target.fd, newName) == 0 else {
+            throw FileSystemError(path: path + "/" + displayName(name), operation: "move to \(target.path)/\(newName)")
+        }
+    }
+
+    func move(_ name: String, to target: OpenDirectory, as newName: String) throws(FileSystemError) {
+        try move(Array(name.utf8CString), to: target, as: newName)
     }
 
     /// Removes `name` and everything under it without following a link: a symlink is unlinked

@@ -21,13 +21,16 @@ public struct PackageStore: Sendable {
         let staging = try stagingDirectory(store)
         let name = "\(package.digest).\(StoreDirectory.randomSuffix())"
         try package.extract(to: staging.path + "/" + name)
-        if renameat(staging.fd, name, store.root.fd, package.digest) != 0 {
-            let code = errno
+        do {
+            try staging.move(name, to: store.root, as: package.digest)
+        } catch {
             try? staging.removeTree(name)
             // Another process got there first with the same files.
-            if (code == EEXIST || code == ENOTEMPTY), let existing = existingTree(package.digest, in: store) { return existing }
-            throw .fileSystem(FileSystemError(path: store.path + "/" + package.digest, operation: "rename into place", code: code))
+            if error.code == EEXIST || error.code == ENOTEMPTY, let existing = existingTree(package.digest, in: store) { return existing }
+            throw .fileSystem(error)
         }
+        // Writable for the move (see OpenDirectory.move), read-only again from now on.
+        do { try OpenDirectory(in: store.root, name: package.digest).setMode(0o555) } catch { throw .fileSystem(error) }
         return store.path + "/" + package.digest
     }
 
@@ -49,10 +52,7 @@ public struct PackageStore: Sendable {
         var removed: [String] = []
         do throws(FileSystemError) {
             for entry in try store.root.entries() where !keeping.contains(entry.name) && PackageDigest.isDigest(entry.name) {
-                let trashName = "\(entry.name).removed.\(StoreDirectory.randomSuffix())"
-                guard renameat(store.root.fd, entry.rawName, staging.fd, trashName) == 0 else {
-                    throw FileSystemError(path: store.path + "/" + entry.name, operation: "move aside")
-                }
+                try store.root.move(entry.rawName, to: staging, as: "\(entry.name).removed.\(StoreDirectory.randomSuffix())")
                 removed.append(entry.name)
             }
             for entry in try staging.entries() { try staging.removeTree(entry.rawName) }
