@@ -77,6 +77,8 @@ import Testing
         #expect(numpy.metadata.pythonTag == "cp311" && numpy.metadata.platformTag == "manylinux_2_36_x86_64")
         #expect(numpy.metadata.bytecodeCompiled)
         #expect(FileManager.default.fileExists(atPath: site + "/numpy/__pycache__/__init__.cpython-311.pyc"))
+        #expect(FileManager.default.fileExists(atPath: site + "/numpy/_core/tests"))
+        #expect(!FileManager.default.fileExists(atPath: site + "/numpy/_core/tests/__pycache__"), "tests are not compiled")
         #expect(numpy.metadata.sizeBytes > 10 << 20 && numpy.metadata.sizeBytes < 250 << 20)
         let lock = try String(contentsOfFile: numpy.lockFile, encoding: .utf8)
         #expect(lock.contains("numpy==") && lock.contains("--hash=sha256:"), "the pinned result: \(lock.prefix(200))")

@@ -100,6 +100,10 @@ import Testing
         }
     }
 
+    @Test func pathsAreEscapedForCompileallsExcludePattern() {
+        #expect(HostPython.regexEscaped("/tmp/a.b+c/(d)[e]") == "/tmp/a\\.b\\+c/\\(d\\)\\[e\\]")
+    }
+
     /// Empty requirements make an empty set without any tool (the installer named here does not
     /// exist).
     @Test func emptyRequirementsMakeAnEmptySetWithoutATool() async throws {
