@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "pylambda", targets: ["PyLambdaCLI"]),
         .library(name: "Dispatcher", targets: ["Dispatcher"]),
         .library(name: "FunctionRegistry", targets: ["FunctionRegistry"]),
+        .library(name: "FunctionPackages", targets: ["FunctionPackages"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
@@ -98,6 +99,20 @@ let package = Package(
             ],
             resources: [.embedInCode("Resources/openapi.json")]
         ),
+        // The system zlib (Debian zlib1g-dev, which libpython3.11-dev pulls in): inflate and deflate for zips.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        // Function packages (directory, zip or single file) and content-addressed dependency sets.
+        .target(
+            name: "FunctionPackages",
+            dependencies: [
+                "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "PyLambdaCLI",
             dependencies: [
@@ -174,6 +189,10 @@ let package = Package(
         .testTarget(
             name: "FunctionRegistryTests",
             dependencies: ["FunctionRegistry"]
+        ),
+        .testTarget(
+            name: "FunctionPackagesTests",
+            dependencies: ["FunctionPackages", "CZlib"]
         ),
     ],
     swiftLanguageModes: [.v6]

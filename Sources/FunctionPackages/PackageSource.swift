@@ -1,0 +1,102 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reading a package from the host: which form a path is, a bounded file read, and the walk that
+/// zips a directory. The walk never follows a symbolic link below the directory it was given.
+enum PackageSource {
+    enum Kind { case directory, zip, singleFile }
+
+    static func kind(of path: String) throws(PackageError) -> Kind {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            if errno == ENOENT { throw .notFound(path: path) }
+            throw .fileSystem(FileSystemError(path: path, operation: "stat"))
+        }
+        if info.st_mode & S_IFMT == S_IFDIR { return .directory }
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else { throw .fileSystem(FileSystemError(path: path, operation: "open")) }
+        defer { close(fd) }
+        var head = [UInt8](repeating: 0, count: 4)
+        let count = head.withUnsafeMutableBytes { read(fd, $0.baseAddress, 4) }
+        return count == 4 && ZipArchive.looksLikeZip(head) ? .zip : .singleFile
+    }
+
+    /// The whole of a regular file, or `tooLarge(size)` thrown once it passes `limit`.
+    static func readFile(
+        _ path: String, limit: Int, tooLarge: (Int) throws(PackageError) -> Never
+    ) throws(PackageError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else {
+            if errno == ENOENT { throw .notFound(path: path) }
+            throw .fileSystem(FileSystemError(path: path, operation: "open"))
+        }
+        defer { close(fd) }
+        return try readRegular(fd, path: path, limit: limit, tooLarge: tooLarge)
+    }
+
+    private static func readRegular(
+        _ fd: Int32, path: String, limit: Int, tooLarge: (Int) throws(PackageError) -> Never
+    ) throws(PackageError) -> [UInt8] {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .fileSystem(FileSystemError(path: path, operation: "stat")) }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw .unsupportedEntry(path: path, reason: "only regular files can be read (devices, FIFOs and sockets are not allowed)")
+        }
+        if Int(info.st_size) > limit { try tooLarge(Int(info.st_size)) }
+        let bytes: [UInt8]?
+        do { bytes = try readAll(fd, limit: limit, path: path) } catch { throw .fileSystem(error) }
+        guard let bytes else { try tooLarge(limit + 1) }
+        return bytes
+    }
+
+    /// Zips a directory deterministically, holding it to the limits as it goes.
+    static func zipDirectory(_ path: String, limits: PackageLimits) throws(PackageError) -> [UInt8] {
+        let root: OpenDirectory
+        do { root = try OpenDirectory(path: path, followLast: true) } catch { throw .fileSystem(error) }
+        var writer = ZipWriter()
+        var count = 0
+        var unpacked: Int64 = 0
+        try add(root, prefix: [], writer: &writer, count: &count, unpacked: &unpacked, limits: limits)
+        return try writer.finish()
+    }
+
+    private static func add(
+        _ directory: OpenDirectory, prefix: [String], writer: inout ZipWriter, count: inout Int, unpacked: inout Int64,
+        limits: PackageLimits
+    ) throws(PackageError) {
+        let entries: [OpenDirectory.Entry]
+        do { entries = try directory.entries() } catch { throw .fileSystem(error) }
+        for entry in entries {
+            let shown = (prefix + [entry.name]).joined(separator: "/")
+            let raw = prefix.map { Array($0.utf8) + [UInt8(ascii: "/")] }.joined() + entry.rawName.dropLast().map { UInt8(bitPattern: $0) }
+            let path = try PackagePath(zipName: Array(raw))
+            if path.isExcluded { continue }
+            count += 1
+            guard count <= limits.maxFileCount else { throw .fileCountExceeded(count: count, limit: limits.maxFileCount) }
+            switch entry.type {
+            case S_IFLNK:
+                throw .symlink(path: shown)
+            case S_IFDIR:
+                let child: OpenDirectory
+                do { child = try OpenDirectory(in: directory, entry.rawName) } catch { throw .fileSystem(error) }
+                try add(child, prefix: path.components, writer: &writer, count: &count, unpacked: &unpacked, limits: limits)
+            case S_IFREG:
+                let fd: Int32
+                do { fd = try directory.openFile(entry.rawName, flags: O_RDONLY | O_NONBLOCK) } catch { throw .fileSystem(error) }
+                defer { close(fd) }
+                let remaining = limits.maxUnpackedBytes - unpacked
+                let contents = try readRegular(fd, path: shown, limit: Int(min(remaining, Int64(Int32.max)))) { size throws(PackageError) in
+                    throw .unpackedSizeExceeded(bytes: unpacked + Int64(size), limit: limits.maxUnpackedBytes)
+                }
+                unpacked += Int64(contents.count)
+                writer.add(path, contents: contents)
+                guard writer.compressedBytes <= limits.maxPackedBytes else {
+                    throw .packedSizeExceeded(bytes: writer.compressedBytes, limit: limits.maxPackedBytes)
+                }
+            default:
+                throw .unsupportedEntry(path: shown, reason: "devices, FIFOs and sockets are not allowed in a package")
+            }
+        }
+    }
+}
