@@ -83,10 +83,6 @@ extension RegistryTests {
             var configuration = SQLiteStoreConfiguration(path: database.sqlitePath)
             configuration.busyTimeout = .milliseconds(200)
             try await SQLiteFunctionStore(configuration: configuration).withRunning { store in
-                let locker = SQLiteFunctionStore(configuration: configuration)
-                try await locker.withRunning { _ in
-                    try await execute(database, "SELECT 1", postgres: "")
-                }
                 try await withLockedSQLite(database.sqlitePath) {
                     await #expect {
                         try await store.createVersion(of: "blocked", Samples.source("blocked"))
