@@ -134,8 +134,14 @@ run)
     trap 'exit 143' TERM
     url="$(start "$dir")"
     echo "postgres-test-server: $url" >&2
+    # In the background so that a signal reaches the traps at once (bash runs traps only between
+    # commands); it is passed on to the command, whose end is then waited for.
+    PYLAMBDA_TEST_POSTGRES_URL="$url" "$@" <&0 &
+    child=$!
+    trap 'kill -TERM "$child" 2>/dev/null || true' INT TERM
     status=0
-    PYLAMBDA_TEST_POSTGRES_URL="$url" "$@" || status=$?
+    wait "$child" || status=$?
+    while kill -0 "$child" 2>/dev/null; do wait "$child" || status=$?; done
     exit "$status"
     ;;
 *)

@@ -26,16 +26,22 @@ struct PostgresExecutor: SQLExecutor {
             case .timestamp(let value): bindings.append(value)
             }
         }
-        let rows = try await connection.query(
-            PostgresQuery(unsafeSQL: SQLDialect.postgres.render(sql), binds: bindings), logger: logger)
-        var result: [SQLRow] = []
-        for try await row in rows {
-            var values: [SQLValue] = []
-            values.reserveCapacity(row.count)
-            for cell in row { values.append(try Self.value(cell)) }
-            result.append(SQLRow(values: values))
-        }
-        return result
+        let query = PostgresQuery(unsafeSQL: SQLDialect.postgres.render(sql), binds: bindings)
+        let connection = connection
+        let logger = logger
+        // Not cancelled with the caller: a statement half-read, or a skipped ROLLBACK, would leave the
+        // pooled connection in a state the next user does not expect.
+        return try await Task {
+            let rows = try await connection.query(query, logger: logger)
+            var result: [SQLRow] = []
+            for try await row in rows {
+                var values: [SQLValue] = []
+                values.reserveCapacity(row.count)
+                for cell in row { values.append(try Self.value(cell)) }
+                result.append(SQLRow(values: values))
+            }
+            return result
+        }.value
     }
 
     private static func value(_ cell: PostgresCell) throws -> SQLValue {

@@ -48,10 +48,13 @@ extension SQLRegistry {
             binds.append(.text("[" + excluded.sorted().map(String.init).joined(separator: ",") + "]"))
         }
         // Oldest first. On PostgreSQL, SKIP LOCKED lets each process take a different row without
-        // waiting; the UPDATE then makes the row `running`, so no later claim can see it queued.
+        // waiting; the UPDATE then makes the row `running`, so no later claim can see it queued. The
+        // outer `status = 'queued'` is rechecked on the row's newest version after any lock wait:
+        // should two claims ever pick one row, the second updates nothing.
         let sql = """
             UPDATE invocations SET status = 'running', started_at = {now}, instance = $1
-            WHERE seq = (SELECT seq FROM invocations WHERE status = 'queued'\(filter) ORDER BY seq LIMIT 1\(dialect.lockSkippingLocked))
+            WHERE status = 'queued'
+              AND seq = (SELECT seq FROM invocations WHERE status = 'queued'\(filter) ORDER BY seq LIMIT 1\(dialect.lockSkippingLocked))
             RETURNING \(RecordColumns.invocation), input
             """
         return try await writeStatement { db in

@@ -5,9 +5,17 @@ import SQLiteNIO
 struct SQLiteExecutor: SQLExecutor {
     let connection: SQLiteConnection
 
+    /// Runs to completion even if the calling task is cancelled: NIO's thread pool would skip a
+    /// cancelled task's work, and a skipped ROLLBACK would leave the connection inside a transaction
+    /// that holds the write lock. Each statement is bounded by the busy timeout anyway.
     func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
-        let rows = try await connection.query(SQLDialect.sqlite.render(sql), binds.map(Self.sqliteData))
-        return rows.map { row in SQLRow(values: row.columns.map { Self.value($0.data) }) }
+        let connection = connection
+        let rendered = SQLDialect.sqlite.render(sql)
+        let data = binds.map(Self.sqliteData)
+        return try await Task {
+            let rows = try await connection.query(rendered, data)
+            return rows.map { row in SQLRow(values: row.columns.map { Self.value($0.data) }) }
+        }.value
     }
 
     private static func sqliteData(_ value: SQLValue) -> SQLiteData {

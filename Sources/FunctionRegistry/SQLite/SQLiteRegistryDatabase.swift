@@ -1,4 +1,5 @@
 import Logging
+import NIOPosix
 import SQLiteNIO
 import Synchronization
 
@@ -9,10 +10,16 @@ import Glibc
 /// The SQLite side of `SQLDatabase`: one writer connection (SQLite serialises writers anyway) and a
 /// few readers, in WAL mode so that reads never wait for the writer. Cheap to create; `open()`
 /// (from the store's `run()`) opens the file.
+///
+/// The connections run on a thread pool of their own, one thread each. A statement waiting for
+/// another process's lock blocks its thread for up to the busy timeout; on a shared pool (NIO's
+/// singleton has one thread per core) a few such waits would starve the statements that are about
+/// to release the lock, and everything would wait out the timeout.
 final class SQLiteRegistryDatabase: SQLDatabase {
     private struct Connections: Sendable {
         var writer: LeasePool<SQLiteConnection>
         var readers: LeasePool<SQLiteConnection>
+        var threads: NIOThreadPool
     }
 
     let dialect = SQLDialect.sqlite
@@ -27,28 +34,28 @@ final class SQLiteRegistryDatabase: SQLDatabase {
     func open() async throws(RegistryError) {
         let path = configuration.path
         try Self.createPrivateFile(path)
+        let readerCount = max(1, configuration.readerConnections)
+        let threads = NIOThreadPool(numberOfThreads: 1 + readerCount)
+        threads.start()
         var opened: [SQLiteConnection] = []
         do {
-            let writer = try await SQLiteConnection.open(storage: .file(path: path), logger: configuration.logger)
+            let writer = try await open(path, on: threads)
             opened.append(writer)
-            let mode = try await writer.query("PRAGMA journal_mode = WAL").first?.column("journal_mode")?.string
-            guard mode?.lowercased() == "wal" else {
-                throw RegistryError.unavailable(
-                    "\(path) cannot be switched to WAL mode (journal mode \(mode ?? "unknown")); put the state directory on a local file system")
-            }
             try await configure(writer)
+            try await switchToWAL(writer)
             var readers: [SQLiteConnection] = []
-            for _ in 0..<max(1, configuration.readerConnections) {
-                let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: configuration.logger)
+            for _ in 0..<readerCount {
+                let reader = try await open(path, on: threads)
                 opened.append(reader)
                 try await configure(reader)
                 _ = try await reader.query("PRAGMA query_only = ON")
                 readers.append(reader)
             }
-            let ready = Connections(writer: LeasePool([writer]), readers: LeasePool(readers))
+            let ready = Connections(writer: LeasePool([writer]), readers: LeasePool(readers), threads: threads)
             connections.withLock { $0 = ready }
         } catch {
-            for connection in opened { try? await connection.close() }
+            for connection in opened { await Self.closeShielded(connection) }
+            await Task { try? await threads.shutdownGracefully() }.value
             throw registryError(for: error)
         }
     }
@@ -61,8 +68,41 @@ final class SQLiteRegistryDatabase: SQLDatabase {
             return connections
         }) else { return }
         for connection in await closing.writer.takeAll() + closing.readers.takeAll() {
-            try? await connection.close()
+            await Self.closeShielded(connection)
         }
+        await Task { try? await closing.threads.shutdownGracefully() }.value
+    }
+
+    private func open(_ path: String, on threads: NIOThreadPool) async throws -> SQLiteConnection {
+        try await SQLiteConnection.open(
+            storage: .file(path: path), threadPool: threads, logger: configuration.logger,
+            on: MultiThreadedEventLoopGroup.singleton.any())
+    }
+
+    /// WAL mode is a property of the file, set once by whichever process opens it first. Two
+    /// processes switching a new file at once can each hold the shared lock the other needs; SQLite
+    /// then fails one at once instead of calling the busy handler, so this retries, within the busy
+    /// timeout.
+    private func switchToWAL(_ connection: SQLiteConnection) async throws {
+        let deadline = ContinuousClock.now + configuration.busyTimeout
+        while true {
+            do {
+                let mode = try await connection.query("PRAGMA journal_mode = WAL").first?.column("journal_mode")?.string
+                guard mode?.lowercased() == "wal" else {
+                    throw RegistryError.unavailable(
+                        "\(configuration.path) cannot be switched to WAL mode (journal mode \(mode ?? "unknown")); put the state directory on a local file system")
+                }
+                return
+            } catch let error as SQLiteError where error.reason == .busy && ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(Int.random(in: 5...50)))
+            }
+        }
+    }
+
+    /// Closes even when the calling task is cancelled (as `run()` is at shutdown): NIO's thread pool
+    /// skips a cancelled task's work, and an unclosed connection traps in sqlite-nio's deinit.
+    private static func closeShielded(_ connection: SQLiteConnection) async {
+        await Task { try? await connection.close() }.value
     }
 
     private func configure(_ connection: SQLiteConnection) async throws {

@@ -1,0 +1,205 @@
+import Foundation
+import Testing
+
+@testable import FunctionRegistry
+
+extension RegistryTests {
+    @Suite struct InvocationTests {
+        @Test(arguments: StoreKind.allCases)
+        func syncCallsAreRecordedFromStartToFinish(kind: StoreKind) async throws {
+            try await withStore(kind) { store, _ in
+                let version = try await store.createVersion(of: "sync", Samples.source("sync")).version
+                let started = try await store.recordSyncStart(of: version, instance: Samples.instanceA)
+                #expect(started.mode == .sync)
+                #expect(started.status == .running)
+                #expect(started.startedAt != nil)
+                #expect(started.finishedAt == nil)
+                #expect(started.instance == Samples.instanceA.id)
+                #expect(started.functionID == version.functionID)
+                #expect(started.version == 1)
+                #expect(UUID(uuidString: started.id) != nil && started.id == started.id.lowercased())
+
+                let failed = try await store.finishInvocation(
+                    id: started.id,
+                    outcome: .failed(InvocationError(type: "ValueError", message: "bad n"), durationMS: 12.5, logTail: "trace\n"))
+                #expect(failed.status == .failed)
+                #expect(failed.error == InvocationError(type: "ValueError", message: "bad n"))
+                #expect(failed.durationMS == 12.5)
+                #expect(failed.logTail == "trace\n")
+                #expect(failed.finishedAt != nil)
+                #expect(try await store.invocation(id: started.id) == failed)
+
+                // Final is final: a second outcome is refused and changes nothing.
+                await #expect(throws: RegistryError.self) {
+                    try await store.finishInvocation(id: started.id, outcome: .succeeded(durationMS: 1))
+                }
+                #expect(try await store.invocation(id: started.id).status == .failed)
+                await #expect(throws: RegistryError.invocationNotFound(id: "no-such-id")) { try await store.invocation(id: "no-such-id") }
+                await #expect(throws: RegistryError.invocationNotFound(id: "no-such-id")) {
+                    try await store.finishInvocation(id: "no-such-id", outcome: .succeeded(durationMS: 1))
+                }
+                let another = try await store.recordSyncStart(of: version, instance: Samples.instanceA)
+                await #expect(throws: RegistryError.self) {
+                    try await store.finishInvocation(id: another.id, outcome: InvocationOutcome(status: .queued))
+                }
+                #expect(try await store.function(named: "sync").invocationCounts == [.failed: 1, .running: 1])
+            }
+        }
+
+        @Test(arguments: StoreKind.allCases)
+        func asyncCallsKeepTheirInputAndResult(kind: StoreKind) async throws {
+            try await withStore(kind) { store, _ in
+                let version = try await store.createVersion(of: "async", Samples.source("async")).version
+                let input = Array(#"{"n": 10, "text": "ünïcödé"}"#.utf8)
+                let queued = try await store.enqueueAsync(of: version, input: input)
+                #expect(queued.status == .queued)
+                #expect(queued.mode == .async)
+                #expect(queued.startedAt == nil && queued.instance == nil)
+                #expect(try await store.queueDepth() == 1)
+
+                let claimed = try #require(try await store.claimNextQueued(for: Samples.instanceB))
+                #expect(claimed.input == input)
+                #expect(claimed.invocation.id == queued.id)
+                #expect(claimed.invocation.status == .running)
+                #expect(claimed.invocation.instance == Samples.instanceB.id)
+                #expect(try await store.queueDepth() == 0)
+                #expect(try await store.claimNextQueued(for: Samples.instanceB) == nil)
+
+                let result = Array("55".utf8)
+                let finished = try await store.finishInvocation(id: queued.id, outcome: .succeeded(result: result, durationMS: 3))
+                #expect(finished.result == result)
+                #expect(try await store.invocation(id: queued.id).result == result)
+
+                // Empty is kept apart from absent.
+                let empty = try await store.enqueueAsync(of: version, input: [])
+                #expect(try await store.claimNextQueued(for: Samples.instanceB)?.input == [])
+                #expect(try await store.finishInvocation(id: empty.id, outcome: .succeeded(result: [], durationMS: 0)).result == [])
+            }
+        }
+
+        @Test(arguments: StoreKind.allCases)
+        func functionOutputIsStoredSafely(kind: StoreKind) async throws {
+            try await withStore(kind, limits: { $0.maxLogTailBytes = 16; $0.maxErrorMessageBytes = 10; $0.maxPayloadBytes = 8 }) { store, _ in
+                let version = try await store.createVersion(of: "noisy", Samples.source("noisy")).version
+                let call = try await store.recordSyncStart(of: version, instance: Samples.instanceA)
+                // NUL would end the text in SQLite and is refused by PostgreSQL: it becomes U+FFFD.
+                let finished = try await store.finishInvocation(
+                    id: call.id,
+                    outcome: .failed(InvocationError(type: "Bad\u{0}Type", message: "\u{0}aaaaaaaaé"), durationMS: 1,
+                                     logTail: "✓0123456789abcd\u{0}"))
+                #expect(finished.error?.type == "Bad\u{FFFD}Type")
+                // Cut to the byte limits, never inside a character: the start of a message, the end of a log.
+                #expect(finished.error?.message == "\u{FFFD}aaaaaaaa")
+                #expect(finished.logTail == "0123456789abcd\u{FFFD}")
+                #expect(try await store.invocation(id: call.id) == finished)
+
+                await #expect(throws: RegistryError.self) { try await store.enqueueAsync(of: version, input: Array(repeating: 1, count: 9)) }
+                let other = try await store.recordSyncStart(of: version, instance: Samples.instanceA)
+                await #expect(throws: RegistryError.self) {
+                    try await store.finishInvocation(id: other.id, outcome: .succeeded(result: Array(repeating: 1, count: 9), durationMS: 1))
+                }
+                await #expect(throws: RegistryError.self) {
+                    try await store.finishInvocation(id: other.id, outcome: .succeeded(durationMS: -1))
+                }
+                #expect(try await store.invocation(id: other.id).status == .running)
+            }
+        }
+
+        @Test(arguments: StoreKind.allCases)
+        func latestInvocationsAreNewestFirst(kind: StoreKind) async throws {
+            try await withStore(kind) { store, _ in
+                let version = try await store.createVersion(of: "many", Samples.source("many")).version
+                let other = try await store.createVersion(of: "other", Samples.source("other")).version
+                var ids: [String] = []
+                for index in 0..<7 {
+                    if index.isMultiple(of: 2) {
+                        ids.append(try await store.recordSyncStart(of: version, instance: Samples.instanceA).id)
+                    } else {
+                        ids.append(try await store.enqueueAsync(of: version, input: [UInt8(index)]).id)
+                    }
+                    _ = try await store.recordSyncStart(of: other, instance: Samples.instanceA)
+                }
+                #expect(try await store.latestInvocations(of: "many", limit: 5).map(\.id) == Array(ids.reversed().prefix(5)))
+                #expect(try await store.latestInvocations(of: "many", limit: 100).count == 7)
+                await #expect(throws: RegistryError.self) { try await store.latestInvocations(of: "many", limit: 0) }
+                await #expect(throws: RegistryError.functionNotFound(name: "none")) { try await store.latestInvocations(of: "none", limit: 1) }
+            }
+        }
+
+        @Test(arguments: StoreKind.allCases)
+        func claimsTakeTheOldestAndSkipExcludedFunctions(kind: StoreKind) async throws {
+            try await withStore(kind) { store, _ in
+                let busy = try await store.createVersion(of: "busy", Samples.source("busy")).version
+                let idle = try await store.createVersion(of: "idle", Samples.source("idle")).version
+                let first = try await store.enqueueAsync(of: busy, input: [1])
+                let second = try await store.enqueueAsync(of: idle, input: [2])
+                let third = try await store.enqueueAsync(of: idle, input: [3])
+                let skipping = try await store.claimNextQueued(for: Samples.instanceA, excludingFunctions: [busy.functionID])
+                #expect(skipping?.invocation.id == second.id)
+                #expect(try await store.claimNextQueued(for: Samples.instanceA, excludingFunctions: [busy.functionID, idle.functionID]) == nil)
+                #expect(try await store.claimNextQueued(for: Samples.instanceA)?.invocation.id == first.id)
+                #expect(try await store.claimNextQueued(for: Samples.instanceA)?.invocation.id == third.id)
+            }
+        }
+
+        @Test(arguments: StoreKind.allCases)
+        func deletingAFunctionCancelsItsQueuedCalls(kind: StoreKind) async throws {
+            try await withStore(kind) { store, _ in
+                let doomed = try await store.createVersion(of: "doomed", Samples.source("doomed")).version
+                let kept = try await store.createVersion(of: "kept", Samples.source("kept")).version
+                let running = try await store.enqueueAsync(of: doomed, input: [0])
+                _ = try await store.claimNextQueued(for: Samples.instanceA)
+                let queued = [try await store.enqueueAsync(of: doomed, input: [1]), try await store.enqueueAsync(of: doomed, input: [2])]
+                let other = try await store.enqueueAsync(of: kept, input: [3])
+
+                let deleted = try await store.deleteFunction(named: "doomed")
+                #expect(deleted.cancelledInvocations == 2)
+                for call in queued {
+                    let record = try await store.invocation(id: call.id)
+                    #expect(record.status == .cancelled)
+                    #expect(record.error?.type == InvocationError.cancelledType)
+                    #expect(record.finishedAt != nil)
+                }
+                // The call already running finishes and is recorded; it is not cancelled.
+                #expect(try await store.invocation(id: running.id).status == .running)
+                #expect(try await store.finishInvocation(id: running.id, outcome: .succeeded(result: [9], durationMS: 1)).status == .succeeded)
+                #expect(try await store.queueDepth() == 1)
+                #expect(try await store.claimNextQueued(for: Samples.instanceA)?.invocation.id == other.id)
+                // A call for the deleted function cannot be queued any more.
+                await #expect(throws: RegistryError.functionNotFound(name: "doomed")) { try await store.enqueueAsync(of: doomed, input: [4]) }
+            }
+        }
+
+        @Test(arguments: StoreKind.allCases)
+        func cancelQueuedLeavesOtherFunctionsAlone(kind: StoreKind) async throws {
+            try await withStore(kind) { store, _ in
+                let one = try await store.createVersion(of: "one", Samples.source("one")).version
+                let two = try await store.createVersion(of: "two", Samples.source("two")).version
+                for index in 0..<3 { _ = try await store.enqueueAsync(of: one, input: [UInt8(index)]) }
+                let survivor = try await store.enqueueAsync(of: two, input: [7])
+                #expect(try await store.cancelQueued(of: "one") == 3)
+                #expect(try await store.cancelQueued(of: "one") == 0)
+                #expect(try await store.queueDepth() == 1)
+                #expect(try await store.function(named: "one").invocationCounts == [.cancelled: 3])
+                #expect(try await store.claimNextQueued(for: Samples.instanceA)?.invocation.id == survivor.id)
+            }
+        }
+
+        /// A call queued on version 1 runs on version 1 even after version 2 is deployed; new calls
+        /// get version 2.
+        @Test(arguments: StoreKind.allCases)
+        func queuedCallsKeepTheVersionTheyWereMadeFor(kind: StoreKind) async throws {
+            try await withStore(kind) { store, _ in
+                let v1 = try await store.createVersion(of: "swap", Samples.source("v1")).version
+                let queued = try await store.enqueueAsync(of: v1, input: [1])
+                let v2 = try await store.createVersion(of: "swap", Samples.source("v2")).version
+                let claimed = try #require(try await store.claimNextQueued(for: Samples.instanceA))
+                #expect(claimed.invocation.id == queued.id)
+                #expect(claimed.invocation.version == 1)
+                let code = try await store.code(of: try await store.version(of: "swap", number: claimed.invocation.version))
+                #expect(code == .source("# v1\n" + Samples.echo))
+                #expect(try await store.version(of: "swap", number: nil) == v2)
+            }
+        }
+    }
+}

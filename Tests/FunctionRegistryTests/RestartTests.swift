@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+
+@testable import FunctionRegistry
+
+extension RegistryTests {
+    /// What a restart (graceful, or `kill -9`) leaves behind: queued calls run, calls that were running
+    /// are marked `interrupted` and never run again, and a live instance's calls are never touched.
+    ///
+    /// A process's death is played by a store that stops without finishing its calls: the registry
+    /// only ever learns of a process through its writes and heartbeats, so that is all a killed
+    /// process leaves in it.
+    @Suite struct RestartTests {
+        @Test(arguments: StoreKind.allCases)
+        func heartbeatsRegisterInstances(kind: StoreKind) async throws {
+            try await withStore(kind) { store, _ in
+                #expect(try await store.heartbeat(Samples.instanceA) == false)
+                #expect(try await store.heartbeat(Samples.instanceA) == true)
+                #expect(try await store.heartbeat(Samples.instanceB) == false)
+                let instances = try await store.instances()
+                #expect(instances.map(\.identity) == [Samples.instanceA, Samples.instanceB])
+                #expect(instances[0].heartbeatAt >= instances[0].startedAt)
+                #expect(try await store.declareInstanceGone(id: Samples.instanceA.id) == 0)
+                #expect(try await store.instances().map(\.identity) == [Samples.instanceB])
+                // Declared gone while alive: its next heartbeat says so.
+                #expect(try await store.heartbeat(Samples.instanceA) == false)
+            }
+        }
+
+        @Test(arguments: StoreKind.allCases)
+        func afterAKillRunningCallsAreInterruptedAndQueuedOnesStillRun(kind: StoreKind) async throws {
+            guard let database = try TestDatabase.fresh(kind) else { return }
+            defer { database.remove() }
+            let dead = InstanceIdentity(id: "dead", hostname: "h", processID: 1)
+            let live = InstanceIdentity(id: "live", hostname: "h", processID: 2)
+            let restarted = InstanceIdentity(id: "restarted", hostname: "h", processID: 3)
+            var ids: (deadSync: String, deadAsync: String, liveAsync: String, queued: [String]) = ("", "", "", [])
+
+            // The first process: works on two calls, then dies without finishing them.
+            try await database.makeStore().withRunning { store in
+                let version = try await store.createVersion(of: "work", Samples.source("work")).version
+                _ = try await store.heartbeat(dead)
+                _ = try await store.heartbeat(live)
+                for index in 0..<5 { _ = try await store.enqueueAsync(of: version, input: [UInt8(index)]) }
+                ids.deadSync = try await store.recordSyncStart(of: version, instance: dead).id
+                ids.deadAsync = try #require(try await store.claimNextQueued(for: dead)).invocation.id
+                ids.liveAsync = try #require(try await store.claimNextQueued(for: live)).invocation.id
+                ids.queued = try await store.latestInvocations(of: "work", limit: 10).filter { $0.status == .queued }.map(\.id)
+            }
+            #expect(ids.queued.count == 3)
+
+            // Later: the live instance keeps heartbeating, the dead one does not.
+            try await Task.sleep(for: .milliseconds(400))
+            try await database.makeStore().withRunning { store in
+                #expect(try await store.heartbeat(live))
+                _ = try await store.heartbeat(restarted)
+                let interrupted = try await store.interruptRunningOfGoneInstances(staleAfter: .milliseconds(300))
+                #expect(interrupted == 2)
+                for id in [ids.deadSync, ids.deadAsync] {
+                    let record = try await store.invocation(id: id)
+                    #expect(record.status == .interrupted)
+                    #expect(record.error?.type == InvocationError.interruptedType)
+                    #expect(record.finishedAt != nil)
+                }
+                #expect(try await store.invocation(id: ids.liveAsync).status == .running)
+                #expect(try await store.instances().map(\.identity.id).sorted() == ["live", "restarted"])
+
+                // The queued calls run, each once; the interrupted ones never come back.
+                var claimed: [String] = []
+                while let call = try await store.claimNextQueued(for: restarted) { claimed.append(call.invocation.id) }
+                #expect(claimed.sorted() == ids.queued.sorted())
+                await #expect(throws: RegistryError.self) {
+                    try await store.finishInvocation(id: ids.deadAsync, outcome: .succeeded(durationMS: 1))
+                }
+                #expect(try await store.interruptRunningOfGoneInstances(staleAfter: .seconds(60)) == 0)
+                #expect(try await store.finishInvocation(id: ids.liveAsync, outcome: .succeeded(durationMS: 1)).status == .succeeded)
+            }
+        }
+
+        /// A call started by an instance that never sent a heartbeat is not taken for gone while it is
+        /// young, and is once it is older than the limit.
+        @Test(arguments: StoreKind.allCases)
+        func callsOfUnknownInstancesAreInterruptedOnlyWhenOld(kind: StoreKind) async throws {
+            try await withStore(kind) { store, _ in
+                let version = try await store.createVersion(of: "orphan", Samples.source("orphan")).version
+                let call = try await store.recordSyncStart(of: version, instance: InstanceIdentity(id: "never-seen", hostname: "h", processID: 9))
+                #expect(try await store.interruptRunningOfGoneInstances(staleAfter: .seconds(60)) == 0)
+                try await Task.sleep(for: .milliseconds(300))
+                #expect(try await store.interruptRunningOfGoneInstances(staleAfter: .milliseconds(200)) == 1)
+                #expect(try await store.invocation(id: call.id).status == .interrupted)
+            }
+        }
+
+        /// At the end of a graceful shutdown, or when a process is known dead: its running calls are
+        /// interrupted at once, nobody else's.
+        @Test(arguments: StoreKind.allCases)
+        func declaringAnInstanceGoneInterruptsOnlyItsCalls(kind: StoreKind) async throws {
+            try await withStore(kind) { store, _ in
+                let version = try await store.createVersion(of: "mixed", Samples.source("mixed")).version
+                _ = try await store.heartbeat(Samples.instanceA)
+                _ = try await store.heartbeat(Samples.instanceB)
+                let mine = try await store.recordSyncStart(of: version, instance: Samples.instanceA)
+                let theirs = try await store.recordSyncStart(of: version, instance: Samples.instanceB)
+                let done = try await store.recordSyncStart(of: version, instance: Samples.instanceA)
+                _ = try await store.finishInvocation(id: done.id, outcome: .succeeded(durationMS: 1))
+                #expect(try await store.declareInstanceGone(id: Samples.instanceA.id) == 1)
+                #expect(try await store.invocation(id: mine.id).status == .interrupted)
+                #expect(try await store.invocation(id: theirs.id).status == .running)
+                #expect(try await store.invocation(id: done.id).status == .succeeded)
+                await #expect(throws: RegistryError.self) {
+                    try await store.interruptRunningOfGoneInstances(staleAfter: .zero)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+
+@testable import FunctionRegistry
+
+extension RegistryTests {
+    /// A store that cannot start says why, to its `run()` and to every caller, and never hangs.
+    @Suite struct StartupTests {
+        @Test func unreachablePostgresFailsStartAndCalls() async throws {
+            var configuration = try PostgresStoreConfiguration(url: "postgres://nobody@/nowhere?host=/nonexistent-pylambda-directory")
+            configuration.connectTimeout = .seconds(2)
+            let store = try PostgresFunctionStore(configuration: configuration)
+            await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await store.run() }
+                await #expect {
+                    try await store.version(of: "fib", number: nil)
+                } throws: { error in
+                    guard case .unavailable(let message) = error as? RegistryError else { return false }
+                    return message.contains("/nonexistent-pylambda-directory")
+                }
+                await #expect(throws: RegistryError.self) { try await group.next() }
+            }
+            await #expect(throws: RegistryError.self) { try await store.waitUntilReady() }
+        }
+
+        @Test func sqliteInAMissingDirectoryFailsStart() async throws {
+            let store = SQLiteFunctionStore(configuration: SQLiteStoreConfiguration(path: "/nonexistent-pylambda-directory/registry.sqlite"))
+            await #expect {
+                try await store.withRunning { _ in }
+            } throws: { error in
+                guard case .unavailable(let message) = error as? RegistryError else { return false }
+                return message.contains("/nonexistent-pylambda-directory/registry.sqlite")
+            }
+        }
+
+        @Test func sqliteFileIsPrivateAndLinksAreRefused() async throws {
+            let directory = FileManager.default.temporaryDirectory.appending(path: "pylambda-registry-mode-\(UUID().uuidString.prefix(8))")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let path = directory.appending(path: "registry.sqlite").path
+            try await SQLiteFunctionStore(configuration: SQLiteStoreConfiguration(path: path)).withRunning { _ in }
+            let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+            #expect(mode == 0o600)
+
+            let link = directory.appending(path: "link.sqlite").path
+            try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: path)
+            await #expect(throws: RegistryError.self) {
+                try await SQLiteFunctionStore(configuration: SQLiteStoreConfiguration(path: link)).withRunning { _ in }
+            }
+        }
+
+        @Test func aFileThatIsNotADatabaseIsReported() async throws {
+            let directory = FileManager.default.temporaryDirectory.appending(path: "pylambda-registry-junk-\(UUID().uuidString.prefix(8))")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let path = directory.appending(path: "registry.sqlite").path
+            try Data(repeating: 0x41, count: 8192).write(to: URL(filePath: path))
+            await #expect {
+                try await SQLiteFunctionStore(configuration: SQLiteStoreConfiguration(path: path)).withRunning { _ in }
+            } throws: { error in
+                guard case .unavailable(let message) = error as? RegistryError else { return false }
+                return message.contains("not an SQLite database")
+            }
+        }
+
+        @Test(arguments: StoreKind.allCases)
+        func callsAfterShutdownFailAtOnce(kind: StoreKind) async throws {
+            guard let database = try TestDatabase.fresh(kind) else { return }
+            defer { database.remove() }
+            let store = try database.makeStore()
+            try await store.withRunning { store in
+                _ = try await store.createVersion(of: "fib", Samples.source("fib"))
+            }
+            await #expect(throws: RegistryError.shutDown) { try await store.function(named: "fib") }
+            await #expect(throws: RegistryError.self) { try await store.run() }
+        }
+
+        /// Another process holding SQLite's write lock makes writes fail after the busy timeout with a
+        /// message that says so, rather than wait forever.
+        @Test func aLockedSQLiteFileTimesOutClearly() async throws {
+            guard let database = try TestDatabase.fresh(.sqlite) else { return }
+            defer { database.remove() }
+            var configuration = SQLiteStoreConfiguration(path: database.sqlitePath)
+            configuration.busyTimeout = .milliseconds(200)
+            try await SQLiteFunctionStore(configuration: configuration).withRunning { store in
+                try await withLockedSQLite(database.sqlitePath) {
+                    await #expect {
+                        try await store.createVersion(of: "blocked", Samples.source("blocked"))
+                    } throws: { error in
+                        guard case .unavailable(let message) = error as? RegistryError else { return false }
+                        return message.contains("locked")
+                    }
+                }
+                _ = try await store.createVersion(of: "free", Samples.source("free"))
+            }
+        }
+    }
+}
