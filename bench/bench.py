@@ -61,7 +61,9 @@ def main() -> int:
     if not os.access(config.pylambda, os.X_OK) and (config.only is None or config.only & {"dispatcher", "cli-warm-run"}):
         print(f"bench: no pylambda binary at {config.pylambda}; run bench/run.sh or set PYLAMBDA", file=sys.stderr)
         return 2
-    # SIGTERM and SIGHUP unwind like Ctrl-C does, so that the containers are removed.
+    # SIGTERM and SIGHUP unwind like Ctrl-C does, so that the containers are removed; Ctrl-C does so even
+    # when the benchmark was started with SIGINT ignored (as a background job of a script).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     for number in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(number, lambda received, frame: sys.exit(128 + received))
 
@@ -87,6 +89,12 @@ def main() -> int:
         # Setup that cannot work (a missing image, an unknown BENCH_ONLY key) or a failed warm-up.
         print(f"bench: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("bench: interrupted; removing its containers", file=sys.stderr)
+        return 130
+    except SystemExit:
+        print("bench: terminated; removing its containers", file=sys.stderr)
+        raise
     finally:
         for measurement in measurements:
             measurement.close()

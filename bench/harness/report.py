@@ -15,7 +15,9 @@ def markdown(results: dict) -> str:
     if method["quick"]:
         lines.append("\n**BENCH_QUICK: a smoke test of the benchmark; these figures mean nothing.**")
     lines += ["", *_server_table(method["measurements"], medians["raw"])]
-    lines += ["", *_derived_table(results)]
+    derived = _derived_table(results)
+    if len(derived) > 2:
+        lines += ["", *derived]
     dispatcher = medians["raw"].get("dispatcher")
     if dispatcher:
         lines += ["", "| Through the dispatcher (`pylambda bench`) | p50 ms | p99 ms | calls/s |", "|---|---:|---:|---:|"]
