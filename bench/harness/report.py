@@ -10,7 +10,9 @@ def markdown(results: dict) -> str:
         f"{' (uncommitted changes)' if results['git']['dirty'] else ''}: {method['rounds']} alternating "
         f"round(s) after a warm-up, wrk -t1 for {method['seconds']} s per figure, each server in its own "
         f"container with --cpus 1 ({results['machine']['cores']} cores, {results['machine']['cpu']}). "
-        "Every figure is the median over the rounds; every ratio is the median of the per-round ratios.",
+        "Every figure is the median over the rounds; every ratio is the median of the per-round ratios. "
+        "1-minute load average as each round started: "
+        + ", ".join(f"{round_result['loadavg_at_start'][0]:.1f}" for round_result in results["rounds"]) + ".",
     ]
     if method["quick"]:
         lines.append("\n**BENCH_QUICK: a smoke test of the benchmark; these figures mean nothing.**")
