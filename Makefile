@@ -27,7 +27,7 @@ test: image ## Everything, against a real dockerd (fails, not skips, when Docker
 	PYLAMBDA_REQUIRE_DOCKER=1 swift test --skip-build
 	@scripts/check-no-leaks.sh check
 
-bench: image ## Throughput, latency, cold start and memory against FastAPI and nginx (one CPU each)
+bench: image ## Runner vs FastAPI and nginx (one CPU each), gVisor, dispatcher, CLI; writes bench/results/
 	@bench/run.sh
 
 clean: ## Remove build products and every container PyLambda manages
