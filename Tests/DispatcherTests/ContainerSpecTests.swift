@@ -51,8 +51,8 @@ import Testing
         let smuggled = FunctionDefinition(source: code, handler: "x\nenv=1:A=1:B")
         let honest = FunctionDefinition(source: code, handler: "x", environment: ["A": "B"])
         #expect(smuggled.key != honest.key)
-        let first = FunctionDefinition(source: code, metadata: FunctionMetadata(name: "a:b", version: "c"))
-        let second = FunctionDefinition(source: code, metadata: FunctionMetadata(name: "a", version: "b:c"))
+        let first = FunctionDefinition(source: code, identity: FunctionIdentity(name: "a:b", version: "c"))
+        let second = FunctionDefinition(source: code, identity: FunctionIdentity(name: "a", version: "b:c"))
         #expect(first.key != second.key)
     }
 

@@ -188,10 +188,10 @@ public final class Dispatcher: Service, Sendable {
 
     // MARK: Monitoring
 
-    /// Removes the runners of the functions whose metadata `predicate` picks (say, a deleted function's):
+    /// Removes the runners of the functions whose identity `predicate` picks (say, a deleted function's):
     /// idle ones now, busy ones when their call ends.
-    public func removeRunners(where predicate: (FunctionMetadata?) -> Bool) {
-        pool.retire { predicate($0.metadata) }
+    public func removeRunners(where predicate: (FunctionIdentity?) -> Bool) {
+        pool.retire { predicate($0.identity) }
     }
 
     /// The runners this dispatcher holds right now.

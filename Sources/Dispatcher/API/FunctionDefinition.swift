@@ -18,7 +18,7 @@ public struct FunctionDefinition: Sendable, Hashable {
     public let environment: [String: String]
     public let configuration: FunctionConfiguration
     /// Who the function is, for Lambda's `context` and to keep versions of a named function apart.
-    public let metadata: FunctionMetadata?
+    public let identity: FunctionIdentity?
     /// SHA-256 of `source`, hex.
     public let codeHash: String
     let key: FunctionKey
@@ -31,19 +31,19 @@ public struct FunctionDefinition: Sendable, Hashable {
 
     public init(
         source: String, handler: String? = nil, environment: [String: String] = [:],
-        configuration: FunctionConfiguration = FunctionConfiguration(), metadata: FunctionMetadata? = nil
+        configuration: FunctionConfiguration = FunctionConfiguration(), identity: FunctionIdentity? = nil
     ) {
         self.source = source
         self.handler = handler
         self.environment = environment
         self.configuration = configuration
-        self.metadata = metadata
+        self.identity = identity
         codeHash = SHA256.hex(Array(source.utf8))
         // Every field with its length in bytes: no two different definitions can read the same.
-        var identity: [UInt8] = []
+        var fields: [UInt8] = []
         func field(_ tag: String, _ value: String) {
             let bytes = Array(value.utf8)
-            identity += Array("\(tag):\(bytes.count):".utf8) + bytes
+            fields += Array("\(tag):\(bytes.count):".utf8) + bytes
         }
         field("code", codeHash)
         field("handler", handler ?? "")
@@ -51,12 +51,12 @@ public struct FunctionDefinition: Sendable, Hashable {
             field("env", name)
             field("value", value)
         }
-        if let metadata {
-            field("name", metadata.name)
-            field("version", metadata.version)
-            field("arn", metadata.invokedFunctionARN ?? "")
+        if let identity {
+            field("name", identity.name)
+            field("version", identity.version)
+            field("arn", identity.invokedFunctionARN ?? "")
         }
-        key = FunctionKey(digest: SHA256.hex(identity), profile: ContainerProfile(configuration))
+        key = FunctionKey(digest: SHA256.hex(fields), profile: ContainerProfile(configuration))
         loadRequest = LoadRequest(code: source)
         let timeout = configuration.effectiveTimeout
         timeoutHeader = String(max(1, timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000))
@@ -69,7 +69,7 @@ public struct FunctionDefinition: Sendable, Hashable {
 }
 
 /// The static part of a Lambda `context`, and the name and version that key a service's containers.
-public struct FunctionMetadata: Sendable, Hashable {
+public struct FunctionIdentity: Sendable, Hashable {
     public var name: String
     public var version: String
     public var invokedFunctionARN: String?
@@ -83,7 +83,7 @@ public struct FunctionMetadata: Sendable, Hashable {
 
 /// Which runners can serve a call: the same function (`digest`) in the same kind of container.
 struct FunctionKey: Sendable, Hashable {
-    /// SHA-256 over the code hash, handler, environment and metadata.
+    /// SHA-256 over the code hash, handler, environment and identity.
     let digest: String
     let profile: ContainerProfile
     /// The first bytes of the digest: hashing a key on every call costs no string walk.

@@ -68,14 +68,14 @@ final class FunctionCatalog: Sendable {
         configuration.timeout = .milliseconds(Int64((version.settings.timeoutSeconds * 1000).rounded()))
         configuration.concurrency = version.settings.concurrency
         configuration.runtime = version.settings.runtime == .runsc ? .gvisor : .runc
-        let metadata = FunctionMetadata(
+        let identity = FunctionIdentity(
             name: version.functionName, version: String(version.version),
             invokedFunctionARN: "arn:aws:lambda:\(region):000000000000:function:\(version.functionName)")
         switch code {
         case .source(let source):
             return FunctionDefinition(
                 source: source, handler: version.handler == "entrypoint" ? nil : version.handler,
-                environment: version.settings.environment, configuration: configuration, metadata: metadata)
+                environment: version.settings.environment, configuration: configuration, identity: identity)
         case .zipPackage:
             throw ServiceHTTPError.invalid("zip packages are not supported by this build")
         }
