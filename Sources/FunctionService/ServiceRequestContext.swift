@@ -1,10 +1,13 @@
 import Hummingbird
+import NIOCore
 
 /// Each request's context: who made it (set by `BearerAuthenticator`).
 public struct ServiceRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Nil until authenticated (and on `/healthz`).
     public var caller: Caller?
+    /// The Lambda API's request body, read whole by the signature check (which covers its hash).
+    public var lambdaBody = ByteBuffer()
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
