@@ -18,6 +18,9 @@ public enum RunnerHeader {
     public static let logTail = "X-Log-Tail"
     /// Response: the function's error type on a failed invocation (AWS's `X-Amz-Function-Error`).
     public static let functionError = "X-Function-Error"
+    /// Request to `/run`: the invocation's id, given to a `handler(event, context)` as
+    /// `context.aws_request_id` (a random UUID when absent).
+    public static let invocationID = "X-Invocation-Id"
 }
 
 /// Environment variables that configure a runner (each also has a default, see `swift-runner --help`).
@@ -117,6 +120,10 @@ public enum RunnerErrorType {
     public static let noEntrypoint = "EntrypointNotFound"
     /// 413: the body is larger than `RUNNER_MAX_BODY_BYTES`.
     public static let payloadTooLarge = "PayloadTooLarge"
+    /// 431: the request line and header fields are too large, or too many.
+    public static let headerFieldsTooLarge = "RequestHeaderFieldsTooLarge"
+    /// 417, 501, 505: an `Expect`, a transfer coding or an HTTP version the runner does not speak.
+    public static let unsupportedRequest = "UnsupportedRequest"
     /// 404 / 405: no such path, or the wrong method for it.
     public static let notFound = "NotFound"
     public static let methodNotAllowed = "MethodNotAllowed"
