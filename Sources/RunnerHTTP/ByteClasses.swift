@@ -65,18 +65,27 @@ struct RequestBytes {
         return nil
     }
 
-    /// The offset of the first blank line's CR LF CR LF at or after `start`, or nil.
-    func blankLine(from start: Int) -> Int? {
+    enum HeadEnd: Equatable {
+        /// The offset of the CR LF CR LF that ends the head.
+        case found(Int)
+        case notYet
+        /// A line ends in a bare LF.
+        case bareLineFeed
+    }
+
+    /// Looks for the blank line that ends a head, checking that every line feed from `start` on
+    /// follows a carriage return (RFC 9112 allows accepting a bare LF; the runner refuses it, so that
+    /// no two parsers could disagree about where a line ends).
+    func headEnd(from start: Int) -> HeadEnd {
         var index = start
-        while count - index >= 4 {
-            guard let found = memchr(base + index, Int32(ByteClass.cr), count - 3 - index) else { return nil }
+        while index < count {
+            guard let found = memchr(base + index, Int32(ByteClass.lf), count - index) else { return .notYet }
             let offset = base.distance(to: UnsafeRawPointer(found))
-            if self[offset + 1] == ByteClass.lf, self[offset + 2] == ByteClass.cr, self[offset + 3] == ByteClass.lf {
-                return offset
-            }
+            guard offset > 0, self[offset - 1] == ByteClass.cr else { return .bareLineFeed }
+            if offset >= 3, self[offset - 2] == ByteClass.lf { return .found(offset - 3) }
             index = offset + 1
         }
-        return nil
+        return .notYet
     }
 
     /// Whether `slice` equals `expected` ignoring ASCII case. `expected` must be lower case and made of

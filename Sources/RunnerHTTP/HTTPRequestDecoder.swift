@@ -62,8 +62,13 @@ public struct HTTPRequestDecoder: Sendable {
         // RFC 9112 section 2.2: a server SHOULD ignore empty lines before a request line.
         var start = 0
         while start + 1 < count, bytes[start] == ByteClass.cr, bytes[start + 1] == ByteClass.lf { start += 2 }
-        if start < count, bytes[start] == ByteClass.lf { return .failed(.malformed("lines must end in CR LF")) }
-        guard let end = bytes.blankLine(from: max(start, scanned - 3)) else {
+        let end: Int
+        switch bytes.headEnd(from: max(start, scanned)) {
+        case .bareLineFeed:
+            return .failed(.malformed("lines must end in CR LF"))
+        case .found(let offset) where offset >= start:
+            end = offset
+        case .found, .notYet:
             guard count <= limits.maxHeadBytes else {
                 return .failed(.headTooLarge("the request line and header fields are larger than \(limits.maxHeadBytes) bytes"))
             }

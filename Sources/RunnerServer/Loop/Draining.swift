@@ -17,6 +17,8 @@ extension RunnerLoop {
 
     func beginDrain(reason: String, exitCode: Int32, thread: inout LoopThread, executor: inout some RequestExecutor) {
         guard drain == nil else { return }
+        // stop() and signals can arrive while a call runs: the standby then starts the drain, and
+        // the answer to the call in flight already says `Connection: close`.
         logger.info("\(reason): finishing the requests already received, then exiting")
         drain = Drain(reason: reason, exitCode: exitCode, deadline: .now + Self.drainTimeout)
         acceptAll(thread: &thread, executor: &executor)

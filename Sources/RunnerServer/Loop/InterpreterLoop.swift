@@ -13,9 +13,6 @@ extension RunnerLoop {
         var executor = InterpreterExecutor(python: copy python, host: host)
         lastActivity = .now
         while true {
-            if stopRequested.load(ordering: .relaxed), drain == nil {
-                beginDrain(reason: "asked to stop", exitCode: 0, thread: &thread, executor: &executor)
-            }
             if let code = finishedDraining() { return code }
             let deadline = nextDeadline()
             // The GIL goes while the thread waits, so that threads the user's code started keep running.

@@ -78,6 +78,9 @@ final class RunnerLoop: @unchecked Sendable {
             acceptAll(thread: &thread, executor: &executor)
         case EventToken.wake:
             poll.clearWake()
+            if stopRequested.load(ordering: .relaxed) {
+                beginDrain(reason: "asked to stop", exitCode: 0, thread: &thread, executor: &executor)
+            }
         case EventToken.signals:
             if let signal = signals?.read() {
                 beginDrain(reason: "received \(signal == SIGINT ? "SIGINT" : "SIGTERM")", exitCode: 0, thread: &thread, executor: &executor)
