@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "RunnerProtocol"),
         // The runner's HTTP/1.1 wire format: a strict incremental request decoder and response heads.
         // No I/O and no dependencies, so that it can be fuzzed on its own (Fuzz/).
-        .target(name: "RunnerHTTP", dependencies: ["RunnerProtocol"]),
+        .target(name: "RunnerHTTP"),
         .target(
             name: "RunnerServer",
             dependencies: [

@@ -1,4 +1,3 @@
-import RunnerProtocol
 
 /// Parses a request line and its header fields (RFC 9112 sections 3 and 5), strictly: CR LF line
 /// ends only, no whitespace before a field's colon, no obsolete line folding, no control bytes, no
@@ -115,7 +114,7 @@ struct HTTPHeadParser {
         }
         var index = start
         while index < end, ByteClass.isTokenCharacter(bytes[index]) { index += 1 }
-        guard index < end, bytes[index] == ByteClass.colon else {
+        guard index > start, index < end, bytes[index] == ByteClass.colon else {
             return index == start || index == end || !ByteClass.isWhitespace(bytes[index])
                 ? .malformed("a header field must be name \":\" value, with a token for a name")
                 : .malformed("no whitespace is allowed between a header field's name and its colon")
