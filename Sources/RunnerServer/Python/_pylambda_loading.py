@@ -9,7 +9,17 @@ modules, path entries or environment.
 import os
 import sys
 import time
-import types
+
+
+
+class _Probe:
+    def method(self):
+        pass
+
+
+# `types.FunctionType` and `types.MethodType`, without importing `types` into every runner.
+_FunctionType = type(_Probe.method)
+_MethodType = type(_Probe().method)
 
 CODE_FILE = "function.py"
 CODE_MODULE = "function"
@@ -227,9 +237,9 @@ def takes_context(handler):
     Decided once per load: from the code object for plain functions and methods (cheap), from
     `inspect.signature` only for other callables.
     """
-    if type(handler) is types.FunctionType:
+    if type(handler) is _FunctionType:
         return handler.__code__.co_argcount == 2
-    if type(handler) is types.MethodType and type(handler.__func__) is types.FunctionType:
+    if type(handler) is _MethodType and type(handler.__func__) is _FunctionType:
         return handler.__func__.__code__.co_argcount - 1 == 2
     import inspect
 

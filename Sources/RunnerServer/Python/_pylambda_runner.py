@@ -11,10 +11,9 @@ It ships inside the swift-runner binary as a SwiftPM resource, with the two modu
 `_pylambda_output` (output capture) and `_pylambda_loading` (reading a /load, importing the function,
 undoing a load). All three are checked by `python3 -m py_compile` (scripts/lint-python.sh).
 """
-import json
-import linecache
-import types
-from json import encoder as _json_encoder
+import sys
+
+import _json  # the C half of `json`: `json` itself imports `re` and `enum`, a large part of a cold start
 
 from _pylambda_loading import (CODE_FILE as FUNCTION_FILE, EntrypointNotFound, InvalidLoad, LambdaContext,
                                LoadRequest, ProcessState, compile_code, context_function, find_handler,
@@ -43,14 +42,31 @@ def _finite_float(text):
     return value
 
 
-_scan = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float).scan_once
+class _ScannerSettings:
+    """What `_json.make_scanner` reads from a `json.JSONDecoder`: strict JSON, no NaN or Infinity."""
+
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_int = int
+    parse_float = staticmethod(_finite_float)
+    parse_constant = staticmethod(_reject_constant)
+
+
+_scan = _json.make_scanner(_ScannerSettings())
+
+
+def _decode_error(message, text, position):
+    from json import JSONDecodeError  # only bad input pays for `json`
+
+    return JSONDecodeError(message, text, position)
 
 
 def decode_json(text):
     """One JSON value with optional whitespace around it; `JSONDecodeError` (a ValueError) otherwise.
 
-    `JSONDecoder.decode` does the same with two regular-expression matches per call; this skips them
-    in the usual case of no surrounding whitespace.
+    `json.loads` does the same with two regular-expression matches per call; this skips them in the
+    usual case of no surrounding whitespace.
     """
     start = 0
     if text and text[0] in _JSON_SPACE:
@@ -58,9 +74,15 @@ def decode_json(text):
     try:
         value, end = _scan(text, start)
     except StopIteration as stop:
-        raise json.JSONDecodeError("Expecting value", text, stop.value) from None
+        raise _decode_error("Expecting value", text, stop.value) from None
+    except SystemError:
+        # The C scanner raises its syntax errors through `json.decoder`, which it finds only if it
+        # has been imported: import it (bad input only) and scan again for the real error.
+        import json.decoder  # noqa: F401
+
+        value, end = _scan(text, start)
     if end != len(text) and text[end:].strip(_JSON_SPACE):
-        raise json.JSONDecodeError("Extra data", text, end)
+        raise _decode_error("Extra data", text, end)
     return value
 
 
@@ -71,8 +93,8 @@ def _not_serializable(value):
 # The C encoder that `json.dumps` builds on every call, built once: compact, UTF-8 (not ASCII-escaped),
 # no NaN. Its `markers` dict (for cycle detection) empties itself after a successful encoding.
 _markers = {}
-_encode_chunks = _json_encoder.c_make_encoder(
-    _markers, _not_serializable, _json_encoder.encode_basestring, None, ":", ",", False, False, False)
+_encode_chunks = _json.make_encoder(
+    _markers, _not_serializable, _json.encode_basestring, None, ":", ",", False, False, False)
 
 
 def encode_json(value):
@@ -182,7 +204,7 @@ class FunctionHost:
             if request.code is not None:
                 compiled = compile_code(request.code)
                 stage = "load"
-                module = run_code(compiled, types.ModuleType)
+                module = run_code(compiled, type(sys))
             else:
                 stage = "load"
                 module = import_handler_module(request)
@@ -216,6 +238,8 @@ class FunctionHost:
 
     def _error(self, kind, error, want_tail=False, source=None):
         # Tracebacks read source lines from linecache: give them this load's source, not another's.
+        import linecache
+
         if source is None:
             source = self._loaded.source if self._loaded is not None else ""
         linecache.cache[FUNCTION_FILE] = (len(source), None, source.splitlines(True), FUNCTION_FILE)
