@@ -1,33 +1,3 @@
-/// A run of bytes inside one request, by offset from the request's first byte.
-///
-/// The decoder hands out positions rather than copies: the caller reads them from its own buffer, and
-/// a request costs no allocation.
-public struct ByteSlice: Equatable, Sendable {
-    public var offset: Int
-    public var count: Int
-
-    public init(offset: Int, count: Int) {
-        self.offset = offset
-        self.count = count
-    }
-
-    public static let empty = ByteSlice(offset: 0, count: 0)
-}
-
-public enum HTTPMethod: Equatable, Sendable {
-    case get, head, post, put, delete, patch, options, trace, connect
-    /// Any other token.
-    case other
-}
-
-/// How the body of a request is delimited.
-public enum BodyFraming: Equatable, Sendable {
-    /// No body (neither Content-Length nor Transfer-Encoding).
-    case none
-    case length(Int)
-    case chunked
-}
-
 /// What the runner needs from a request's line and header fields. Fields it does not use are checked
 /// for syntax and skipped.
 public struct HTTPRequestHead: Equatable, Sendable {
@@ -51,12 +21,4 @@ public struct HTTPRequestHead: Equatable, Sendable {
     public var length = 0
 
     public init() {}
-}
-
-/// A whole request: its head, where its (decoded) body is, and how many bytes of the stream it took.
-public struct HTTPRequest: Equatable, Sendable {
-    public var head: HTTPRequestHead
-    public var body: ByteSlice
-    /// Bytes to drop from the stream before the next request (the head, the encoded body, trailers).
-    public var length: Int
 }

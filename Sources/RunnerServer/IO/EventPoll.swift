@@ -53,37 +53,3 @@ final class EventPoll {
         _ = read(wakeDescriptor, &value, 8)
     }
 }
-
-/// What an epoll event's data says about its source.
-enum EventToken {
-    static let listener: UInt64 = 1 << 63
-    static let wake: UInt64 = 1 << 62
-    static let signals: UInt64 = 1 << 61
-
-    /// A connection: its descriptor and a generation that changes whenever a descriptor is reused.
-    static func connection(descriptor: Int32, generation: UInt32) -> UInt64 {
-        UInt64(UInt32(bitPattern: descriptor)) | UInt64(generation & 0x1FFF_FFFF) << 32
-    }
-
-    static func descriptor(of token: UInt64) -> Int32 { Int32(bitPattern: UInt32(truncatingIfNeeded: token)) }
-}
-
-/// Room for one `epoll_wait`'s events; one per polling thread.
-struct EventBatch: ~Copyable {
-    static let capacity = 64
-    private let packed = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
-    private let events = UnsafeMutablePointer<clinux_event>.allocate(capacity: capacity)
-
-    deinit {
-        packed.deallocate()
-        events.deallocate()
-    }
-
-    fileprivate func wait(_ descriptor: Int32, timeoutMilliseconds: Int32) -> Int {
-        Int(clinux_epoll_wait(descriptor, packed, events, Int32(Self.capacity), timeoutMilliseconds))
-    }
-
-    subscript(_ index: Int) -> (token: UInt64, events: UInt32) {
-        (events[index].data, events[index].events)
-    }
-}

@@ -149,19 +149,3 @@ final class RunnerLoop: @unchecked Sendable {
         return next
     }
 }
-
-/// What one loop thread keeps for itself: its event batch and its response-head buffer.
-struct LoopThread: ~Copyable {
-    let role: RunnerLoop.Role
-    var events = EventBatch()
-    var head = HTTPResponseHead()
-
-    init(role: RunnerLoop.Role) {
-        self.role = role
-    }
-}
-
-/// What becomes of a complete /load or /run: the interpreter thread runs it, the standby queues it.
-protocol RequestExecutor {
-    mutating func execute(_ request: HTTPRequest, route: Route, on connection: Connection, deadline: MonotonicInstant, timeout: Duration, loop: RunnerLoop, thread: inout LoopThread)
-}

@@ -113,14 +113,6 @@ final class StandbyThread: @unchecked Sendable {
     }
 }
 
-/// Queues a /load or /run for the interpreter thread.
-struct StandbyExecutor: RequestExecutor {
-    mutating func execute(_ request: HTTPRequest, route: Route, on connection: Connection, deadline: MonotonicInstant, timeout: Duration, loop: RunnerLoop, thread: inout LoopThread) {
-        connection.phase = .queued(request, deadline: deadline, timeout: timeout)
-        loop.runQueue.append(connection)
-    }
-}
-
 extension RunnerLoop {
     /// The earliest deadline of a queued request.
     func nextQueuedDeadline() -> MonotonicInstant {
