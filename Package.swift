@@ -32,23 +32,34 @@ let package = Package(
             pkgConfig: "python3-embed",
             providers: [.apt(["libpython3.11-dev"])]
         ),
-        // The few CPython macros and variadic calls that Swift cannot import.
+        // The few CPython macros and variadic calls that Swift cannot import, and the deadline signal.
         .target(name: "CPythonShim", dependencies: ["CPython"]),
-        // The only Swift code that calls CPython: interpreter thread, owned references, errors.
-        .target(name: "EmbeddedPython", dependencies: ["CPython", "CPythonShim"]),
+        // Linux calls the Glibc module leaves out: epoll, eventfd, signalfd, thread names.
+        .target(name: "CLinux"),
+        // Plain pthreads, a mutex with monotonic condition variables, the monotonic clock.
+        .target(name: "PosixThreads", dependencies: ["CLinux"]),
+        // The only Swift code that calls CPython: the interpreter thread, owned references, deadlines.
+        .target(name: "EmbeddedPython", dependencies: ["CPython", "CPythonShim", "PosixThreads"]),
         // Paths, headers and the error body shared by runner and dispatcher.
         .target(name: "RunnerProtocol"),
+        // The runner's HTTP/1.1 wire format: a strict incremental request decoder and response heads.
+        // No I/O and no dependencies, so that it can be fuzzed on its own (Fuzz/).
+        .target(name: "RunnerHTTP"),
         .target(
             name: "RunnerServer",
             dependencies: [
+                "CLinux",
                 "EmbeddedPython",
+                "PosixThreads",
+                "RunnerHTTP",
                 "RunnerProtocol",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [
+                .embedInCode("Python/_pylambda_output.py"),
+                .embedInCode("Python/_pylambda_loading.py"),
+                .embedInCode("Python/_pylambda_runner.py"),
             ]
         ),
         .executableTarget(
@@ -56,8 +67,7 @@ let package = Package(
             dependencies: [
                 "RunnerServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The Docker Engine API over the daemon's Unix socket; knows nothing about PyLambda.
@@ -84,13 +94,19 @@ let package = Package(
         ),
         // The function service's wire types, shared by `pylambda serve` and its clients.
         .target(name: "ServiceProtocol", dependencies: ["RunnerProtocol"]),
+        // AWS Lambda's REST API (2015-03-31) shapes, as boto3 and the AWS CLI send and read them.
+        .target(name: "LambdaProtocol"),
         .target(
             name: "FunctionService",
             dependencies: [
+                "AWSSignatureV4",
                 "Dispatcher",
+                "FunctionPackages",
                 "FunctionRegistry",
+                "LambdaProtocol",
                 "RunnerProtocol",
                 "ServiceProtocol",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -155,9 +171,17 @@ let package = Package(
         .testTarget(
             name: "RunnerServerTests",
             dependencies: [
+                "EmbeddedPython",
+                "RunnerHTTP",
                 "RunnerServer",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
+        ),
+        .testTarget(
+            name: "RunnerHTTPTests",
+            dependencies: ["RunnerHTTP"]
         ),
         .testTarget(
             name: "RunnerImageTests",

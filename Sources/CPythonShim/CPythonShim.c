@@ -7,7 +7,15 @@
 
 static int install_deadline_handler(void);
 
+// CPython is one per process: it refuses a second initialisation in its own way (or not at all), so
+// this flag turns a second attempt into a clear error. Set once, by the first caller.
+static atomic_flag initialised = ATOMIC_FLAG_INIT;
+
 int pylambda_initialize(char *error, size_t error_size) {
+    if (atomic_flag_test_and_set(&initialised)) {
+        snprintf(error, error_size, "CPython is already running in this process: create one PythonInterpreter per process");
+        return -1;
+    }
     // UTF-8 mode whatever the container's locale: open() and the standard streams speak UTF-8.
     PyPreConfig preconfig;
     PyPreConfig_InitIsolatedConfig(&preconfig);
@@ -49,7 +57,9 @@ PyObject *pylambda_call(PyObject *callable, PyObject *const *args, size_t nargs)
 }
 
 PyObject *pylambda_bool(int value) { return value ? Py_True : Py_False; }
+PyObject *pylambda_none(void) { return Py_None; }
 int pylambda_is_unicode(PyObject *object) { return PyUnicode_Check(object); }
+int pylambda_is_exact_unicode(PyObject *object) { return PyUnicode_CheckExact(object); }
 int pylambda_is_bytes(PyObject *object) { return PyBytes_Check(object); }
 int pylambda_is_tuple(PyObject *object) { return PyTuple_Check(object); }
 int pylambda_is_list(PyObject *object) { return PyList_Check(object); }
@@ -57,6 +67,8 @@ const char *pylambda_type_name(PyObject *object) { return Py_TYPE(object)->tp_na
 
 #define DEADLINE_SIGNAL SIGUSR2
 
+// The deadline signal's state is C statics because a signal handler can reach nothing else; there is
+// one CPython, and so one interpreter thread, per process.
 static PyObject *deadline_exception = NULL;
 static pthread_t interpreter_thread;
 static _Thread_local int on_interpreter_thread = 0;

@@ -3,10 +3,20 @@ import CPythonShim
 
 /// Proof that the caller runs on the interpreter thread and holds the GIL.
 ///
-/// Only `PythonInterpreter` makes one and lends it to a job, so code that needs the GIL asks for a
-/// `Python` parameter instead of trusting a comment.
+/// Only the interpreter thread makes one and lends it to a job, so code that needs the GIL asks for a
+/// `Python` parameter instead of trusting a comment. It is not `Sendable`: it cannot leave that thread.
 public struct Python {
-    let interpreter: PythonInterpreter
+    init() {}
+
+    /// Runs `body` with the GIL released, so that threads the user's code started can run while the
+    /// interpreter thread blocks in the kernel. `body` must not touch Python.
+    public func withGILReleased<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+        let threadState = PyEval_SaveThread()
+        defer { PyEval_RestoreThread(threadState) }
+        return try body()
+    }
+
+    public var none: PythonObject { PythonObject(borrowing: pylambda_none()) }
 
     public func bool(_ value: Bool) -> PythonObject { PythonObject(borrowing: pylambda_bool(value ? 1 : 0)) }
 
@@ -14,8 +24,31 @@ public struct Python {
         try Self.check(PyLong_FromLongLong(Int64(value)))
     }
 
+    public func int(_ value: UInt64) throws(PythonException) -> PythonObject {
+        try Self.check(PyLong_FromUnsignedLongLong(value))
+    }
+
     public func bytes(_ bytes: UnsafeRawBufferPointer) throws(PythonException) -> PythonObject {
         try Self.check(PyBytes_FromStringAndSize(bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count))
+    }
+
+    /// A `str` decoded from UTF-8 in one step (no intermediate `bytes`). Throws `UnicodeDecodeError`
+    /// for bytes that are not UTF-8.
+    public func string(utf8 bytes: UnsafeRawBufferPointer) throws(PythonException) -> PythonObject {
+        try Self.check(PyUnicode_DecodeUTF8(bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count, nil))
+    }
+
+    /// A `str` from bytes that may not be UTF-8 (invalid sequences become U+FFFD).
+    public func string(lossy bytes: UnsafeRawBufferPointer) throws(PythonException) -> PythonObject {
+        try Self.check(PyUnicode_DecodeUTF8(bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count, "replace"))
+    }
+
+    public func string(_ text: String) throws(PythonException) -> PythonObject {
+        var text = text
+        let result = text.withUTF8 { utf8 in
+            utf8.withMemoryRebound(to: CChar.self) { PyUnicode_DecodeUTF8($0.baseAddress, $0.count, nil) }
+        }
+        return try Self.check(result)
     }
 
     public func importModule(_ name: String) throws(PythonException) -> PythonObject {
@@ -28,9 +61,9 @@ public struct Python {
         return try Self.check(PyImport_ExecCodeModuleEx(name, code.pointer, filename))
     }
 
-    /// The `BaseException` subclass raised into a job that runs past its deadline.
+    /// The `BaseException` subclass raised into a call that runs past its deadline.
     /// It is not an `Exception`, so user code's `except Exception:` does not swallow it.
-    public var deadlineExceededType: PythonObject { interpreter.deadlineExceededType(self) }
+    public var deadlineExceededType: PythonObject { PythonObject(borrowing: pylambda_deadline_exception()) }
 
     /// Wraps a new reference, or turns a NULL result into the pending Python exception.
     static func check(_ result: UnsafeMutablePointer<PyObject>?) throws(PythonException) -> PythonObject {
@@ -53,6 +86,7 @@ public struct Python {
         guard let value else {
             return PythonException(typeName: "SystemError", message: "a C call failed without setting an exception")
         }
+        let isDeadline = PyErr_GivenExceptionMatches(value, pylambda_deadline_exception()) != 0
         let typeName = String(cString: pylambda_type_name(value))
         var message = "<exception str() failed>"
         if let text = PyObject_Str(value) {
@@ -60,7 +94,7 @@ public struct Python {
         } else {
             PyErr_Clear()
         }
-        return PythonException(typeName: typeName, message: message)
+        return PythonException(typeName: typeName, message: message, isDeadlineExceeded: isDeadline)
     }
 }
 

@@ -1,23 +1,12 @@
-/// Why the interpreter could not give a job's result.
+/// Why the interpreter could not run a job.
 public enum PythonInterpreterError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// CPython did not start; the message is CPython's own.
+    /// CPython did not start; the message is CPython's own (or says it already runs in this process).
     case initializationFailed(String)
-    /// The job ran past its deadline and was interrupted (or never started before it).
-    case deadlineExceeded(timeout: Duration, started: Bool)
-    /// The job ran past its deadline plus the grace period and could not be interrupted (blocked in C).
-    /// The interpreter thread is lost; the process should be replaced.
-    case unresponsive(timeout: Duration)
 
     public var description: String {
         switch self {
         case .initializationFailed(let message):
             "the Python interpreter failed to start: \(message)"
-        case .deadlineExceeded(let timeout, let started):
-            started
-                ? "timed out after \(timeout.secondsDescription) s"
-                : "timed out after \(timeout.secondsDescription) s while waiting for an earlier invocation"
-        case .unresponsive(let timeout):
-            "timed out after \(timeout.secondsDescription) s and could not be interrupted (busy or blocked in C code)"
         }
     }
 }

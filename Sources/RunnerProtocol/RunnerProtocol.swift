@@ -2,9 +2,9 @@
 /// every path, header, variable and body. It is the Python proof of concept's `/load` + `/run`
 /// protocol, kept compatible, with a structured error body.
 public enum RunnerPath {
-    /// `POST {"code": "<python source>"}`: run the source as a fresh module that defines `entrypoint`.
+    /// `POST` a `LoadRequest`: load one source file or a package; answers a `LoadResponse`.
     public static let load = "/load"
-    /// `POST <any JSON>`: answer `entrypoint(data)` as JSON, bare.
+    /// `POST <any JSON>`: answer the handler's result as JSON, bare.
     public static let run = "/run"
     /// `GET`: `{"status": "ok", "loaded": Bool}`. `GET /` answers the same.
     public static let health = "/healthz"
@@ -18,6 +18,9 @@ public enum RunnerHeader {
     public static let logTail = "X-Log-Tail"
     /// Response: the function's error type on a failed invocation (AWS's `X-Amz-Function-Error`).
     public static let functionError = "X-Function-Error"
+    /// Request to `/run`: the invocation's id, given to a `handler(event, context)` as
+    /// `context.aws_request_id` (a random UUID when absent).
+    public static let invocationID = "X-Invocation-Id"
 }
 
 /// Environment variables that configure a runner (each also has a default, see `swift-runner --help`).
@@ -46,17 +49,102 @@ public enum RunnerExitCode {
     public static let unresponsive: Int32 = 124
 }
 
-public struct LoadRequest: Codable, Sendable {
-    public var code: String
-    public init(code: String) { self.code = code }
+/// The body of `POST /load`: one source file (`code`) or a package directory (`package`), and how to
+/// load it. Every field but one of `code` and `package` is optional; absent ones are not sent.
+public struct LoadRequest: Codable, Sendable, Equatable {
+    /// One source file, run as the module `function`.
+    public var code: String?
+    /// A directory inside the runner's container holding a function package (modules, subpackages,
+    /// data files). It goes first on `sys.path` and the handler's module is imported from it.
+    public var package: String?
+    /// Single file: the function's name (default `entrypoint`; in `x.name` only `name` counts).
+    /// Package: `module.function` (default `main.entrypoint`; the module may be dotted).
+    /// A callable of exactly two positional parameters is called as `handler(event, context)`.
+    public var handler: String?
+    /// Directories (read-only dependency sets) put on `sys.path` after the package, for this load only.
+    public var sysPath: [String]?
+    /// Environment variables set for this load (restored, or removed, by the next load).
+    public var env: [String: String]?
+    /// For a package: the host's hash of its contents, answered as `code_sha256`; with `handler`,
+    /// `sys_path`, `env` and `function` it decides whether a load is `reused`. (For `code`, the
+    /// runner hashes the source itself.)
+    public var digest: String?
+    /// The static part of a Lambda handler's `context`.
+    public var function: FunctionMetadata?
+
+    public init(
+        code: String? = nil,
+        package: String? = nil,
+        handler: String? = nil,
+        sysPath: [String]? = nil,
+        env: [String: String]? = nil,
+        digest: String? = nil,
+        function: FunctionMetadata? = nil
+    ) {
+        self.code = code
+        self.package = package
+        self.handler = handler
+        self.sysPath = sysPath
+        self.env = env
+        self.digest = digest
+        self.function = function
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case code, package, handler
+        case sysPath = "sys_path"
+        case env, digest, function
+    }
+}
+
+/// What a `handler(event, context)` reads from `context` about its function (AWS Lambda's names).
+public struct FunctionMetadata: Codable, Sendable, Equatable {
+    /// `context.function_name` (default "function").
+    public var name: String?
+    /// `context.function_version` (default "$LATEST").
+    public var version: String?
+    /// `context.memory_limit_in_mb`, an int (default 0: not told).
+    public var memoryLimitInMB: Int?
+    /// `context.invoked_function_arn` (default a local ARN naming the function).
+    public var invokedFunctionARN: String?
+    /// `context.log_group_name` (default "/aws/lambda/<name>").
+    public var logGroupName: String?
+    /// `context.log_stream_name` (default one per load, in Lambda's "yyyy/mm/dd/[version]id" form).
+    public var logStreamName: String?
+
+    public init(
+        name: String? = nil,
+        version: String? = nil,
+        memoryLimitInMB: Int? = nil,
+        invokedFunctionARN: String? = nil,
+        logGroupName: String? = nil,
+        logStreamName: String? = nil
+    ) {
+        self.name = name
+        self.version = version
+        self.memoryLimitInMB = memoryLimitInMB
+        self.invokedFunctionARN = invokedFunctionARN
+        self.logGroupName = logGroupName
+        self.logStreamName = logStreamName
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, version
+        case memoryLimitInMB = "memory_limit_in_mb"
+        case invokedFunctionARN = "invoked_function_arn"
+        case logGroupName = "log_group_name"
+        case logStreamName = "log_stream_name"
+    }
 }
 
 public struct LoadResponse: Codable, Sendable, Equatable {
     /// Always `"loaded"`.
     public var status: String
-    /// SHA-256 of the loaded source, hex.
+    /// SHA-256 of the loaded source, hex; for a package, the request's `digest` (empty without one).
     public var codeSHA256: String
-    /// True when the same source was already loaded and was kept as it was (module globals included).
+    /// True when the same load (source or digest, handler, sys_path, env, function) was already
+    /// loaded and was kept as it was (module globals included). A package without a digest is never
+    /// reused.
     public var reused: Bool
 
     public init(status: String = "loaded", codeSHA256: String, reused: Bool) {
@@ -117,6 +205,10 @@ public enum RunnerErrorType {
     public static let noEntrypoint = "EntrypointNotFound"
     /// 413: the body is larger than `RUNNER_MAX_BODY_BYTES`.
     public static let payloadTooLarge = "PayloadTooLarge"
+    /// 431: the request line and header fields are too large, or too many.
+    public static let headerFieldsTooLarge = "RequestHeaderFieldsTooLarge"
+    /// 417, 501, 505: an `Expect`, a transfer coding or an HTTP version the runner does not speak.
+    public static let unsupportedRequest = "UnsupportedRequest"
     /// 404 / 405: no such path, or the wrong method for it.
     public static let notFound = "NotFound"
     public static let methodNotAllowed = "MethodNotAllowed"

@@ -1,72 +1,114 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinux
 import EmbeddedPython
-import HTTPTypes
-import Hummingbird
-import NIOCore
-import NIOPosix
 import Logging
+import PosixThreads
 import RunnerProtocol
 import ServiceLifecycle
+import Synchronization
 
-/// A whole runner: the HTTP application over a `FunctionHost`, and the lifecycle that ends it.
-public struct Runner: Sendable {
+/// A whole runner: the `/load` + `/run` protocol over TCP or a Unix socket, served by the thread that
+/// owns the Python interpreter (no hand-off per request), with a standby thread that answers health
+/// checks while a call runs long (see `StandbyThread`).
+///
+/// `start()` binds and returns; the runner then serves until it drains (`stop()`, a drain signal, its
+/// idle TTL) or gives up an interpreter stuck in C; `wait()` (or `exitCode`) gives its exit code.
+/// As a swift-service-lifecycle `Service`, `run()` does both, and a graceful shutdown drains it.
+public final class Runner: Service, Sendable {
     public let configuration: RunnerConfiguration
-    public let lifecycle: RunnerLifecycle
-    public let host: FunctionHost
-    let logger: Logger
-    /// The one loop that does the runner's HTTP and async work.
-    let eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()
+    private let interpreter: PythonInterpreter
+    private let logger: Logger
+    private let started = Mutex<Started?>(nil)
+    private let hasStarted = Atomic<Bool>(false)
 
-    /// Starts CPython in the background; `run()` exits with `startupFailed` if it cannot start.
-    public init(configuration: RunnerConfiguration, logger: Logger, interpreter: PythonInterpreter = .shared) {
-        interpreter.timeoutGrace = configuration.timeoutGrace
+    private struct Started {
+        let loop: RunnerLoop
+        let port: Int?
+    }
+
+    /// Cheap: nothing starts until `start()`. The runner uses `interpreter` for its whole life; a
+    /// process has one interpreter, and (at a time) one runner on it.
+    public init(configuration: RunnerConfiguration, interpreter: PythonInterpreter, logger: Logger) {
         self.configuration = configuration
+        self.interpreter = interpreter
         self.logger = logger
-        let host = FunctionHost(interpreter: interpreter, maxOutputBytes: configuration.maxOutputBytes)
-        self.host = host
-        lifecycle = RunnerLifecycle(idleTTL: configuration.idleTTL, logger: logger, readiness: host.waitUntilReady)
     }
 
-    /// The router alone, for tests that drive the protocol in-process.
-    public func buildRouter() -> Router<BasicRequestContext> {
-        let router = Router()
-        router.add(middleware: ErrorBodyMiddleware())
-        if logger.logLevel <= .debug {
-            router.add(middleware: LogRequestsMiddleware(.debug))  // one line per request
+    /// Binds the address, starts the standby thread, and queues the serving loop on the interpreter
+    /// thread (which may still be starting CPython: connections wait in the backlog meanwhile).
+    public func start() throws(RunnerStartError) {
+        guard !hasStarted.exchange(true, ordering: .relaxed) else { throw .alreadyStarted }
+        if !configuration.drainSignals.isEmpty { SignalDescriptor.block(configuration.drainSignals) }
+        interpreter.start()
+        let listener = try ListeningSocket.bind(configuration.address)
+        let port = listener.port
+        let loop = try RunnerLoop(configuration: configuration, watchdog: interpreter.watchdog, listener: listener, logger: logger)
+        if !configuration.drainSignals.isEmpty {
+            let signals = try SignalDescriptor(configuration.drainSignals)
+            try loop.poll.add(signals.descriptor, events: UInt32(EPOLLIN.rawValue), token: EventToken.signals)
+            loop.signals = consume signals
         }
-        RunnerRoutes(host: host, lifecycle: lifecycle, configuration: configuration, eventLoop: eventLoop).add(to: router)
-        return router
+        let standby = StandbyThread(loop: loop)
+        standby.start()
+        started.withLock { $0 = Started(loop: loop, port: port) }
+        logger.info("listening on \(configuration.address)")
+
+        let logger = self.logger
+        let maxOutputBytes = configuration.maxOutputBytes
+        interpreter.submit({ python in
+            let code: Int32
+            do {
+                let host = try FunctionHost(python, maxOutputBytes: maxOutputBytes)
+                code = loop.runOnInterpreterThread(python, host: host)
+                host.unload(python)
+            } catch {
+                logger.critical("cannot set up the runner's Python support module: \(error)")
+                code = RunnerExitCode.startupFailed
+            }
+            standby.stop()
+            loop.isLoaded.store(false, ordering: .relaxed)
+            loop.completion.finish(code)
+        }, ifUnavailable: { error in
+            logger.critical("\(error)")
+            standby.stop()
+            loop.completion.finish(RunnerExitCode.startupFailed)
+        })
     }
 
-    public func buildApplication(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
-        let bindAddress: BindAddress
-        switch configuration.address {
-        case .tcp(let host, let port): bindAddress = .hostname(host, port: port)
-        case .unixSocket(let path): bindAddress = .unixDomainSocket(path: path)
-        }
-        return Application(
-            router: buildRouter(),
-            configuration: .init(address: bindAddress, serverName: nil),
-            onServerRunning: onServerRunning,
-            logger: logger
-        )
+    /// The TCP port the runner listens on (the kernel's choice for port 0); nil before `start()` or
+    /// for a Unix socket.
+    public var port: Int? { started.withLock { $0?.port } }
+
+    /// Drains the runner: the requests already received are answered, then it exits 0. From any thread.
+    public func stop() {
+        guard let loop = started.withLock({ $0?.loop }) else { return }
+        loop.stopRequested.store(true, ordering: .relaxed)
+        loop.poll.wake()
     }
 
-    /// Serves until SIGTERM/SIGINT, the idle TTL, or a lost interpreter; returns the exit code.
-    public func run(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) async throws -> Int32 {
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [
-                    .init(service: buildApplication(onServerRunning: onServerRunning)),
-                    .init(service: lifecycle, successTerminationBehavior: .gracefullyShutdownGroup),
-                ],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
-        )
-        let executor = EventLoopTaskExecutor(eventLoop)
-        try await withTaskExecutorPreference(executor) {
-            try await group.run()
+    /// Blocks the calling thread until the runner is done; its exit code (`RunnerExitCode`).
+    public func wait() -> Int32 {
+        guard let loop = started.withLock({ $0?.loop }) else { return RunnerExitCode.startupFailed }
+        return loop.completion.wait()
+    }
+
+    /// The exit code, once the runner is done.
+    public var exitCode: Int32 {
+        get async {
+            guard let loop = started.withLock({ $0?.loop }) else { return RunnerExitCode.startupFailed }
+            return await loop.completion.value
         }
-        return lifecycle.exitCode
+    }
+
+    /// Starts the runner and serves until it is done; a graceful shutdown drains it.
+    public func run() async throws {
+        try start()
+        await withGracefulShutdownHandler {
+            _ = await exitCode
+        } onGracefulShutdown: {
+            self.stop()
+        }
     }
 }

@@ -2,15 +2,22 @@ import RunnerProtocol
 
 /// Everything a runner can be told, with the defaults it uses when it is told nothing.
 public struct RunnerConfiguration: Sendable {
-    public enum Address: Sendable, Equatable {
+    public enum Address: Sendable, Equatable, CustomStringConvertible {
         case tcp(host: String, port: Int)
         case unixSocket(path: String)
+
+        public var description: String {
+            switch self {
+            case .tcp(let host, let port): "\(host):\(port)"
+            case .unixSocket(let path): path
+            }
+        }
     }
 
     public var address: Address = .tcp(host: "0.0.0.0", port: 8080)
     /// Largest request body; AWS Lambda's synchronous payload limit.
     public var maxBodyBytes = 6 << 20
-    /// Deadline of a `/run` (and `/load`) without an `X-Timeout-Ms` header.
+    /// Deadline of a `/run` (and `/load`) without an `X-Timeout-Ms` header, counted from its arrival.
     public var timeout: Duration = .seconds(60)
     /// How long past its deadline code blocked in C may take before the runner gives up and exits.
     public var timeoutGrace: Duration = .seconds(2)
@@ -18,6 +25,14 @@ public struct RunnerConfiguration: Sendable {
     public var idleTTL: Duration? = .seconds(60)
     /// Output (stdout + stderr) kept per invocation before it is cut with a marker.
     public var maxOutputBytes = 1 << 20
+    /// How long a Python call runs before the standby thread takes over polling (to answer health
+    /// checks and queue requests). Quick calls never see the standby; zero makes it take over at once.
+    public var standbyDelay: Duration = .milliseconds(1)
+    /// Signals that drain the runner (finish what was received, then exit 0), read from a signalfd.
+    /// They must be blocked in every thread: `Runner.start()` blocks them in the calling thread and in
+    /// the threads it starts, so the executable starts the runner from `main`, before any other thread.
+    /// Empty for a runner inside another program (a test suite), which calls `Runner.stop()` instead.
+    public var drainSignals: [Int32] = []
 
     public init() {}
 
@@ -63,6 +78,7 @@ public struct RunnerConfiguration: Sendable {
     }
 }
 
+/// An environment variable that does not say what it should.
 public struct RunnerConfigurationError: Error, CustomStringConvertible {
     public var variable: String
     public var value: String

@@ -1,24 +1,21 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 #if canImport(Glibc)
 import Glibc
 #endif
 import ArgumentParser
+import EmbeddedPython
 import Logging
 import RunnerProtocol
 import RunnerServer
 
-/// Parsed by `main.swift`, which first makes NIO the executor of every task (see there).
+/// `swift-runner`: one function's runner, as a process. Parsed and run by `main.swift`.
 struct SwiftRunnerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "swift-runner",
-        abstract: "Serve one Python function over HTTP: POST /load its source, POST /run its input.",
+        abstract: "Serve one Python function over HTTP: POST /load it, POST /run its input.",
         discussion: """
-            The function is Python source that defines `entrypoint(data)`. It runs in this process's
-            embedded CPython 3.11; requests run one at a time, in arrival order.
+            The function is Python source that defines `entrypoint(data)`, or a package directory with
+            a handler (`handler(event, context)` works too). It runs in this process's embedded
+            CPython 3.11; requests run one at a time, in arrival order, on the thread that owns it.
 
               curl -s localhost:8080/load -d '{"code": "def entrypoint(data):\\n    return data"}'
               curl -s localhost:8080/run -d '{"hello": "world"}'
@@ -35,7 +32,7 @@ struct SwiftRunnerCommand: ParsableCommand {
               \(RunnerEnvironment.maxOutputBytes)  output kept per invocation [1048576]
               \(RunnerEnvironment.logLevel)         trace, debug (one line per request), info [info]
 
-            SIGTERM or SIGINT: finish the invocation in flight, then exit 0.
+            SIGTERM or SIGINT: answer the requests already received, then exit 0.
             """
     )
 
@@ -53,8 +50,8 @@ struct SwiftRunnerCommand: ParsableCommand {
         if unixSocket != nil, port != nil { throw ValidationError("give --port or --unix-socket, not both") }
     }
 
-    func serve() async throws {
-        let environment = ProcessInfo.processInfo.environment
+    func run() throws {
+        let environment = Self.environment()
         let level = environment[RunnerEnvironment.logLevel].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -72,20 +69,37 @@ struct SwiftRunnerCommand: ParsableCommand {
         }
         if let unixSocket {
             configuration.address = .unixSocket(path: unixSocket)
-            // A socket left by an earlier runner in the same directory would make bind fail.
-            unlink(unixSocket)
         } else if let port {
             configuration.address = .tcp(host: host, port: port)
         } else if case .tcp(_, let port) = configuration.address {
             configuration.address = .tcp(host: host, port: port)
         }
+        // The runner reads SIGTERM and SIGINT from a signalfd. It blocks them here, in main, before
+        // it starts any thread, so that every thread of the process inherits the block.
+        configuration.drainSignals = [SIGTERM, SIGINT]
 
-        let runner = Runner(configuration: configuration, logger: logger)
-        let socketPath = unixSocket
-        let code = try await runner.run { _ in
-            // The dispatcher may run as another user than the runner: let it connect.
-            if let socketPath { chmod(socketPath, 0o666) }
+        let runner = Runner(configuration: configuration, interpreter: PythonInterpreter(), logger: logger)
+        do {
+            try runner.start()
+        } catch {
+            logger.critical("\(error)")
+            throw ExitCode(RunnerExitCode.startupFailed)
         }
+        let code = runner.wait()
         if code != RunnerExitCode.clean { throw ExitCode(code) }
+    }
+
+    /// The process environment, read without Foundation.
+    private static func environment() -> [String: String] {
+        var variables: [String: String] = [:]
+        var entry = environ
+        while let pointer = entry.pointee {
+            let text = String(cString: pointer)
+            if let equals = text.firstIndex(of: "=") {
+                variables[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            entry += 1
+        }
+        return variables
     }
 }

@@ -1,13 +1,3 @@
-import ArgumentParser
-import NIOCore
-
-// One event loop thread does all HTTP and async work (see `EventLoopTaskExecutor`) and the interpreter
-// thread does all Python: a runner container gets one CPU, and every extra thread to wake costs
-// latency. Set before anything touches NIO's singleton group.
-NIOSingletons.groupLoopCountSuggestion = 1
-
-do {
-    try await SwiftRunnerCommand.parse().serve()
-} catch {
-    SwiftRunnerCommand.exit(withError: error)
-}
+// A plain synchronous main: the runner's work happens on its own threads (the interpreter thread and
+// the standby thread), and this thread only waits for the exit code.
+SwiftRunnerCommand.main()

@@ -42,8 +42,8 @@ struct RunnerClient {
         try await request(RunnerPath.load, body: String(decoding: try JSONEncoder().encode(LoadRequest(code: code)), as: UTF8.self))
     }
 
-    func run(_ json: String, headers: [(String, String)] = []) async throws -> Response {
-        try await request(RunnerPath.run, body: json, headers: headers)
+    func run(_ json: String, headers: [(String, String)] = [], timeout: TimeAmount = .seconds(30)) async throws -> Response {
+        try await request(RunnerPath.run, body: json, headers: headers, timeout: timeout)
     }
 
     /// Polls `/healthz` until the runner answers (bounded): how a caller knows it is up.

@@ -1,7 +1,5 @@
 import Foundation
-import HTTPTypes
-import Hummingbird
-import HummingbirdTesting
+import NIOHTTP1
 import RunnerProtocol
 import RunnerServer
 import Testing
@@ -9,8 +7,8 @@ import Testing
 @Suite("Every error is a status and a JSON body a person can act on")
 struct ErrorTests {
     @Test(arguments: setups)
-    func badRequestsAre400(setup: TestingSetup) async throws {
-        try await makeRunner().buildApplication().test(setup) { client in
+    func badRequestsAre400(setup: Setup) async throws {
+        try await withRunner(setup) { client in
             let notLoaded = try await client.post(RunnerPath.run, "{}")
             #expect(notLoaded.status == .badRequest)
             #expect(try notLoaded.errorBody().error.type == RunnerErrorType.notLoaded)
@@ -33,8 +31,8 @@ struct ErrorTests {
     }
 
     @Test(arguments: setups)
-    func codeThatDoesNotLoadIs400AndLeavesNothingLoaded(setup: TestingSetup) async throws {
-        try await makeRunner().buildApplication().test(setup) { client in
+    func codeThatDoesNotLoadIs400AndLeavesNothingLoaded(setup: Setup) async throws {
+        try await withRunner(setup) { client in
             try await client.mustLoad(function("return 'old'"))
 
             let syntax = try await client.load("def entrypoint(data):\n    return (\n\nx = 1\n")
@@ -68,13 +66,13 @@ struct ErrorTests {
             let tooNested = try await client.load("x = 1" + String(repeating: "+1", count: 200_000) + "\n")
             #expect(tooNested.status == .badRequest)
             #expect(try tooNested.errorBody().detail.hasPrefix("the code does not compile"))
-            #expect(try await client.execute(uri: RunnerPath.health, method: .get) { $0 }.text.contains(#""loaded":false"#))
+            #expect(try await client.get(RunnerPath.health).text.contains(#""loaded":false"#))
         }
     }
 
     @Test(arguments: setups)
-    func runInputMustBeStrictJSON(setup: TestingSetup) async throws {
-        try await makeRunner().buildApplication().test(setup) { client in
+    func runInputMustBeStrictJSON(setup: Setup) async throws {
+        try await withRunner(setup) { client in
             try await client.mustLoad(function("return data"))
             let tooDeep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
             for body in ["{", "NaN", #"{"x": Infinity}"#, "1e400", "", "\u{FF}", tooDeep] {
@@ -86,7 +84,7 @@ struct ErrorTests {
     }
 
     @Test(arguments: setups)
-    func userExceptionsAre500WithTypeMessageAndTraceback(setup: TestingSetup) async throws {
+    func userExceptionsAre500WithTypeMessageAndTraceback(setup: Setup) async throws {
         let code = """
             def helper(n):
                 return 10 / n
@@ -94,11 +92,11 @@ struct ErrorTests {
             def entrypoint(data):
                 return helper(data["n"])
             """
-        try await makeRunner().buildApplication().test(setup) { client in
+        try await withRunner(setup) { client in
             try await client.mustLoad(code)
             let response = try await client.post(RunnerPath.run, #"{"n": 0}"#)
             #expect(response.status == .internalServerError)
-            #expect(response.headers[.init(RunnerHeader.functionError)!] == "Unhandled")
+            #expect(response.header(RunnerHeader.functionError) == "Unhandled")
             let error = try response.errorBody()
             #expect(error.error.type == "ZeroDivisionError")
             #expect(error.error.message == "division by zero")
@@ -117,7 +115,7 @@ struct ErrorTests {
 
     @Test
     func messagesKeepUserTextThatHasNoUTF8Form() async throws {
-        try await makeRunner().buildApplication().test(.router) { client in
+        try await withRunner(.tcp) { client in
             try await client.mustLoad(function("raise ValueError('bad input: ' + data)"))
             let response = try await client.post(RunnerPath.run, #""\ud800""#)
             #expect(response.status == .internalServerError)
@@ -126,9 +124,9 @@ struct ErrorTests {
     }
 
     @Test(arguments: setups)
-    func systemExitAndKeyboardInterruptDoNotStopTheRunner(setup: TestingSetup) async throws {
+    func systemExitAndKeyboardInterruptDoNotStopTheRunner(setup: Setup) async throws {
         let code = function("import sys\nif data == 'exit': sys.exit(3)\nif data == 'interrupt': raise KeyboardInterrupt\nreturn 'alive'")
-        try await makeRunner().buildApplication().test(setup) { client in
+        try await withRunner(setup) { client in
             try await client.mustLoad(code)
             let exit = try await client.post(RunnerPath.run, #""exit""#)
             #expect(exit.status == .internalServerError)
@@ -141,7 +139,7 @@ struct ErrorTests {
     }
 
     @Test(arguments: setups)
-    func resultsThatAreNotStrictJSONAre500(setup: TestingSetup) async throws {
+    func resultsThatAreNotStrictJSONAre500(setup: Setup) async throws {
         let code = function("""
             if data == 'set': return {1, 2}
             if data == 'nan': return [float('nan')]
@@ -153,7 +151,7 @@ struct ErrorTests {
                 return loop
             return 'fine'
             """)
-        try await makeRunner().buildApplication().test(setup) { client in
+        try await withRunner(setup) { client in
             try await client.mustLoad(code)
             for (input, mentions) in [("set", "set"), ("nan", "Out of range float"), ("inf", "Out of range float"), ("object", "object"), ("cycle", "Circular reference")] {
                 let response = try await client.post(RunnerPath.run, #""\#(input)""#)
@@ -168,25 +166,24 @@ struct ErrorTests {
     }
 
     @Test(arguments: setups)
-    func unknownPathsAndMethodsAreJSONErrors(setup: TestingSetup) async throws {
-        try await makeRunner().buildApplication().test(setup) { client in
-            let missing = try await client.execute(uri: "/invoke", method: .post) { $0 }
+    func unknownPathsAndMethodsAreJSONErrors(setup: Setup) async throws {
+        try await withRunner(setup) { client in
+            let missing = try await client.execute(uri: "/invoke", method: .POST)
             #expect(missing.status == .notFound)
             #expect(try missing.errorBody().error.type == RunnerErrorType.notFound)
-            let wrongMethod = try await client.execute(uri: RunnerPath.run, method: .get) { $0 }
+            let wrongMethod = try await client.get(RunnerPath.run)
             #expect(wrongMethod.status == .methodNotAllowed)
             #expect(try wrongMethod.errorBody().detail == "/run takes POST")
         }
     }
 
     @Test(arguments: setups)
-    func bodiesOverTheLimitAre413(setup: TestingSetup) async throws {
-        let runner = try await makeRunner { $0.maxBodyBytes = 1024 }
-        try await runner.buildApplication().test(setup) { client in
+    func bodiesOverTheLimitAre413(setup: Setup) async throws {
+        try await withRunner(setup, configure: { $0.maxBodyBytes = 1024 }) { client in
             try await client.mustLoad(function("return len(data)"))
             let big = "\"" + String(repeating: "a", count: 2000) + "\""
             let response = try await client.post(RunnerPath.run, big)
-            #expect(response.status == .contentTooLarge)
+            #expect(response.status == .payloadTooLarge)
             #expect(try response.errorBody().error.type == RunnerErrorType.payloadTooLarge)
             #expect(try await client.post(RunnerPath.run, #""abc""#).text == "3")
         }
@@ -196,7 +193,7 @@ struct ErrorTests {
 @Suite("Deadlines: a runaway invocation is interrupted and the runner stays usable")
 struct DeadlineTests {
     @Test(arguments: setups)
-    func pythonLoopsPastTheDeadlineAre504(setup: TestingSetup) async throws {
+    func pythonLoopsPastTheDeadlineAre504(setup: Setup) async throws {
         let code = function("""
             import time
             if data == 'spin':
@@ -212,15 +209,14 @@ struct DeadlineTests {
                     return 'swallowed'
             return 'ok'
             """)
-        let timeout: HTTPFields = [.init(RunnerHeader.timeoutMilliseconds)!: "300"]
-        try await makeRunner().buildApplication().test(setup) { client in
+        let timeout = [(RunnerHeader.timeoutMilliseconds, "300")]
+        try await withRunner(setup) { client in
             try await client.mustLoad(code)
             for input in ["spin", "sleep", "swallow"] {
                 let response = try await client.post(RunnerPath.run, #""\#(input)""#, headers: timeout)
                 #expect(response.status == .gatewayTimeout, "\(input)")
                 let error = try response.errorBody()
                 #expect(error.error.type == RunnerErrorType.timeout)
-                // Other suites share this process's interpreter, so the deadline may pass while queued.
                 #expect(error.detail.hasPrefix("the invocation timed out after 0.3 s"), "\(error.detail)")
                 #expect(error.error.message == "Task timed out after 0.3 seconds")
                 #expect(try await client.post(RunnerPath.run, #""after""#).text == #""ok""#)
@@ -230,27 +226,24 @@ struct DeadlineTests {
 
     @Test
     func theDefaultDeadlineComesFromConfigurationAndCoversLoad() async throws {
-        let runner = try await makeRunner { $0.timeout = .milliseconds(250) }
-        try await runner.buildApplication().test(.router) { client in
+        try await withRunner(.tcp, configure: { $0.timeout = .milliseconds(250) }) { client in
             let load = try await client.load("while True:\n    pass\n")
             #expect(load.status == .gatewayTimeout)
-            // A generous deadline for the load: other suites share this process's interpreter.
-            let generous: HTTPFields = [.init(RunnerHeader.timeoutMilliseconds)!: "60000"]
+            let generous = [(RunnerHeader.timeoutMilliseconds, "60000")]
             let loaded = try await client.post(RunnerPath.load, #"{"code": "def entrypoint(data):\n    while True:\n        pass\n"}"#, headers: generous)
             #expect(loaded.status == .ok)
             let run = try await client.post(RunnerPath.run, "1")
             #expect(run.status == .gatewayTimeout)
-            // (The deadline may pass while queued behind another suite's job: same interpreter.)
             #expect(try run.errorBody().detail.hasPrefix("the invocation timed out after 0.25 s"))
         }
     }
 
     @Test
     func malformedTimeoutHeadersAre400() async throws {
-        try await makeRunner().buildApplication().test(.router) { client in
+        try await withRunner(.tcp) { client in
             try await client.mustLoad(function("return 1"))
             for value in ["soon", "-5", "0", "1.5", "86400001", "99999999999999", "99999999999999999999999"] {
-                let response = try await client.post(RunnerPath.run, "1", headers: [.init(RunnerHeader.timeoutMilliseconds)!: value])
+                let response = try await client.post(RunnerPath.run, "1", headers: [(RunnerHeader.timeoutMilliseconds, value)])
                 #expect(response.status == .badRequest, "\(value)")
                 #expect(try response.errorBody().detail.contains("X-Timeout-Ms"))
             }

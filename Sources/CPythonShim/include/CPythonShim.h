@@ -12,6 +12,7 @@ typedef struct _object PyObject;
 /// Initialises an isolated interpreter (no environment variables, no default signal handlers, no user
 /// site, UTF-8 mode) on the calling thread, which becomes the interpreter thread, and installs the
 /// deadline handler. Returns 0 on success; otherwise writes a message into `error` and returns -1.
+/// Only the first call in a process can succeed.
 int pylambda_initialize(char *error, size_t error_size);
 
 /// Whether the calling thread is the one that initialised (and owns) the interpreter.
@@ -22,8 +23,11 @@ PyObject *pylambda_call(PyObject *callable, PyObject *const *args, size_t nargs)
 
 /// `Py_True` / `Py_False`, borrowed.
 PyObject *pylambda_bool(int value);
+/// `Py_None`, borrowed.
+PyObject *pylambda_none(void);
 
 int pylambda_is_unicode(PyObject *object);
+int pylambda_is_exact_unicode(PyObject *object);
 int pylambda_is_bytes(PyObject *object);
 int pylambda_is_tuple(PyObject *object);
 int pylambda_is_list(PyObject *object);

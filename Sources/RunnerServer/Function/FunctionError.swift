@@ -1,10 +1,10 @@
-import HTTPTypes
+import RunnerHTTP
 import RunnerProtocol
 
 /// A load or run that failed because of the request or the user's code (not the runner).
-public struct FunctionError: Error, Sendable, Equatable {
-    /// Where it failed; each maps to one HTTP status.
-    public enum Kind: String, Sendable {
+struct FunctionError: Error, Equatable {
+    /// Where it failed; each maps to one HTTP status. The raw values are the support module's.
+    enum Kind: String {
         case invalidRequest = "invalid_request"
         case syntax
         case load
@@ -15,18 +15,18 @@ public struct FunctionError: Error, Sendable, Equatable {
         case `internal`
     }
 
-    public var kind: Kind
+    var kind: Kind
     /// The Python exception's type name, or one of `RunnerErrorType`.
-    public var type: String
-    public var message: String
-    public var traceback: [String]
-    public var logTail: String?
+    var type: String
+    var message: String
+    var traceback: [String]
+    var logTail: String?
 
     static func `internal`(_ message: String) -> Self {
         FunctionError(kind: .internal, type: RunnerErrorType.internalError, message: message, traceback: [], logTail: nil)
     }
 
-    public var status: HTTPResponse.Status {
+    var status: HTTPStatus {
         switch kind {
         case .invalidRequest, .syntax, .load, .noEntrypoint, .notLoaded: .badRequest
         case .user, .result, .internal: .internalServerError
@@ -34,7 +34,7 @@ public struct FunctionError: Error, Sendable, Equatable {
     }
 
     /// The one line a person reads first.
-    public var detail: String {
+    var detail: String {
         switch kind {
         case .invalidRequest: "invalid request: \(message)"
         case .syntax: "the code does not compile: \(type): \(message)"
@@ -52,5 +52,9 @@ public struct FunctionError: Error, Sendable, Equatable {
         case .result: RunnerErrorType.resultNotSerializable
         default: type
         }
+    }
+
+    var body: ErrorBody {
+        ErrorBody(detail: detail, type: errorType, message: message, traceback: traceback)
     }
 }

@@ -1,0 +1,40 @@
+#define _GNU_SOURCE
+#include "CLinux.h"
+#include <pthread.h>
+#include <string.h>
+
+int clinux_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data) {
+    struct epoll_event event;
+    memset(&event, 0, sizeof event);
+    event.events = events;
+    event.data.u64 = data;
+    return epoll_ctl(epfd, op, fd, &event);
+}
+
+int clinux_epoll_wait(int epfd, struct epoll_event *scratch, clinux_event *events, int max, int timeout_ms) {
+    int count = epoll_wait(epfd, scratch, max, timeout_ms);
+    for (int i = 0; i < count; i++) {
+        events[i].events = scratch[i].events;
+        events[i].data = scratch[i].data.u64;
+    }
+    return count;
+}
+
+ssize_t clinux_send_vectors(int fd, const struct iovec *vectors, int count) {
+    struct msghdr message;
+    memset(&message, 0, sizeof message);
+    message.msg_iov = (struct iovec *)vectors;
+    message.msg_iovlen = (size_t)count;
+    return sendmsg(fd, &message, MSG_NOSIGNAL);
+}
+
+void clinux_set_thread_name(const char *name) {
+    char truncated[16];
+    strncpy(truncated, name, sizeof truncated - 1);
+    truncated[sizeof truncated - 1] = 0;
+    pthread_setname_np(pthread_self(), truncated);
+}
+
+int clinux_accept(int fd) {
+    return accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}

@@ -1,0 +1,295 @@
+"""How the runner loads a function: `_pylambda_loading`, the half of the runner's support code that
+reads a /load body, imports the function (one source file, or a package directory with dependency
+directories), and puts the process back as it was before the next load.
+
+A load changes process-wide state: `sys.path`, `os.environ`, `sys.modules`. `ProcessState` records
+each change so that the next load (or the runner's end) can undo it: one load never sees another's
+modules, path entries or environment.
+"""
+import os
+import sys
+import time
+
+
+
+class _Probe:
+    def method(self):
+        pass
+
+
+# `types.FunctionType` and `types.MethodType`, without importing `types` into every runner.
+_FunctionType = type(_Probe.method)
+_MethodType = type(_Probe().method)
+
+CODE_FILE = "function.py"
+CODE_MODULE = "function"
+DEFAULT_CODE_HANDLER = "entrypoint"
+DEFAULT_PACKAGE_HANDLER = "main.entrypoint"
+
+
+class InvalidLoad(Exception):
+    """A /load body of the wrong shape: answered 400 InvalidRequest with this message."""
+
+
+class EntrypointNotFound(Exception):
+    """The handler's module or function does not exist: answered 400 EntrypointNotFound."""
+
+
+# --- The request ------------------------------------------------------------------------------------
+
+
+def _string(request, key, default=None):
+    value = request.get(key, default)
+    if value is not None and not isinstance(value, str):
+        raise InvalidLoad(f'"{key}" must be a string, not {type(value).__name__}')
+    return value
+
+
+def _directory(path, what):
+    if not path.startswith("/"):
+        raise InvalidLoad(f"{what} must be an absolute path, not {path!r}")
+    if not os.path.isdir(path):
+        raise InvalidLoad(f"{what} names no directory: {path}")
+    return os.path.normpath(path)
+
+
+class LoadRequest:
+    """A /load body, checked: `code` or `package`, and the optional `handler`, `sys_path`, `env`,
+    `digest` and `function`."""
+
+    def __init__(self, request, code_digest):
+        if not isinstance(request, dict) or ("code" not in request and "package" not in request):
+            raise InvalidLoad('the body must be a JSON object with a "code" string or a "package" path')
+        if "code" in request and "package" in request:
+            raise InvalidLoad('give "code" or "package", not both')
+        self.code = _string(request, "code")
+        package = _string(request, "package")
+        self.package = _directory(package, '"package"') if package is not None else None
+        self.handler = _string(request, "handler") or (DEFAULT_PACKAGE_HANDLER if self.package else DEFAULT_CODE_HANDLER)
+        self.sys_path = self._sys_path(request.get("sys_path"))
+        self.env = self._env(request.get("env"))
+        digest = _string(request, "digest")
+        self.digest = code_digest(self.code) if self.code is not None else digest
+        self.function = self._function(request.get("function"))
+        # Equal keys load the same thing the same way: the second is answered "reused".
+        self.key = None if self.digest is None else (
+            self.digest, self.package, self.handler, tuple(self.sys_path), tuple(sorted(self.env.items())),
+            self.function)
+
+    @staticmethod
+    def _sys_path(value):
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise InvalidLoad('"sys_path" must be an array of strings (absolute directory paths)')
+        return [_directory(item, '"sys_path" entry') for item in value]
+
+    @staticmethod
+    def _env(value):
+        if value is None:
+            return {}
+        if not isinstance(value, dict) or not all(isinstance(item, str) for item in value.values()):
+            raise InvalidLoad('"env" must be an object whose values are strings')
+        for name, item in value.items():
+            if not name or "=" in name or "\0" in name or "\0" in item:
+                raise InvalidLoad(f'"env" has a name or value that cannot be an environment variable: {name!r}')
+        return dict(value)
+
+    @staticmethod
+    def _function(value):
+        """(name, version, memory_limit_in_mb, invoked_function_arn, log group, log stream)."""
+        if value is None:
+            value = {}
+        if not isinstance(value, dict):
+            raise InvalidLoad('"function" must be an object')
+        strings = {}
+        for key in ("name", "version", "invoked_function_arn", "log_group_name", "log_stream_name"):
+            strings[key] = _string(value, key)
+        memory = value.get("memory_limit_in_mb")
+        if memory is not None and (type(memory) is not int or memory < 0):
+            raise InvalidLoad('"function.memory_limit_in_mb" must be a whole number of megabytes')
+        name = strings["name"] or "function"
+        version = strings["version"] or "$LATEST"
+        return (name, version, memory if memory is not None else 0,
+                strings["invoked_function_arn"] or f"arn:aws:lambda:local:000000000000:function:{name}",
+                strings["log_group_name"] or f"/aws/lambda/{name}",
+                strings["log_stream_name"])
+
+
+# --- What a load changes, and how to undo it ---------------------------------------------------------
+
+
+class ProcessState:
+    """The process-wide changes of the current load: path entries, environment, module directories."""
+
+    def __init__(self):
+        self._path_entries = []
+        self._saved_env = {}
+        self._directories = ()
+        self._code_module = False
+
+    def apply(self, request):
+        """Sets the load's environment and puts its directories first on `sys.path`."""
+        for name, value in request.env.items():
+            self._saved_env.setdefault(name, os.environ.get(name))
+            os.environ[name] = value
+        entries = ([request.package] if request.package else []) + request.sys_path
+        sys.path[0:0] = entries
+        self._path_entries = entries
+        self._directories = tuple(entry.rstrip("/") + "/" for entry in entries)
+        self._code_module = request.code is not None
+        if entries:
+            import importlib
+
+            importlib.invalidate_caches()
+
+    def undo(self):
+        """Removes what the load imported from its directories (and its code module), its path
+        entries and its environment."""
+        directories = self._directories
+        if directories:
+            for name, module in list(sys.modules.items()):
+                if _loaded_from(module, directories):
+                    del sys.modules[name]
+            for entry in list(sys.path_importer_cache):
+                if isinstance(entry, str) and (entry + "/").startswith(directories):
+                    del sys.path_importer_cache[entry]
+        if self._code_module:
+            sys.modules.pop(CODE_MODULE, None)
+        for entry in self._path_entries:
+            try:
+                sys.path.remove(entry)
+            except ValueError:
+                pass  # user code took it out itself
+        for name, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self.__init__()
+
+
+def _loaded_from(module, directories):
+    origin = getattr(module, "__file__", None)
+    if isinstance(origin, str) and origin.startswith(directories):
+        return True
+    path = getattr(module, "__path__", None)  # a package; a namespace package has no __file__
+    try:
+        return path is not None and any(isinstance(entry, str) and (entry + "/").startswith(directories) for entry in path)
+    except Exception:
+        return False
+
+
+# --- Importing the handler --------------------------------------------------------------------------
+
+
+def compile_code(code):
+    """Compiles one source file; SyntaxError (or the compiler's RecursionError, MemoryError)."""
+    return compile(code, CODE_FILE, "exec")
+
+
+def run_code(compiled, module_factory):
+    """Runs compiled source as the module `function`. Raises what the code raises."""
+    module = module_factory(CODE_MODULE)
+    module.__file__ = CODE_FILE
+    # dataclasses, pickle and typing look a class's module up in sys.modules.
+    sys.modules[CODE_MODULE] = module
+    exec(compiled, module.__dict__)
+    return module
+
+
+def import_handler_module(request):
+    """Imports the module half of a package handler (`module.function`, `a.b.function`)."""
+    module_name, _, _ = request.handler.rpartition(".")
+    if not module_name:
+        raise InvalidLoad(f'a package handler is "module.function", not {request.handler!r}')
+    try:
+        # __import__ (not importlib.import_module): CPython then hides its own import frames from
+        # the traceback of an error in the user's module.
+        __import__(module_name)
+    except ModuleNotFoundError as error:
+        if error.name == module_name or module_name.startswith(f"{error.name}."):
+            raise EntrypointNotFound(
+                f'the package {request.package} has no module "{module_name}" (handler "{request.handler}")') from None
+        raise
+    return sys.modules[module_name]
+
+
+def find_handler(module, request):
+    """The handler function in the loaded module; EntrypointNotFound naming what was looked for."""
+    name = request.handler.rpartition(".")[2]
+    handler = module.__dict__.get(name)
+    if request.package is not None:
+        where = f'module "{module.__name__}" of {request.package}'
+    else:
+        where = "the code"
+    if handler is None:
+        hint = "; define `def entrypoint(data):`" if name == DEFAULT_CODE_HANDLER and request.package is None else ""
+        raise EntrypointNotFound(f"{where} defines no {name}{hint}")
+    if not callable(handler):
+        raise EntrypointNotFound(f"{where} defines {name} as a {type(handler).__name__}, which is not callable")
+    return handler
+
+
+def takes_context(handler):
+    """Whether `handler` is Lambda's `handler(event, context)`: exactly two positional parameters.
+
+    Decided once per load: from the code object for plain functions and methods (cheap), from
+    `inspect.signature` only for other callables.
+    """
+    if type(handler) is _FunctionType:
+        return handler.__code__.co_argcount == 2
+    if type(handler) is _MethodType and type(handler.__func__) is _FunctionType:
+        return handler.__func__.__code__.co_argcount - 1 == 2
+    import inspect
+
+    try:
+        parameters = inspect.signature(handler).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return sum(1 for parameter in parameters if parameter.kind in positional) == 2
+
+
+# --- The Lambda context -----------------------------------------------------------------------------
+
+
+class LambdaContext:
+    """The `context` of a `handler(event, context)`, as AWS Lambda's Python runtime gives it (but
+    `memory_limit_in_mb` is an int here, as the /load request gives it)."""
+
+    __slots__ = ("function_name", "function_version", "memory_limit_in_mb", "invoked_function_arn",
+                 "log_group_name", "log_stream_name", "aws_request_id", "identity", "client_context",
+                 "_deadline_ns")
+
+    def __init__(self, function, request_id, deadline_ns):
+        (self.function_name, self.function_version, self.memory_limit_in_mb, self.invoked_function_arn,
+         self.log_group_name, self.log_stream_name) = function
+        self.aws_request_id = request_id if request_id is not None else uuid4()
+        self.identity = None
+        self.client_context = None
+        self._deadline_ns = deadline_ns
+
+    def get_remaining_time_in_millis(self):
+        """Milliseconds until this invocation's deadline (0 once it has passed)."""
+        return max(0, (self._deadline_ns - time.monotonic_ns()) // 1_000_000)
+
+    def __repr__(self):
+        return f"LambdaContext(function_name={self.function_name!r}, aws_request_id={self.aws_request_id!r})"
+
+
+def context_function(function):
+    """The static part of every context of this load; a log stream named like Lambda's when none was given."""
+    if function[5] is not None:
+        return function
+    stream = f"{time.strftime('%Y/%m/%d', time.gmtime())}/[{function[1]}]{os.urandom(16).hex()}"
+    return function[:5] + (stream,)
+
+
+def uuid4():
+    """A random UUID, without importing `uuid` (and what it imports) into every runner."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    text = raw.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"

@@ -1,0 +1,85 @@
+import Foundation
+import RunnerProtocol
+import Testing
+
+/// Behaviours that the runner image must keep, each once found broken (issue 6): run against an older
+/// image with `RUNNER_IMAGE=...` to see them fail there.
+@Suite("Runner findings, against the image", .serialized, .enabled(if: Docker.shouldRun))
+struct RunnerBehaviourTests {
+    private func startOnSocket(_ environment: [String]) async throws -> (RunnerContainer, RunnerClient, String) {
+        let directory = NSTemporaryDirectory() + "pylambda-find-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        chmod(directory, 0o777)
+        let container = try RunnerContainer.start(
+            ["--network", "none", "--read-only", "--cap-drop", "ALL", "--user", "65534:65534", "-v", "\(directory):/run/pylambda"]
+                + environment.flatMap { ["-e", $0] },
+            command: ["--unix-socket", "/run/pylambda/runner.sock"]
+        )
+        let client = RunnerClient(address: .unixSocket(path: "\(directory)/runner.sock"))
+        do {
+            try await client.waitUntilReady(orExplainWith: container)
+        } catch {
+            container.remove()
+            throw error
+        }
+        return (container, client, directory)
+    }
+
+    /// The old interpreter thread kept the GIL after a queued request timed out and then waited for
+    /// work holding it: threads started by the function stood still until the next request.
+    @Test
+    func threadsOfTheFunctionRunWhileTheRunnerWaits() async throws {
+        let (container, client, directory) = try await startOnSocket([])
+        defer {
+            container.remove()
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        let code = """
+            import threading, time
+
+            ticks = []
+
+            def tick():
+                while True:
+                    time.sleep(0.005)
+                    ticks.append(1)
+
+            threading.Thread(target=tick, daemon=True).start()
+
+            def entrypoint(data):
+                if data == 'slow':
+                    time.sleep(0.4)
+                return len(ticks)
+            """
+        #expect(try await client.load(code).status == 200)
+        async let slow = client.run(#""slow""#)
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(try await client.run(#""late""#, headers: [(RunnerHeader.timeoutMilliseconds, "50")]).status == 504)
+        _ = try await slow
+        let before = Int(try await client.run(#""count""#).body) ?? 0
+        try await Task.sleep(for: .milliseconds(500))
+        let after = Int(try await client.run(#""count""#).body) ?? 0
+        #expect(after > before + 10, "the function's thread ticked \(after - before) times in 0.5 s of idle")
+    }
+
+    /// A request sent as the idle TTL ends is answered, or refused unread: never run, then dropped.
+    @Test
+    func theIdleExitNeverDropsARequestItRan() async throws {
+        var ranUnanswered: [Int] = []
+        for attempt in 0..<10 {
+            let (container, client, directory) = try await startOnSocket(["RUNNER_IDLE_TTL=1"])
+            defer {
+                container.remove()
+                try? FileManager.default.removeItem(atPath: directory)
+            }
+            // The function leaves a marker in the shared directory when it runs.
+            #expect(try await client.load("def entrypoint(data):\n    open('/run/pylambda/ran', 'w').close()\n    return 'ran'\n").status == 200)
+            try await Task.sleep(for: .milliseconds(930 + attempt * 15))
+            let response = try? await client.run("1", headers: [], timeout: .seconds(5))
+            let ran = FileManager.default.fileExists(atPath: "\(directory)/ran")
+            if ran && response?.status != 200 { ranUnanswered.append(attempt) }
+            _ = try await container.waitForExit(within: 10)
+        }
+        #expect(ranUnanswered.isEmpty, "attempts whose request ran but got no answer: \(ranUnanswered)")
+    }
+}

@@ -1,0 +1,244 @@
+import Foundation
+import NIOHTTP1
+import RunnerProtocol
+import Testing
+
+/// A function package on disk: files by relative path, written under a fresh directory.
+struct PackageDirectory {
+    let path: String
+
+    init(_ files: [String: String]) throws {
+        path = try makeTemporaryDirectory("pylambda-package")
+        for (name, text) in files {
+            let file = "\(path)/\(name)"
+            try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try text.write(toFile: file, atomically: true, encoding: .utf8)
+        }
+    }
+
+    func remove() {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}
+
+@Suite("Function packages, dependency directories, environment and Lambda handlers")
+struct PackageTests {
+    @Test(arguments: setups)
+    func aPackageHandlerImportsItsHelperModule(setup: Setup) async throws {
+        let package = try PackageDirectory([
+            "main.py": "from helper import double\nfrom tools.text import shout\n\ndef entrypoint(data):\n    return {'double': double(data['n']), 'shout': shout(data['s'])}\n",
+            "helper.py": "def double(n):\n    return 2 * n\n",
+            "tools/__init__.py": "",
+            "tools/text.py": "def shout(s):\n    return s.upper() + '!'\n",
+            "data/config.json": "{\"greeting\": \"hi\"}",
+        ])
+        defer { package.remove() }
+        try await withRunner(setup) { client in
+            let loaded = try await client.load(LoadRequest(package: package.path, digest: "sha256-of-the-package"))
+            #expect(loaded.status == .ok)
+            let answer = try JSONDecoder().decode(LoadResponse.self, from: loaded.body)
+            #expect(answer == LoadResponse(codeSHA256: "sha256-of-the-package", reused: false))
+            #expect(try await client.run(#"{"n": 21, "s": "hey"}"#).text == #"{"double":42,"shout":"HEY!"}"#)
+            // The same digest, handler, path and environment: kept as it is.
+            let again = try JSONDecoder().decode(LoadResponse.self, from: try await client.load(LoadRequest(package: package.path, digest: "sha256-of-the-package")).body)
+            #expect(again.reused)
+        }
+    }
+
+    @Test
+    func aDottedHandlerNamesAModuleInsideASubpackage() async throws {
+        let package = try PackageDirectory([
+            "app/__init__.py": "",
+            "app/handlers.py": "import os\n\ndef greet(data):\n    here = os.path.dirname(__file__)\n    return open(os.path.join(here, 'greeting.txt')).read().strip() + ', ' + data\n",
+            "app/greeting.txt": "hello\n",
+        ])
+        defer { package.remove() }
+        try await withRunner { client in
+            try await client.mustLoad(LoadRequest(package: package.path, handler: "app.handlers.greet"))
+            #expect(try await client.run(#""world""#).text == #""hello, world""#)
+        }
+    }
+
+    @Test
+    func reloadingAnotherPackageForgetsTheFirstOnesModules() async throws {
+        let first = try PackageDirectory([
+            "main.py": "import helper\n\ndef entrypoint(data):\n    return helper.NAME\n",
+            "helper.py": "NAME = 'first'\n",
+            "only_in_first.py": "X = 1\n",
+        ])
+        let second = try PackageDirectory([
+            "main.py": "import helper, importlib.util, sys\n\ndef entrypoint(data):\n    return {'helper': helper.NAME, 'first_module_importable': importlib.util.find_spec('only_in_first') is not None, 'first_in_modules': 'only_in_first' in sys.modules, 'first_on_path': any('\(first.path)' == p for p in sys.path)}\n",
+            "helper.py": "NAME = 'second'\n",
+        ])
+        defer {
+            first.remove()
+            second.remove()
+        }
+        try await withRunner { client in
+            try await client.mustLoad(LoadRequest(package: first.path))
+            #expect(try await client.run("0").text == #""first""#)
+            #expect(try await client.run("0").status == .ok)
+            try await client.mustLoad(LoadRequest(package: second.path))
+            let answer = try #require(try await client.run("0").json() as? [String: Any])
+            #expect(answer["helper"] as? String == "second", "the second package's helper, not the first's cached module")
+            #expect(answer["first_module_importable"] as? Bool == false)
+            #expect(answer["first_in_modules"] as? Bool == false)
+            #expect(answer["first_on_path"] as? Bool == false)
+        }
+    }
+
+    @Test
+    func sysPathMakesADependencyImportableForOneLoadOnly() async throws {
+        let dependencies = try PackageDirectory(["greetings/__init__.py": "def hello(name):\n    return 'hello ' + name\n"])
+        let code = "import greetings\n\ndef entrypoint(data):\n    return greetings.hello(data)\n"
+        defer { dependencies.remove() }
+        try await withRunner { client in
+            try await client.mustLoad(LoadRequest(code: code, sysPath: [dependencies.path]))
+            #expect(try await client.run(#""you""#).text == #""hello you""#)
+            // Without the directory, the same code cannot import it: the module went with the load.
+            let without = try await client.load(code)
+            #expect(without.status == .badRequest)
+            #expect(try without.errorBody().error.type == "ModuleNotFoundError")
+        }
+    }
+
+    @Test
+    func environmentIsSetForTheLoadAndRestoredAfterIt() async throws {
+        let code = function("import os\nreturn [os.environ.get('PYLAMBDA_TEST_VARIABLE'), os.environ.get('HOME')]")
+        let home = ProcessInfo.processInfo.environment["HOME"]
+        try await withRunner { client in
+            try await client.mustLoad(LoadRequest(code: code, env: ["PYLAMBDA_TEST_VARIABLE": "set", "HOME": "/function-home"]))
+            let during = try #require(try await client.run("0").json() as? [Any])
+            #expect(during[0] as? String == "set")
+            #expect(during[1] as? String == "/function-home")
+            // The next load (another environment) sees neither: one removed, one restored.
+            try await client.mustLoad(code + "\n# another load\n")
+            let after = try #require(try await client.run("0").json() as? [Any])
+            #expect(after[0] is NSNull)
+            #expect(after[1] as? String == home)
+        }
+    }
+
+    @Test(arguments: setups)
+    func aTwoParameterHandlerGetsALambdaContext(setup: Setup) async throws {
+        let code = """
+            import time
+
+            def handler(event, context):
+                first = context.get_remaining_time_in_millis()
+                time.sleep(0.05)
+                second = context.get_remaining_time_in_millis()
+                return {'event': event, 'first': first, 'second': second, 'id': context.aws_request_id,
+                        'name': context.function_name, 'version': context.function_version,
+                        'memory': context.memory_limit_in_mb, 'arn': context.invoked_function_arn,
+                        'group': context.log_group_name, 'stream': context.log_stream_name}
+            """
+        let metadata = FunctionMetadata(name: "orders", version: "7", memoryLimitInMB: 256, invokedFunctionARN: "arn:aws:lambda:eu-west-1:123456789012:function:orders")
+        try await withRunner(setup) { client in
+            try await client.mustLoad(LoadRequest(code: code, handler: "handler", function: metadata))
+            let response = try await client.run(#"{"k": 1}"#, headers: [(RunnerHeader.timeoutMilliseconds, "5000"), (RunnerHeader.invocationID, "11111111-2222-3333-4444-555555555555")])
+            let answer = try #require(try response.json() as? [String: Any], "\(response.text)")
+            #expect(answer["event"] as? [String: Int] == ["k": 1])
+            let first = try #require(answer["first"] as? Int)
+            let second = try #require(answer["second"] as? Int)
+            #expect(first <= 5000 && first > 0)
+            #expect(second < first, "the remaining time counts down: \(first) then \(second)")
+            #expect(answer["id"] as? String == "11111111-2222-3333-4444-555555555555")
+            #expect(answer["name"] as? String == "orders")
+            #expect(answer["version"] as? String == "7")
+            #expect(answer["memory"] as? Int == 256)
+            #expect(answer["arn"] as? String == "arn:aws:lambda:eu-west-1:123456789012:function:orders")
+            #expect(answer["group"] as? String == "/aws/lambda/orders")
+            #expect((answer["stream"] as? String)?.contains("[7]") == true)
+
+            // Without X-Invocation-Id: a fresh random UUID each time.
+            let ids = try await [client.run("1"), client.run("2")].map { try #require(try $0.json() as? [String: Any])["id"] as? String }
+            #expect(ids[0] != ids[1])
+            #expect(ids.allSatisfy { $0?.range(of: #"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"#, options: .regularExpression) != nil })
+        }
+    }
+
+    @Test
+    func handlerShapeIsDecidedByItsPositionalParameters() async throws {
+        let code = """
+            import functools
+
+            def one(data, *, flag=False):
+                return 'data'
+
+            def two(event, context=None):
+                return 'event+context' if context is not None else 'event only'
+
+            class Callable:
+                def __call__(self, event, context):
+                    return 'callable ' + type(context).__name__
+
+            instance = Callable()
+            partial = functools.partial(lambda prefix, event, context: prefix + context.function_name, 'partial ')
+            """
+        try await withRunner { client in
+            for (handler, expected) in [("one", #""data""#), ("two", #""event+context""#), ("instance", #""callable LambdaContext""#), ("partial", #""partial function""#)] {
+                try await client.mustLoad(LoadRequest(code: code, handler: handler))
+                #expect(try await client.run("0").text == expected, "\(handler)")
+            }
+        }
+    }
+
+    @Test
+    func aMissingHandlerIsEntrypointNotFoundNamingWhatWasLookedFor() async throws {
+        let package = try PackageDirectory([
+            "main.py": "def entrypoint(data):\n    return data\n",
+            "broken.py": "import not_installed_anywhere\n\ndef entrypoint(data):\n    return data\n",
+        ])
+        defer { package.remove() }
+        try await withRunner { client in
+            let noModule = try await client.load(LoadRequest(package: package.path, handler: "handlers.entrypoint"))
+            #expect(noModule.status == .badRequest)
+            let noModuleError = try noModule.errorBody()
+            #expect(noModuleError.error.type == RunnerErrorType.noEntrypoint)
+            #expect(noModuleError.detail.contains(#"no module "handlers""#), "\(noModuleError.detail)")
+
+            let noFunction = try await client.load(LoadRequest(package: package.path, handler: "main.handle"))
+            #expect(try noFunction.errorBody().error.type == RunnerErrorType.noEntrypoint)
+            #expect(try noFunction.errorBody().detail.contains(#"module "main""#))
+            #expect(try noFunction.errorBody().detail.contains("defines no handle"))
+
+            // A module that exists but fails to import is the module's own error, not a missing handler.
+            let broken = try await client.load(LoadRequest(package: package.path, handler: "broken.entrypoint"))
+            #expect(broken.status == .badRequest)
+            #expect(try broken.errorBody().error.type == "ModuleNotFoundError")
+            #expect(try broken.errorBody().error.message.contains("not_installed_anywhere"))
+
+            let codeHandler = try await client.load(LoadRequest(code: "def main(data):\n    return 1\n", handler: "handle"))
+            #expect(try codeHandler.errorBody().error.type == RunnerErrorType.noEntrypoint)
+            #expect(try codeHandler.errorBody().detail == "the code defines no handle")
+            #expect(try await client.run("0").status == .badRequest, "nothing is loaded after a failed load")
+        }
+    }
+
+    @Test
+    func badPackageSysPathEnvAndFunctionFieldsAreInvalidRequests() async throws {
+        try await withRunner { client in
+            for (body, mentions) in [
+                (#"{"package": 7}"#, #""package" must be a string"#),
+                (#"{"package": "relative/dir"}"#, "must be an absolute path"),
+                (#"{"package": "/no/such/pylambda/dir"}"#, "names no directory"),
+                (#"{"code": "x = 1", "package": "/tmp"}"#, #"give "code" or "package", not both"#),
+                (#"{"code": "def entrypoint(d): pass", "sys_path": "/tmp"}"#, #""sys_path" must be an array of strings"#),
+                (#"{"code": "def entrypoint(d): pass", "sys_path": [1]}"#, #""sys_path" must be an array of strings"#),
+                (#"{"code": "def entrypoint(d): pass", "env": ["A=1"]}"#, #""env" must be an object"#),
+                (#"{"code": "def entrypoint(d): pass", "env": {"A": 1}}"#, #""env" must be an object"#),
+                (#"{"code": "def entrypoint(d): pass", "env": {"A=B": "1"}}"#, "cannot be an environment variable"),
+                (#"{"code": "def entrypoint(d): pass", "handler": 3}"#, #""handler" must be a string"#),
+                (#"{"code": "def entrypoint(d): pass", "function": {"memory_limit_in_mb": "lots"}}"#, "memory_limit_in_mb"),
+                (#"{"code": "def entrypoint(d): pass", "function": []}"#, #""function" must be an object"#),
+            ] {
+                let response = try await client.post(RunnerPath.load, body)
+                #expect(response.status == .badRequest, "\(body)")
+                let error = try response.errorBody()
+                #expect(error.error.type == RunnerErrorType.invalidRequest, "\(body)")
+                #expect(error.detail.contains(mentions), "\(body): \(error.detail)")
+            }
+        }
+    }
+}
