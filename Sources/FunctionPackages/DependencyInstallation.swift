@@ -19,7 +19,7 @@ struct DependencyInstallation {
     private static let quickTimeout: Duration = .seconds(60)
 
     func run() async throws(DependencyError) -> DependencySet {
-        guard let store = try StoreDirectory.open(configuration.directory, create: true) else {
+        guard let store = try StoreDirectory.open(configuration.directory, create: true, rootMode: configuration.rootMode) else {
             throw .unusableStore(path: configuration.directory, reason: "it could not be created")
         }
         let locks = try store.subdirectory(DependencySetLayout.locks)

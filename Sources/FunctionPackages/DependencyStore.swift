@@ -59,13 +59,13 @@ public actor DependencyStore {
 
     /// The finished set with this key, if the store has one; never installs.
     public nonisolated func existingSet(for key: DependencySetKey) throws(DependencyError) -> DependencySet? {
-        guard let store = try StoreDirectory.open(configuration.directory, create: false) else { return nil }
+        guard let store = try StoreDirectory.open(configuration.directory, create: false, rootMode: configuration.rootMode) else { return nil }
         return Self.existingSet(key, in: store)
     }
 
     /// Every finished set, by key.
     public nonisolated func list() throws(DependencyError) -> [DependencySetInfo] {
-        guard let store = try StoreDirectory.open(configuration.directory, create: false) else { return [] }
+        guard let store = try StoreDirectory.open(configuration.directory, create: false, rootMode: configuration.rootMode) else { return [] }
         let used = try? OpenDirectory(in: store.root, name: DependencySetLayout.used)
         let entries: [OpenDirectory.Entry]
         do { entries = try store.root.entries() } catch { throw .fileSystem(error) }
@@ -84,7 +84,7 @@ public actor DependencyStore {
     /// removed.
     @discardableResult
     public nonisolated func garbageCollect(keeping: Set<DependencySetKey>) throws(DependencyError) -> [DependencySetKey] {
-        guard let store = try StoreDirectory.open(configuration.directory, create: false) else { return [] }
+        guard let store = try StoreDirectory.open(configuration.directory, create: false, rootMode: configuration.rootMode) else { return [] }
         let locks = try store.subdirectory(DependencySetLayout.locks)
         let trash = try store.subdirectory(DependencySetLayout.trash)
         let staging = try store.subdirectory(DependencySetLayout.staging)
@@ -116,7 +116,7 @@ public actor DependencyStore {
     }
 
     private nonisolated func markUsed(_ key: DependencySetKey) {
-        guard let store = try? StoreDirectory.open(configuration.directory, create: false),
+        guard let store = try? StoreDirectory.open(configuration.directory, create: false, rootMode: configuration.rootMode),
             let used = try? store.subdirectory(DependencySetLayout.used),
             let fd = try? used.openFile(key.rawValue, flags: O_WRONLY | O_CREAT, mode: 0o600)
         else { return }

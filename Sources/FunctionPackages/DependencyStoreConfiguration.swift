@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Where dependency sets live, what they are installed for, and with what.
 public struct DependencyStoreConfiguration: Sendable {
     public enum Installer: Sendable, Equatable {
@@ -9,8 +13,12 @@ public struct DependencyStoreConfiguration: Sendable {
         case pip(python: String)
     }
 
-    /// The store (e.g. `STATE/deps`), created 0700 if missing. Host-only: never mount it whole.
+    /// The store (e.g. `STATE/deps`), created if missing.
     public var directory: String
+    /// The store root's mode: 0700 keeps it host-only. 0711 lets a container that has it mounted
+    /// read-only reach a set by its key (sets are 0555, world-readable public packages) without
+    /// listing the store; the staging area, locks and download cache inside stay 0700.
+    public var rootMode: mode_t = 0o700
     public var target = PythonTarget.runner
     /// Installed size of one set (files, bytecode included). The runner's code-plus-dependencies
     /// limit is checked against the same figure by `FunctionPackage.checkTotalSize`.

@@ -2,8 +2,10 @@
 import Glibc
 #endif
 
-/// The store's root, opened without following a symlink, owned by this user and closed to
-/// everyone else (0700): what is in it is host-only and is never followed through a link.
+/// The store's root, opened without following a symlink, owned by this user and closed to everyone
+/// else: 0700, or 0711 for a dependency store that runners' containers traverse (read-only) to reach
+/// the sets whose keys they are given, without being able to list the store. What is in it is never
+/// followed through a link.
 struct StoreDirectory {
     let root: OpenDirectory
     /// Absolute: tools run in other working directories.
@@ -11,7 +13,7 @@ struct StoreDirectory {
 
     /// Opens the store, creating it (and missing parents, 0700) when `create` is set; nil when it
     /// does not exist and `create` is not set.
-    static func open(_ path: String, create: Bool) throws(DependencyError) -> StoreDirectory? {
+    static func open(_ path: String, create: Bool, rootMode: mode_t = 0o700) throws(DependencyError) -> StoreDirectory? {
         var absolute = path
         if !absolute.hasPrefix("/") {
             var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
@@ -39,8 +41,8 @@ struct StoreDirectory {
         guard info.st_uid == geteuid() else {
             throw .unusableStore(path: absolute, reason: "it belongs to uid \(info.st_uid), not to this user (uid \(geteuid()))")
         }
-        if info.st_mode & 0o077 != 0 {
-            do { try root.setMode(0o700) } catch { throw .fileSystem(error) }
+        if info.st_mode & 0o777 != rootMode {
+            do { try root.setMode(rootMode) } catch { throw .fileSystem(error) }
         }
         return StoreDirectory(root: root)
     }

@@ -38,7 +38,8 @@ enum DispatcherBenchmark {
         configuration: DispatcherConfiguration, iterations: Int = 1000, coldSamples: Int = 15,
         report: @Sendable (Sample) -> Void
     ) async throws {
-        let function = FunctionDefinition(source: "def entrypoint(data):\n    return data\n", configuration: configuration.function)
+        let source = "def entrypoint(data):\n    return data\n"
+        let function = FunctionDefinition(source: source, configuration: configuration.function)
         let payload = Array(#"{"n": 1}"#.utf8)
         var warm = configuration
         warm.warmPoolSize = 0
@@ -83,7 +84,7 @@ enum DispatcherBenchmark {
             var times: [Double] = []
             for index in 0..<coldSamples {
                 try await waitForWarmRunner(dispatcher)
-                let fresh = FunctionDefinition(source: function.source + "# new code \(index)\n", configuration: configuration.function)
+                let fresh = FunctionDefinition(source: source + "# new code \(index)\n", configuration: configuration.function)
                 let started = ContinuousClock.now
                 _ = try await dispatcher.invoke(fresh, payload: payload)
                 times.append((ContinuousClock.now - started).seconds)
@@ -96,7 +97,7 @@ enum DispatcherBenchmark {
         try await Dispatcher.withDispatcher(configuration: bare) { dispatcher in
             var times: [Double] = []
             for index in 0..<coldSamples {
-                let fresh = FunctionDefinition(source: function.source + "# cold code \(index)\n", configuration: configuration.function)
+                let fresh = FunctionDefinition(source: source + "# cold code \(index)\n", configuration: configuration.function)
                 let started = ContinuousClock.now
                 _ = try await dispatcher.invoke(fresh, payload: payload)
                 times.append((ContinuousClock.now - started).seconds)

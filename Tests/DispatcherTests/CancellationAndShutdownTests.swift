@@ -93,8 +93,9 @@ extension DockerTests {
 
     @Test func aCancelledWaiterLeavesTheRunnerItWasHandedWarm() async throws {
         try await withDispatcher({ $0.maxContainersPerFunction = 1 }) { dispatcher, _ in
-            let function = FunctionDefinition(source: Functions.counter("handover"))
-            var expected = try await dispatcher.invoke(code: function.source, input: [Int](), as: CallCounter.self).calls
+            let source = Functions.counter("handover")
+            let function = FunctionDefinition(source: source)
+            var expected = try await dispatcher.invoke(code: source, input: [Int](), as: CallCounter.self).calls
             #expect(expected == 1)
             let container = try #require(dispatcher.runners().first?.id)
             for _ in 0..<5 {
@@ -114,7 +115,7 @@ extension DockerTests {
                 #expect(runners.first?.busy == false)
             }
             expected += 1
-            let last = try await dispatcher.invoke(code: function.source, input: [Int](), as: CallCounter.self)
+            let last = try await dispatcher.invoke(code: source, input: [Int](), as: CallCounter.self)
             #expect(last.calls == expected, "the same warm container answers")
         }
     }

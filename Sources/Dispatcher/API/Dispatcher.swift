@@ -1,4 +1,7 @@
 import DockerEngine
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -64,6 +67,15 @@ public final class Dispatcher: Service, Sendable {
             sweeper = nil
         }
         runnerClient = RunnerClient()
+        // The dependency store exists before any runner starts: mounts are made at container creation.
+        var dependencyDirectory: String?
+        if case .docker = configuration.backend {
+            let path = configuration.resolvedDependencyStoreDirectory
+            if mkdir(path, 0o711) == 0 || errno == EEXIST {
+                chmod(path, 0o711)
+                dependencyDirectory = path
+            }
+        }
         let shared = configuration.keepWarmAfterShutdown
         // An owned runner outlives the dispatcher's own idle expiry a little, so that the dispatcher is
         // the one to remove it; its own TTL only matters if the dispatcher is gone.
@@ -81,6 +93,7 @@ public final class Dispatcher: Service, Sendable {
             host: host, client: runnerClient, stateDirectory: stateDirectory, image: configuration.image,
             owner: identity.description, lifetime: shared ? .shared : .owned, runnerIdleTTLSeconds: runnerTTL,
             startTimeout: configuration.startTimeout,
+            dependencyDirectory: dependencyDirectory,
             sweepBeforeFirstLaunch: configuration.orphanSweep == .beforeFirstStart ? sweeper : nil, logger: logger)
         let adoption =
             shared || configuration.backend == .docker()

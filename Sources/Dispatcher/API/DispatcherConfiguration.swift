@@ -40,6 +40,14 @@ public struct DispatcherConfiguration: Sendable {
     public var orphanSweep = OrphanSweep.atStart
     /// Host directory for the per-runner socket directories that get bind-mounted into containers.
     public var stateDirectory: String = DispatcherConfiguration.defaultStateDirectory
+    /// The dependency store (`FunctionPackages.DependencyStore`, with root mode 0711), mounted
+    /// read-only into every runner at /opt/pylambda/deps; nil: `deps` in the state directory.
+    public var dependencyStoreDirectory: String?
+
+    /// Where the dependency store is.
+    public var resolvedDependencyStoreDirectory: String {
+        dependencyStoreDirectory ?? stateDirectory + "/deps"
+    }
     public var logger = Logger(label: "pylambda.dispatcher")
 
     public init() {}

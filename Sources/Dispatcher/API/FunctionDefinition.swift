@@ -10,16 +10,28 @@ import RunnerProtocol
 /// let result = try await dispatcher.invoke(fibonacci, json: #"{"n": 10}"#)
 /// ```
 public struct FunctionDefinition: Sendable, Hashable {
-    /// The Python source, defining `entrypoint(data)` (or the function `handler` names).
-    public let source: String
-    /// The function to call; nil is the runner's default (`entrypoint`).
+    /// What the function is made of.
+    public enum Code: Sendable, Hashable {
+        /// One Python source file, defining `entrypoint(data)` or the function `handler` names.
+        case source(String)
+        /// A package, extracted read-only on the host (`FunctionPackages.PackageStore` does that),
+        /// with the digest of its contents. Its files are linked into each runner that loads it and
+        /// seen there, read-only, at `/var/task`.
+        case package(directory: String, digest: String)
+    }
+
+    public let code: Code
+    /// The function to call; nil is the runner's default (`entrypoint` in a file, `main.entrypoint`
+    /// in a package). Two positional parameters make it Lambda's `handler(event, context)`.
     public let handler: String?
+    /// The key of a dependency set in the dispatcher's dependency store, put on `sys.path`.
+    public let dependencySet: String?
     /// Set in the function's `os.environ`.
     public let environment: [String: String]
     public let configuration: FunctionConfiguration
     /// Who the function is, for Lambda's `context` and to keep versions of a named function apart.
     public let identity: FunctionIdentity?
-    /// SHA-256 of `source`, hex.
+    /// SHA-256 of the source, or the package's digest, hex.
     public let codeHash: String
     let key: FunctionKey
     /// The `/load` body, the `X-Timeout-Ms` value and the transport deadline, made once.
@@ -29,24 +41,44 @@ public struct FunctionDefinition: Sendable, Hashable {
     /// The largest answer taken from its runner (AWS Lambda's 6 MB by default).
     let maxResponseBytes: Int
 
+    /// The source when the function is one file.
+    public var source: String? {
+        if case .source(let source) = code { return source }
+        return nil
+    }
+
     public init(
-        source: String, handler: String? = nil, environment: [String: String] = [:],
+        source: String, handler: String? = nil, dependencySet: String? = nil, environment: [String: String] = [:],
         configuration: FunctionConfiguration = FunctionConfiguration(), identity: FunctionIdentity? = nil
     ) {
-        self.source = source
+        self.init(
+            code: .source(source), handler: handler, dependencySet: dependencySet, environment: environment,
+            configuration: configuration, identity: identity)
+    }
+
+    public init(
+        code: Code, handler: String? = nil, dependencySet: String? = nil, environment: [String: String] = [:],
+        configuration: FunctionConfiguration = FunctionConfiguration(), identity: FunctionIdentity? = nil
+    ) {
+        self.code = code
         self.handler = handler
+        self.dependencySet = dependencySet
         self.environment = environment
         self.configuration = configuration
         self.identity = identity
-        codeHash = SHA256.hex(Array(source.utf8))
+        switch code {
+        case .source(let source): codeHash = SHA256.hex(Array(source.utf8))
+        case .package(_, let digest): codeHash = digest
+        }
         // Every field with its length in bytes: no two different definitions can read the same.
         var fields: [UInt8] = []
         func field(_ tag: String, _ value: String) {
             let bytes = Array(value.utf8)
             fields += Array("\(tag):\(bytes.count):".utf8) + bytes
         }
-        field("code", codeHash)
+        if case .package = code { field("package", codeHash) } else { field("code", codeHash) }
         field("handler", handler ?? "")
+        field("dependencies", dependencySet ?? "")
         for (name, value) in environment.sorted(by: { $0.key < $1.key }) {
             field("env", name)
             field("value", value)
@@ -57,7 +89,21 @@ public struct FunctionDefinition: Sendable, Hashable {
             field("arn", identity.invokedFunctionARN ?? "")
         }
         key = FunctionKey(digest: SHA256.hex(fields), profile: ContainerProfile(configuration))
-        loadRequest = LoadRequest(code: source)
+        let context = identity.map {
+            FunctionMetadata(
+                name: $0.name, version: $0.version, memoryLimitInMB: Int(configuration.memoryBytes >> 20),
+                invokedFunctionARN: $0.invokedFunctionARN)
+        }
+        let sysPath = dependencySet.map { [RunnerMount.dependencySitePackages($0)] }
+        switch code {
+        case .source(let source):
+            loadRequest = LoadRequest(
+                code: source, handler: handler, sysPath: sysPath, env: environment.isEmpty ? nil : environment, function: context)
+        case .package(_, let digest):
+            loadRequest = LoadRequest(
+                package: RunnerMount.taskDirectory, handler: handler, sysPath: sysPath,
+                env: environment.isEmpty ? nil : environment, digest: digest, function: context)
+        }
         let timeout = configuration.effectiveTimeout
         timeoutHeader = String(max(1, timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000))
         transportTimeout = timeout + .seconds(5)

@@ -13,6 +13,8 @@ struct RunnerLauncher: Sendable {
     let lifetime: RunnerLifetime
     let runnerIdleTTLSeconds: Int
     let startTimeout: Duration
+    /// The dependency store, mounted read-only into every runner (nil: none).
+    let dependencyDirectory: String?
     /// Sweeps what dead dispatchers left once, before the first launch (`OrphanSweep.beforeFirstStart`).
     let sweepBeforeFirstLaunch: RunnerSweeper?
     let logger: Logger
@@ -66,6 +68,7 @@ struct RunnerLauncher: Sendable {
             let spec = ContainerSpec(
                 name: name, image: image, configuration: configuration, codeHash: function?.codeHash, owner: owner,
                 lifetime: lifetime, hostSocketDirectory: directory.hostSocketDirectoryPath,
+                hostTaskDirectory: directory.hostTaskDirectoryPath, hostDependencyDirectory: dependencyDirectory,
                 runnerIdleTTLSeconds: runnerIdleTTLSeconds)
             let started = UnixTime.now()
             let id = try await host.start(spec, directory: directory)
@@ -91,8 +94,16 @@ struct RunnerLauncher: Sendable {
         }
     }
 
-    /// Runs `/load`. A 400 is the code's fault (`loadFailed`, final); anything else is the runner's.
+    /// Runs `/load` (a package's files first linked into the runner's read-only task directory). A 400
+    /// is the code's fault (`loadFailed`, final); anything else is the runner's.
     func load(_ function: FunctionDefinition, into runner: LaunchedRunner) async throws(DispatcherError) {
+        if case .package(let directory, _) = function.code {
+            do {
+                try PackageLinker.link(package: directory, into: runner.directory.taskDirectory)
+            } catch {
+                throw .invalidConfiguration("the function's package cannot be used: \(error)")
+            }
+        }
         do {
             _ = try await client.load(runner, request: function.loadRequest, timeout: function.configuration.effectiveTimeout + .seconds(5))
         } catch let error as RunnerErrorResponse {

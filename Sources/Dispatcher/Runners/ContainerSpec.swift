@@ -11,6 +11,10 @@ struct ContainerSpec: Sendable {
     var owner: String
     var lifetime: RunnerLifetime
     var hostSocketDirectory: String
+    /// The runner's task directory (packages are linked into it), mounted read-only.
+    var hostTaskDirectory: String?
+    /// The dependency store, mounted read-only, when the dispatcher has one.
+    var hostDependencyDirectory: String?
     var runnerIdleTTLSeconds: Int
     var timeoutGraceSeconds: Int = 2
 
@@ -54,6 +58,8 @@ struct ContainerSpec: Sendable {
         host.pidsLimit = function.pidsLimit
         host.ulimits = [.init(name: "nofile", soft: function.openFilesLimit, hard: function.openFilesLimit)]
         host.binds = ["\(hostSocketDirectory):\(RunnerMount.containerDirectory):rw"]
+        if let hostTaskDirectory { host.binds?.append("\(hostTaskDirectory):\(RunnerMount.taskDirectory):ro") }
+        if let hostDependencyDirectory { host.binds?.append("\(hostDependencyDirectory):\(RunnerMount.dependencyDirectory):ro") }
         // Gone as soon as it exits (its own idle TTL, a crash): nothing is left for `docker ps -a`
         // even when no dispatcher is around. How it ended is read from the daemon's events.
         host.autoRemove = true

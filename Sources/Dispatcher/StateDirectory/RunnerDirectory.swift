@@ -6,6 +6,7 @@ import Glibc
 ///
 ///     runners/<name>/          0700, the host's only: `record`, `lock` (and `runner.log` for processes)
 ///     runners/<name>/socket/   bind-mounted into the container at /run/pylambda
+///     runners/<name>/task/     0755, bind-mounted read-only at /var/task: the package loaded into it
 ///
 /// The socket directory is the one thing a container shares with the host. It is 0777 while the
 /// runner starts (the runner, uid 65534, binds `runner.sock` in it), then *sealed*: 0755 and owned by
@@ -16,17 +17,20 @@ final class RunnerDirectory: Sendable {
     let name: String
     let directory: DirectoryDescriptor
     let socketDirectory: DirectoryDescriptor
+    let taskDirectory: DirectoryDescriptor
 
     static let recordFileName = "record"
     static let socketDirectoryName = "socket"
+    static let taskDirectoryName = "task"
     static let socketName = "runner.sock"
     /// Where the process backend's runner writes its output (the host-only directory).
     static let logFileName = "runner.log"
 
-    private init(name: String, directory: DirectoryDescriptor, socketDirectory: DirectoryDescriptor) {
+    private init(name: String, directory: DirectoryDescriptor, socketDirectory: DirectoryDescriptor, taskDirectory: DirectoryDescriptor) {
         self.name = name
         self.directory = directory
         self.socketDirectory = socketDirectory
+        self.taskDirectory = taskDirectory
     }
 
     /// Makes a new runner directory and takes its lock. Fails if the name exists.
@@ -37,8 +41,10 @@ final class RunnerDirectory: Sendable {
         do throws(StateDirectoryError) {
             // 0777 only until sealed; the 0700 directory above keeps other local users out meanwhile.
             let socketDirectory = try directory.makeDirectory(socketDirectoryName, mode: 0o777)
+            // Written by the host only; the container sees it read-only.
+            let taskDirectory = try directory.makeDirectory(taskDirectoryName, mode: 0o755)
             guard let lock = RunnerLock(in: directory) else { throw StateDirectoryError.system("lock \(directory.path)", EWOULDBLOCK) }
-            return (RunnerDirectory(name: name, directory: directory, socketDirectory: socketDirectory), lock)
+            return (RunnerDirectory(name: name, directory: directory, socketDirectory: socketDirectory, taskDirectory: taskDirectory), lock)
         } catch {
             runners.removeTree(name)
             throw error
@@ -49,11 +55,13 @@ final class RunnerDirectory: Sendable {
     static func open(in runners: DirectoryDescriptor, name: String) throws(StateDirectoryError) -> RunnerDirectory {
         let directory = try runners.openDirectory(name)
         let socketDirectory = try directory.openDirectory(socketDirectoryName)
-        return RunnerDirectory(name: name, directory: directory, socketDirectory: socketDirectory)
+        let taskDirectory = try directory.openDirectory(taskDirectoryName)
+        return RunnerDirectory(name: name, directory: directory, socketDirectory: socketDirectory, taskDirectory: taskDirectory)
     }
 
-    /// The host path to bind-mount into the container.
+    /// The host paths to bind-mount into the container.
     var hostSocketDirectoryPath: String { socketDirectory.path }
+    var hostTaskDirectoryPath: String { taskDirectory.path }
     /// The runner's socket, as the host connects to it. Safe to use by path once sealed: every
     /// directory on the way belongs to the host user and none is writable by the container.
     var socketPath: String { socketDirectory.path + "/" + Self.socketName }
