@@ -212,7 +212,12 @@ let package = Package(
         ),
         .testTarget(
             name: "FunctionRegistryTests",
-            dependencies: ["FunctionRegistry"]
+            dependencies: [
+                "FunctionRegistry",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .testTarget(
             name: "FunctionPackagesTests",

@@ -62,7 +62,8 @@ public protocol FunctionStore: Service, Sendable {
 
     /// Registers the instance or renews its heartbeat. False when the registry did not know it: its
     /// first heartbeat, or another process declared it gone (and interrupted its running calls).
-    /// Send one before recording or claiming calls, then well within `staleAfter`.
+    /// Send one before recording or claiming calls, then well within `staleAfter`; `InstanceHeartbeat`
+    /// does this, and the cleanup below, as a service.
     func heartbeat(_ instance: InstanceIdentity) async throws(RegistryError) -> Bool
     func instances() async throws(RegistryError) -> [InstanceRecord]
     /// Marks `interrupted` the running calls of instances without a heartbeat for `staleAfter` (and

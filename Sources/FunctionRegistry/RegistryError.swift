@@ -16,7 +16,8 @@ public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The database cannot be used right now: unreachable, locked by another process for too long, disk
     /// full, read-only. The message names the database and what to check.
     case unavailable(String)
-    /// A schema migration failed; the database is left at the version before it.
+    /// A schema migration failed. Pending migrations are applied in one transaction, so the database
+    /// is left exactly as it was.
     case migrationFailed(version: Int, reason: String)
     /// The database was migrated by a newer pylambda; this one must not write to it.
     case schemaTooNew(found: Int, supported: Int)
@@ -48,7 +49,7 @@ public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unavailable(let message):
             return "the function registry is unavailable: \(message)"
         case .migrationFailed(let version, let reason):
-            return "the registry's schema migration to version \(version) failed (the database is left at the version before): \(reason)"
+            return "the registry's schema migration to version \(version) failed, and the database was left as it was: \(reason)"
         case .schemaTooNew(let found, let supported):
             return "the registry database has schema version \(found), but this pylambda knows versions up to \(supported); upgrade pylambda or point it at another database"
         case .corruptRecord(let message):

@@ -185,6 +185,44 @@ extension RegistryTests {
             }
         }
 
+        /// Calls queued while the function is being deleted, from two stores: each either is refused
+        /// or lands before the delete and is cancelled by it; none is left queued for a function that
+        /// no longer exists.
+        @Test(arguments: StoreKind.allCases)
+        func enqueuesRacingADeleteLeaveNothingQueued(kind: StoreKind) async throws {
+            guard let database = try TestDatabase.fresh(kind) else { return }
+            defer { database.remove() }
+            try await database.makeStore().withRunning { first in
+                try await database.makeStore().withRunning { second in
+                    for round in 0..<5 {
+                        let version = try await first.createVersion(of: "racing", Samples.source("round \(round)")).version
+                        let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
+                            for index in 0..<40 {
+                                let store: any FunctionStore = index.isMultiple(of: 2) ? first : second
+                                group.addTask {
+                                    do {
+                                        _ = try await store.enqueueAsync(of: version, input: [UInt8(index)])
+                                        return true
+                                    } catch RegistryError.functionNotFound {
+                                        return false
+                                    }
+                                }
+                                if index == 20 {
+                                    group.addTask {
+                                        _ = try await second.deleteFunction(named: "racing")
+                                        return false
+                                    }
+                                }
+                            }
+                            return try await group.reduce(into: [Bool]()) { $0.append($1) }
+                        }
+                        #expect(outcomes.contains(true))
+                        #expect(try await first.queueDepth() == 0, "round \(round)")
+                    }
+                }
+            }
+        }
+
         /// A call queued on version 1 runs on version 1 even after version 2 is deployed; new calls
         /// get version 2.
         @Test(arguments: StoreKind.allCases)

@@ -37,7 +37,7 @@ public final class PostgresFunctionStore: SQLBackedFunctionStore {
                 throw error
             }
             registry.gate.open()
-            configuration.logger.debug("registry open", metadata: ["url": "\(configuration.url)", "schema": "\(configuration.schema)"])
+            configuration.logger.debug("registry open", metadata: ["url": "\(configuration.redactedURL)", "schema": "\(configuration.schema)"])
             try? await gracefulShutdown()
             registry.gate.close(.shutDown)
             group.cancelAll()

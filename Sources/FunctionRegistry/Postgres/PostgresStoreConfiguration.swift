@@ -2,8 +2,9 @@ import Logging
 
 /// Where and how `PostgresFunctionStore` keeps the registry.
 public struct PostgresStoreConfiguration: Sendable {
-    /// The server, user and database, from the `--database` URL (see `init(url:)`).
-    public var url: String { parsedURL.redacted }
+    /// The server, user and database of the `--database` URL (see `init(url:)`), without the
+    /// password: for messages and logs.
+    public var redactedURL: String { parsedURL.redacted }
     /// The PostgreSQL schema holding the registry's tables, created by the first migration. Several
     /// registries (or tests) can share one database under different schemas.
     public var schema = "pylambda"

@@ -13,7 +13,6 @@ enum RecordColumns {
         v.dependency_set_key, v.requirements, v.memory_mb, v.timeout_s, v.concurrency, v.environment, \
         v.runtime, v.description, v.published
         """
-    static let versionCount = 17
 
     static func version(_ row: SQLRow, at offset: Int = 0) throws(RegistryError) -> FunctionVersion {
         let column = { (index: Int) in offset + index }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The few places where SQLite's and PostgreSQL's SQL differ; everything else is written once.
 enum SQLDialect: Sendable {
     case sqlite
@@ -5,16 +7,21 @@ enum SQLDialect: Sendable {
 
     /// The SQL as this database takes it: `{now}` becomes the current time in the column format, and
     /// for SQLite `$N` becomes `?N` (SQLite numbers `$name` parameters by first appearance instead).
+    /// The registry's statements are a fixed set, so each is rendered once and remembered.
     func render(_ sql: String) -> String {
+        if let rendered = Self.rendered.withLock({ $0[self]?[sql] }) { return rendered }
+        let rendered: String
         switch self {
         case .postgres:
-            return sql.replacing("{now}", with: "now()")
+            rendered = sql.replacing("{now}", with: "now()")
         case .sqlite:
-            var rendered = sql.replacing("{now}", with: "CAST(unixepoch('now', 'subsec') * 1000000 AS INTEGER)")
-            rendered = String(rendered.map { $0 == "$" ? "?" : $0 })
-            return rendered
+            rendered = String(sql.replacing("{now}", with: "CAST(unixepoch('now', 'subsec') * 1000000 AS INTEGER)").map { $0 == "$" ? "?" : $0 })
         }
+        Self.rendered.withLock { $0[self, default: [:]][sql] = rendered }
+        return rendered
     }
+
+    private static let rendered = Mutex<[SQLDialect: [String: String]]>([:])
 
     /// Appended to the SELECT that picks a queued invocation: other processes skip the rows this one
     /// has locked instead of waiting for them. SQLite's write transaction locks the whole database.

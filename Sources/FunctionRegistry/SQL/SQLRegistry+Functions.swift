@@ -93,9 +93,18 @@ extension SQLRegistry {
 
     func version(of name: String, number: Int?) async throws(RegistryError) -> FunctionVersion {
         try FunctionName.validate(name)
+        // One statement on the hot path (every call resolves its version); the cause of a miss is
+        // looked up only when there is one.
         return try await read { db in
-            let function = try await db.liveFunction(named: name)
-            return try await db.version(functionID: function.id, number: number ?? function.latestVersion, name: name)
+            let which = number == nil ? "f.latest_version" : "$2"
+            if let row = try await db.query(
+                "SELECT \(RecordColumns.version) \(Self.versionsWithFunction) WHERE f.name = $1 AND f.deleted_at IS NULL AND v.version = \(which)",
+                number.map { [.text(name), .int($0)] } ?? [.text(name)]
+            ).first {
+                return try RecordColumns.version(row)
+            }
+            _ = try await db.liveFunction(named: name)
+            throw RegistryError.versionNotFound(function: name, version: number ?? 0)
         }
     }
 

@@ -5,17 +5,23 @@ import SQLiteNIO
 struct SQLiteExecutor: SQLExecutor {
     let connection: SQLiteConnection
 
-    /// Runs to completion even if the calling task is cancelled: NIO's thread pool would skip a
-    /// cancelled task's work, and a skipped ROLLBACK would leave the connection inside a transaction
-    /// that holds the write lock. Each statement is bounded by the busy timeout anyway.
+    /// In a transaction, statements run to completion even if the calling task is cancelled: NIO's
+    /// thread pool would skip a cancelled task's work, and a skipped ROLLBACK would leave the
+    /// connection inside a transaction that holds the write lock. Each statement is bounded by the
+    /// busy timeout anyway. A lone read may simply be skipped, which saves a task per read.
+    var shielded = true
+
     func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
         let connection = connection
         let rendered = SQLDialect.sqlite.render(sql)
         let data = binds.map(Self.sqliteData)
-        return try await Task {
-            let rows = try await connection.query(rendered, data)
-            return rows.map { row in SQLRow(values: row.columns.map { Self.value($0.data) }) }
-        }.value
+        guard shielded else { return try await Self.run(connection, rendered, data) }
+        return try await Task { try await Self.run(connection, rendered, data) }.value
+    }
+
+    private static func run(_ connection: SQLiteConnection, _ sql: String, _ binds: [SQLiteData]) async throws -> [SQLRow] {
+        let rows = try await connection.query(sql, binds)
+        return rows.map { row in SQLRow(values: row.columns.map { value($0.data) }) }
     }
 
     private static func sqliteData(_ value: SQLValue) -> SQLiteData {

@@ -2,8 +2,9 @@ import ServiceLifecycle
 import Synchronization
 
 /// The registry in one SQLite file (WAL mode), the default: a file in the state directory, nothing to
-/// install or run. Meant for one serve process; two processes on one file work (writes take turns
-/// through SQLite's lock, `busyTimeout` bounds the wait) but share no heartbeats-worth of scale.
+/// install or run. Meant for one serve process on one machine. Two processes on one file stay
+/// correct (writes take turns through SQLite's file lock, `busyTimeout` bounds the wait), but for
+/// several serve processes sharing work, use PostgreSQL.
 ///
 /// SQLite is sqlite-nio's copy (3.54, compiled in) rather than GRDB over Debian's libsqlite3: no system
 /// library to install on a fresh machine, a version we know (RETURNING, partial-index upserts,

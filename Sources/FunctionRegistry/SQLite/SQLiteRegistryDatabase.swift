@@ -138,7 +138,7 @@ final class SQLiteRegistryDatabase: SQLDatabase {
 
     func read<Result: Sendable>(_ body: (any SQLExecutor) async throws -> Result) async throws -> Result {
         try await opened().readers.withLease { connection in
-            try await body(SQLiteExecutor(connection: connection))
+            try await body(SQLiteExecutor(connection: connection, shielded: false))
         }
     }
 
