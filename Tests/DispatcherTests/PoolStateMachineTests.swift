@@ -127,6 +127,23 @@ import Testing
         #expect(pool.waiters.isEmpty)
     }
 
+    @Test func aCallWaitingForItsColdStartDoesNotTimeOutInTheQueue() {
+        var pool = machine { $0.maxContainersPerFunction = 1 }
+        let id = waiterIDs.make()
+        let (outcome, actions) = pool.acquire(a, waiter: id, timeout: .seconds(1), now: t0)
+        #expect(outcome == .queued(id))
+        let runner = started(actions)[0]
+        // The start has its own limit; the call's timeout is for its run.
+        #expect(pool.nextDeadline() == nil)
+        #expect(pool.tick(now: t0 + .seconds(5)).isEmpty)
+        #expect(pool.ready(runner, now: t0 + .seconds(5)) == [.lease(id, runner)])
+        // A second call, behind the busy runner with nothing starting for it, does time out.
+        let late = waiterIDs.make()
+        #expect(pool.acquire(a, waiter: late, timeout: .seconds(1), now: t0 + .seconds(5)).0 == .queued(late))
+        #expect(pool.nextDeadline() == t0 + .seconds(6))
+        #expect(pool.tick(now: t0 + .seconds(6)) == [.fail(late, .queueTimedOut(seconds: 1))])
+    }
+
     @Test func idleRunnersExpireAndRunnersNearTheirOwnTTLAreNotHandedOut() {
         var pool = machine { $0.idleTTL = .seconds(10); $0.runnerIdleTTL = .seconds(8); $0.handOutMargin = .seconds(2) }
         let (waiter, start) = queue(&pool, a)

@@ -220,12 +220,18 @@ struct PoolStateMachine: Sendable {
 
     /// Fails calls past their deadline, removes runners idle too long (or about to exit by themselves),
     /// and refills the warm pool.
+    ///
+    /// A call that a runner is starting or loading for does not time out in the queue: a cold start is
+    /// not the function's run time (as with Lambda's separate init phase), and the start has its own
+    /// limit, whose failure fails the call.
     mutating func tick(now: ContinuousClock.Instant) -> [Action] {
         var actions: [Action] = []
-        for waiter in waiters where waiter.deadline <= now {
+        let covered = waitersCoveredByComingRunners()
+        let expired = Set(waiters.filter { $0.deadline <= now && !covered.contains($0.id) }.map(\.id))
+        for waiter in waiters where expired.contains(waiter.id) {
             actions.append(.fail(waiter.id, .queueTimedOut(seconds: waiter.timeout.seconds)))
         }
-        waiters.removeAll { $0.deadline <= now }
+        waiters.removeAll { expired.contains($0.id) }
         for runner in runners.values where runner.phase == .idle {
             if now - runner.lastUsed >= limits.idleTTL || !runner.isFresh(at: now, margin: limits.handOutMargin) {
                 runners[runner.id] = nil
@@ -237,7 +243,8 @@ struct PoolStateMachine: Sendable {
 
     /// The earliest moment `tick` has something to do.
     func nextDeadline() -> ContinuousClock.Instant? {
-        let waiting = waiters.map(\.deadline).min()
+        let covered = waitersCoveredByComingRunners()
+        let waiting = waiters.filter { !covered.contains($0.id) }.map(\.deadline).min()
         let expiring = runners.values.filter { $0.phase == .idle }.map {
             min($0.lastUsed + limits.idleTTL, $0.lastUsed + $0.ownIdleTTL - limits.handOutMargin)
         }.min()
@@ -257,6 +264,21 @@ struct PoolStateMachine: Sendable {
             actions.append(.remove(runner.id))
         }
         return actions
+    }
+
+    /// The oldest waiting calls of each function, as many as it has runners starting or loading: each
+    /// of them gets one of those runners when it is ready.
+    private func waitersCoveredByComingRunners() -> Set<PoolWaiterID> {
+        var supply: [FunctionKey: Int] = [:]
+        for runner in runners.values where runner.phase == .starting || runner.phase == .loading {
+            if let function = runner.function { supply[function, default: 0] += 1 }
+        }
+        var covered: Set<PoolWaiterID> = []
+        for waiter in waiters where supply[waiter.function, default: 0] > 0 {
+            supply[waiter.function]! -= 1
+            covered.insert(waiter.id)
+        }
+        return covered
     }
 
     // MARK: The allocator
