@@ -114,12 +114,18 @@ struct ListeningSocket: ~Copyable {
         }
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw .system("socket", errno) }
+        // The dispatcher may run as another user than the runner: the socket is made 0666 by the umask
+        // at bind, not by a chmod afterwards, which gVisor refuses on a socket on a host file system
+        // (`--host-uds=create`). The umask is the process's, but nothing else creates files while the
+        // runner starts to listen.
+        let previousMask = umask(0o111)
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        // The dispatcher may run as another user than the runner: let it connect. Before listen, so
-        // that nobody can connect while the mode is still the umask's.
-        guard bound == 0, chmod(path, 0o666) == 0, listen(fd, backlog) == 0 else {
+        let bindError = errno
+        umask(previousMask)
+        errno = bindError
+        guard bound == 0, listen(fd, backlog) == 0 else {
             let code = errno
             close(fd)
             throw .cannotListen(address: path, reason: String(cString: strerror(code)))
