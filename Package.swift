@@ -134,6 +134,7 @@ let package = Package(
             dependencies: [
                 "Dispatcher",
                 "DockerEngine",
+                "FunctionPackages",
                 "FunctionService",
                 "ServiceProtocol",
                 "RunnerProtocol",

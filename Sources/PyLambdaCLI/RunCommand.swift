@@ -9,11 +9,13 @@ import Glibc
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run a function file once and print its JSON result.",
+        abstract: "Run a function (a file, a package directory or a zip) once and print its JSON result.",
         discussion: """
-            FILE is Python source defining `entrypoint(data)`; `-` reads it from stdin. The result goes to stdout as JSON (exit 0); any error goes to stderr, with the exit status saying what kind:
+            FILE is Python source defining `entrypoint(data)` (`-` reads it from stdin), or a package: a directory or a .zip of modules whose handler is `main.entrypoint` unless --handler says otherwise, with an optional requirements.txt. Requirements are installed on this machine as binary wheels for the runner's Python (cp311, manylinux_2_36_x86_64), once per set, and mounted read-only into the container, which still has no network. A handler with two parameters is called as Lambda's handler(event, context). The result goes to stdout as JSON (exit 0); any error goes to stderr, with the exit status saying what kind:
               1    the function raised, or the code did not load
-              3    Docker or runner setup problem (see `pylambda doctor`)
+              2    the package cannot be used (unsafe zip, limits, handler, requirements)
+              3    Docker or runner setup problem (see `pylambda doctor`), or its
+                   requirements could not be installed
               4    bad input or result (not JSON, too large)
               5    too many concurrent invocations
               124  timed out
@@ -26,11 +28,19 @@ struct RunCommand: AsyncParsableCommand {
               pylambda run examples/payload.py --data-file payload.json --log-tail
               pylambda run slow.py --timeout 5 --memory 512
               pylambda run untrusted.py --runtime runsc
+              pylambda run examples/numpy-stats --data '{"values": [1, 2, 3]}'
+              pylambda run examples/lambda-handler.py --handler handler
             """
     )
 
-    @Argument(help: ArgumentHelp("Python file that defines entrypoint(data), or - for stdin.", valueName: "FILE|-"))
+    @Argument(help: ArgumentHelp("A Python file, a package directory or zip, or - for a file on stdin.", valueName: "FILE|DIR|ZIP|-"))
     var file: String
+
+    @Option(name: .long, help: ArgumentHelp("The function to call: name, or module.name in a package.", valueName: "HANDLER"))
+    var handler: String?
+
+    @Option(name: .long, help: ArgumentHelp("Requirements to install instead of the package's requirements.txt.", valueName: "FILE"))
+    var requirements: String?
 
     @Option(name: .long, help: ArgumentHelp("Input as JSON text (default: {}).", valueName: "JSON"))
     var data: String?
@@ -89,10 +99,8 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let code: String
         let input: String
         do {
-            code = try InputFile.read(file)
             input = try data ?? dataFile.map(InputFile.read) ?? "{}"
         } catch {
             StandardError.print("error: \(error)")
@@ -120,7 +128,9 @@ struct RunCommand: AsyncParsableCommand {
             configuration.backend = .process(runnerExecutable: runner)
             configuration.keepWarmAfterShutdown = false
         }
-        let function = FunctionDefinition(source: code, configuration: configuration.function)
+        let function = try await FunctionLoader.definition(
+            of: file, handler: handler, requirements: requirements, stateDirectory: configuration.stateDirectory,
+            configuration: configuration.function)
 
         let dispatcher: Dispatcher
         do {

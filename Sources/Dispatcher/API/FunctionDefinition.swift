@@ -89,11 +89,10 @@ public struct FunctionDefinition: Sendable, Hashable {
             field("arn", identity.invokedFunctionARN ?? "")
         }
         key = FunctionKey(digest: SHA256.hex(fields), profile: ContainerProfile(configuration))
-        let context = identity.map {
-            FunctionMetadata(
-                name: $0.name, version: $0.version, memoryLimitInMB: Int(configuration.memoryBytes >> 20),
-                invokedFunctionARN: $0.invokedFunctionARN)
-        }
+        // The memory limit is always told: a handler sizes its work by it even without a name.
+        let context = FunctionMetadata(
+            name: identity?.name, version: identity?.version, memoryLimitInMB: Int(configuration.memoryBytes >> 20),
+            invokedFunctionARN: identity?.invokedFunctionARN)
         let sysPath = dependencySet.map { [RunnerMount.dependencySitePackages($0)] }
         switch code {
         case .source(let source):

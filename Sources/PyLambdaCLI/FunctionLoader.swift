@@ -1,0 +1,56 @@
+import ArgumentParser
+import Dispatcher
+import FunctionPackages
+
+/// Reads what `pylambda run` is given (a file, stdin, a package directory or zip), installs its
+/// dependencies, and makes the `FunctionDefinition` the dispatcher runs. Errors are printed and
+/// become exit status 2 (the input cannot be used) or 3 (installing its dependencies failed).
+enum FunctionLoader {
+    static func definition(
+        of path: String, handler: String?, requirements: String?, stateDirectory: String,
+        configuration: FunctionConfiguration
+    ) async throws -> FunctionDefinition {
+        let package: FunctionPackage
+        do {
+            if path == "-" {
+                let source = try InputFile.read(path)
+                let parsed = try handler.map { (text) throws(PackageError) in try FunctionHandler(parsing: text) }
+                package = try FunctionPackage(
+                    source: Array(source.utf8), fileName: "function.py", handler: parsed,
+                    requirements: try requirements.map { try Requirements(bytes: Array(try InputFile.read($0).utf8)) })
+            } else {
+                package = try FunctionPackage.load(path: path, handler: handler, requirementsFile: requirements)
+            }
+        } catch {
+            StandardError.print("error: \(error)")
+            throw ExitCode(2)
+        }
+        let prepared: PackagePreparer.Prepared
+        do {
+            prepared = try await PackagePreparer(stateDirectory: stateDirectory).prepare(package)
+        } catch let error as PackageError {
+            StandardError.print("error: \(error)")
+            throw ExitCode(2)
+        } catch {
+            StandardError.print("error: \(error)")
+            throw ExitCode(3)
+        }
+        let code: FunctionDefinition.Code
+        if let directory = prepared.directory {
+            code = .package(directory: directory, digest: package.digest)
+        } else {
+            code = .source(package.source ?? "")
+        }
+        return FunctionDefinition(
+            code: code, handler: prepared.handler, dependencySet: prepared.dependencySet?.key.rawValue,
+            configuration: configuration, identity: FunctionIdentity(name: functionName(of: path), version: "$LATEST"))
+    }
+
+    /// `context.function_name`: the file or directory's name without `.py` or `.zip`.
+    static func functionName(of path: String) -> String {
+        guard path != "-" else { return "stdin" }
+        var name = String(path.split(separator: "/").last ?? "function")
+        for suffix in [".py", ".zip"] where name.hasSuffix(suffix) { name.removeLast(suffix.count) }
+        return name.isEmpty ? "function" : name
+    }
+}
