@@ -209,7 +209,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DispatcherTests",
-            dependencies: ["Dispatcher", "DockerEngine"]
+            dependencies: ["Dispatcher", "DockerEngine", "FunctionPackages"]
         ),
         .testTarget(
             name: "FunctionRegistryTests",

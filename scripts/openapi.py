@@ -30,7 +30,7 @@ def error(description, extra_headers=None):
 
 def errors(*codes):
     texts = {
-        "400": "Bad JSON, a bad name or limit, or code that does not load (with the runner's error).",
+        "400": "Bad JSON, a bad name or limit, code that does not load (with the runner's error), an unsafe package (InvalidPackage) or requirements that cannot be installed (DependencyInstallFailed).",
         "401": "No key, or an unknown or revoked one.",
         "403": "The key's scope does not allow it.",
         "404": "No such function, version or invocation.",
@@ -94,8 +94,22 @@ document = {
             "parameters": [NAME],
             "put": {
                 "operationId": "deploy", "summary": "Deploy a new immutable version (admin).",
-                "description": "The code is loaded in a runner first: code that does not load is refused (400) and stores nothing.",
-                "requestBody": {"required": True, "content": {"application/json": {"schema": ref("DeployRequest")}}},
+                "description": ("The code is checked (a package's paths, sizes and handler), its requirements are installed as "
+                                "binary wheels for the runner, and it is loaded in a runner: code that does not load is refused "
+                                "(400) and stores nothing. A package comes as `zip` (base64) in the JSON body, or as the raw zip "
+                                "with `Content-Type: application/zip` and the settings in the query string."),
+                "parameters": [
+                    {"name": "handler", "in": "query", "schema": {"type": "string"}, "description": "With a zip body: `module.function` (default `main.entrypoint`)."},
+                    {"name": "memory_mb", "in": "query", "schema": {"type": "integer", "minimum": 64, "maximum": 10240}, "description": "With a zip body."},
+                    {"name": "timeout_s", "in": "query", "schema": {"type": "number", "minimum": 1, "maximum": 900}, "description": "With a zip body."},
+                    {"name": "concurrency", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 64}, "description": "With a zip body."},
+                    {"name": "runtime", "in": "query", "schema": {"type": "string", "enum": ["runc", "runsc"]}, "description": "With a zip body."},
+                    {"name": "env", "in": "query", "schema": {"type": "array", "items": {"type": "string"}}, "style": "form", "explode": True,
+                     "description": "With a zip body: `KEY=VALUE`, repeated."},
+                    {"name": "description", "in": "query", "schema": {"type": "string"}, "description": "With a zip body."}],
+                "requestBody": {"required": True, "content": {
+                    "application/json": {"schema": ref("DeployRequest")},
+                    "application/zip": {"schema": {"type": "string", "format": "binary"}}}},
                 "responses": {
                     "201": {"description": "The function was created with version 1.", "content": {"application/json": {"schema": ref("FunctionVersion")}}},
                     "200": {"description": "A new version of an existing function.", "content": {"application/json": {"schema": ref("FunctionVersion")}}},
@@ -163,10 +177,13 @@ document = {
                     "type": {"type": "string", "description": "A Python exception's name, or the service's own (InvalidRequest, Unauthorized, ...)."},
                     "message": {"type": "string"},
                     "traceback": {"type": "array", "items": {"type": "string"}}}}}},
-            "DeployRequest": {"type": "object", "required": ["code"], "properties": {
+            "DeployRequest": {"type": "object", "oneOf": [{"required": ["code"]}, {"required": ["zip"]}], "properties": {
                 "code": {"type": "string", "minLength": 1, "description": "Python source defining the handler; code that does not load is refused."},
+                "zip": {"type": "string", "contentEncoding": "base64",
+                        "description": "A package: modules (and optionally requirements.txt) in a zip, at most 50 MiB packed and 250 MiB unpacked with its dependencies."},
+                "requirements": {"type": ["string", "null"], "description": "requirements.txt text; replaces the package's own."},
                 "handler": {"type": ["string", "null"], "pattern": "^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$",
-                            "description": "The function to call; default `entrypoint`. Two parameters make it Lambda's handler(event, context)."},
+                            "description": "The function to call; default `entrypoint` for code, `main.entrypoint` for a package. Two parameters make it Lambda's handler(event, context)."},
                 "memory_mb": {"type": ["integer", "null"], "minimum": 64, "maximum": 10240},
                 "timeout_s": {"type": ["number", "null"], "minimum": 1, "maximum": 900},
                 "concurrency": {"type": ["integer", "null"], "minimum": 1, "maximum": 64},

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Gets a function ready to run: its package extracted (read-only, once per digest) and its
 /// dependency set installed (once per requirements), checked together against the unpacked limit.
 /// Nothing of the package runs on the host.
@@ -6,14 +10,26 @@ public struct PackagePreparer: Sendable {
     public let dependencies: DependencyStore
     public let limits: PackageLimits
 
-    /// The stores under a dispatcher's state directory: `packages/` (host-only) and `deps/` (root
-    /// mode 0711: runners' containers mount it read-only and reach a set by its key).
-    public init(stateDirectory: String, limits: PackageLimits = PackageLimits()) {
-        packages = PackageStore(directory: stateDirectory + "/packages")
-        var configuration = DependencyStoreConfiguration(directory: stateDirectory + "/deps")
+    /// The stores under `directory`: `packages/` (host-only) and `deps/` (root mode 0711: runners'
+    /// containers mount it read-only and reach a set by its key). The dispatcher must mount the same
+    /// `deps/` (`DispatcherConfiguration.dependencyStoreDirectory`).
+    public init(directory: String, limits: PackageLimits = PackageLimits()) {
+        packages = PackageStore(directory: directory + "/packages")
+        var configuration = DependencyStoreConfiguration(directory: Self.dependencyStoreDirectory(in: directory))
         configuration.rootMode = 0o711
         dependencies = DependencyStore(configuration: configuration)
         self.limits = limits
+    }
+
+    public static func dependencyStoreDirectory(in directory: String) -> String { directory + "/deps" }
+
+    /// Where `pylambda run` keeps what it prepares, across reboots: `/var/cache/pylambda` for root,
+    /// else `$XDG_CACHE_HOME/pylambda`, else `~/.cache/pylambda`.
+    public static var defaultCacheDirectory: String {
+        if geteuid() == 0 { return "/var/cache/pylambda" }
+        if let cache = getenv("XDG_CACHE_HOME").map({ String(cString: $0) }), cache.hasPrefix("/") { return cache + "/pylambda" }
+        if let home = getenv("HOME").map({ String(cString: $0) }), home.hasPrefix("/") { return home + "/.cache/pylambda" }
+        return "/tmp/pylambda-cache-\(geteuid())"
     }
 
     /// What a runner needs of a prepared function.

@@ -1,4 +1,5 @@
 import Dispatcher
+import FunctionPackages
 import FunctionRegistry
 import Hummingbird
 import Logging
@@ -18,6 +19,7 @@ public struct FunctionService: Sendable {
     public let dispatcher: Dispatcher
     let instance: InstanceIdentity
     let catalog: FunctionCatalog
+    let deployer: FunctionDeployer
     let metrics: ServiceMetrics
     let executor: InvocationExecutor
     let worker: AsyncInvocationWorker
@@ -30,6 +32,8 @@ public struct FunctionService: Sendable {
         var dispatcherConfiguration = configuration.dispatcher
         dispatcherConfiguration.stateDirectory = configuration.stateDirectory
         dispatcherConfiguration.logger = configuration.logger
+        // Packages and dependency sets live beside the registry; runners mount the sets read-only.
+        dispatcherConfiguration.dependencyStoreDirectory = PackagePreparer.dependencyStoreDirectory(in: configuration.stateDirectory)
         dispatcher = try Dispatcher(configuration: dispatcherConfiguration)
         let single: Bool
         switch configuration.database {
@@ -46,7 +50,11 @@ public struct FunctionService: Sendable {
         }
         instance = InstanceIdentity.current()
         metrics = ServiceMetrics()
-        catalog = FunctionCatalog(store: store, cachesLatest: single, defaults: dispatcherConfiguration.function, region: configuration.region)
+        let preparer = PackagePreparer(directory: configuration.stateDirectory)
+        catalog = FunctionCatalog(
+            store: store, cachesLatest: single, defaults: dispatcherConfiguration.function, region: configuration.region,
+            preparer: preparer)
+        deployer = FunctionDeployer(store: store, dispatcher: dispatcher, catalog: catalog)
         executor = InvocationExecutor(
             store: store, dispatcher: dispatcher, catalog: catalog, metrics: metrics, instance: instance,
             logger: configuration.logger)
@@ -68,7 +76,7 @@ public struct FunctionService: Sendable {
         system.addPublic(to: router)
         let authenticated = router.group().add(middleware: BearerAuthenticator(keys: verifier))
         system.add(to: authenticated)
-        FunctionRoutes(store: store, dispatcher: dispatcher, catalog: catalog, limits: configuration.limits).add(to: authenticated)
+        FunctionRoutes(store: store, dispatcher: dispatcher, catalog: catalog, deployer: deployer, limits: configuration.limits).add(to: authenticated)
         InvokeRoutes(store: store, catalog: catalog, executor: executor, worker: worker, limits: configuration.limits).add(to: authenticated)
         KeyRoutes(store: store, verifier: verifier).add(to: authenticated)
         return router

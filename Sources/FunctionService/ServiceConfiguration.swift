@@ -1,6 +1,10 @@
 import Dispatcher
 import Logging
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Everything `pylambda serve` can be told, with the defaults it uses when told nothing.
 public struct ServiceConfiguration: Sendable {
     public enum Database: Sendable, Equatable {
@@ -12,8 +16,9 @@ public struct ServiceConfiguration: Sendable {
 
     public var host = "127.0.0.1"
     public var port = 8900
-    /// The dispatcher's state directory; also holds the SQLite registry and `admin.key`.
-    public var stateDirectory = DispatcherConfiguration.defaultStateDirectory
+    /// Runners, and what must outlive a reboot: the SQLite registry, `admin.key`, extracted packages
+    /// and dependency sets.
+    public var stateDirectory = ServiceConfiguration.defaultStateDirectory
     public var database = Database.sqlite
     /// The admin key (`PYLAMBDA_ADMIN_KEY`); without one, the first start makes one and writes it to
     /// `admin.key` (mode 0600) in the state directory.
@@ -49,4 +54,13 @@ public struct ServiceConfiguration: Sendable {
     }
 
     public init() {}
+
+    /// Durable, unlike a dispatcher's runtime directory: `/var/lib/pylambda` for root, else
+    /// `$XDG_DATA_HOME/pylambda`, else `~/.local/share/pylambda`.
+    public static var defaultStateDirectory: String {
+        if geteuid() == 0 { return "/var/lib/pylambda" }
+        if let data = getenv("XDG_DATA_HOME").map({ String(cString: $0) }), data.hasPrefix("/") { return data + "/pylambda" }
+        if let home = getenv("HOME").map({ String(cString: $0) }), home.hasPrefix("/") { return home + "/.local/share/pylambda" }
+        return DispatcherConfiguration.defaultStateDirectory
+    }
 }

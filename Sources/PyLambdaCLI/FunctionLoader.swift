@@ -7,7 +7,7 @@ import FunctionPackages
 /// become exit status 2 (the input cannot be used) or 3 (installing its dependencies failed).
 enum FunctionLoader {
     static func definition(
-        of path: String, handler: String?, requirements: String?, stateDirectory: String,
+        of path: String, handler: String?, requirements: String?, cacheDirectory: String,
         configuration: FunctionConfiguration
     ) async throws -> FunctionDefinition {
         let package: FunctionPackage
@@ -27,7 +27,7 @@ enum FunctionLoader {
         }
         let prepared: PackagePreparer.Prepared
         do {
-            prepared = try await PackagePreparer(stateDirectory: stateDirectory).prepare(package)
+            prepared = try await PackagePreparer(directory: cacheDirectory).prepare(package)
         } catch let error as PackageError {
             StandardError.print("error: \(error)")
             throw ExitCode(2)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dispatcher
+import FunctionPackages
 import DockerEngine
 
 #if canImport(Glibc)
@@ -128,8 +129,10 @@ struct RunCommand: AsyncParsableCommand {
             configuration.backend = .process(runnerExecutable: runner)
             configuration.keepWarmAfterShutdown = false
         }
+        let cache = PackagePreparer.defaultCacheDirectory
+        configuration.dependencyStoreDirectory = PackagePreparer.dependencyStoreDirectory(in: cache)
         let function = try await FunctionLoader.definition(
-            of: file, handler: handler, requirements: requirements, stateDirectory: configuration.stateDirectory,
+            of: file, handler: handler, requirements: requirements, cacheDirectory: cache,
             configuration: configuration.function)
 
         let dispatcher: Dispatcher

@@ -28,3 +28,12 @@ public enum ServiceErrorType {
     /// 500: a fault in the service itself.
     public static let internalError = "InternalError"
 }
+
+extension ServiceErrorType {
+    /// 400: the package cannot be used (an unsafe or corrupt zip, a limit, a handler that is not in it,
+    /// requirements that do not parse).
+    public static let invalidPackage = "InvalidPackage"
+    /// 400: the requirements could not be installed (no such package, no wheel for the runner, a set
+    /// over the limit); the message names the requirement.
+    public static let dependencyInstallFailed = "DependencyInstallFailed"
+}

@@ -13,7 +13,7 @@ extension Dispatcher {
         let call: @Sendable ([UInt8]) async throws -> [UInt8] = { payload in
             try await client.run(
                 lease.runner, data: payload, timeoutHeader: function.timeoutHeader,
-                transportTimeout: function.transportTimeout, logTail: false,
+                transportTimeout: function.transportTimeout, logTail: false, invocationID: nil,
                 maxResponseBytes: function.maxResponseBytes
             ).body
         }

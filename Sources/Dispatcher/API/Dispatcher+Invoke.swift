@@ -7,13 +7,17 @@ import Foundation
 #endif
 
 extension Dispatcher {
-    /// Runs `function` with `payload` (JSON bytes) and returns its JSON result.
+    /// Runs `function` with `payload` (JSON bytes) and returns its JSON result. `invocationID` is
+    /// what a `handler(event, context)` sees as `context.aws_request_id` (a fresh UUID when nil).
     ///
     /// A call is never retried once it may have reached a runner: user code may not be idempotent. It
     /// is sent elsewhere only when its connection was refused (the runner had just exited).
-    public func invoke(_ function: FunctionDefinition, payload: [UInt8], logTail: Bool = false) async throws
-        -> InvocationResult
-    {
+    public func invoke(
+        _ function: FunctionDefinition, payload: [UInt8], logTail: Bool = false, invocationID: String? = nil
+    ) async throws -> InvocationResult {
+        if let invocationID, !Self.isUsableInvocationID(invocationID) {
+            throw DispatcherError.invalidConfiguration("an invocation id is 1 to 128 printable ASCII characters, not \(String(reflecting: invocationID))")
+        }
         var undeliveredAttempts = 0
         while true {
             let lease = try await pool.acquire(function)
@@ -22,7 +26,8 @@ extension Dispatcher {
             do {
                 let output = try await runnerClient.run(
                     lease.runner, data: payload, timeoutHeader: function.timeoutHeader,
-                    transportTimeout: function.transportTimeout, logTail: logTail, maxResponseBytes: function.maxResponseBytes)
+                    transportTimeout: function.transportTimeout, logTail: logTail, invocationID: invocationID,
+                    maxResponseBytes: function.maxResponseBytes)
                 // The answer comes from inside the container: a function holding the connection can
                 // write anything there. Callers are promised JSON.
                 if JSONValidator.isValid(output.body) {
@@ -78,6 +83,11 @@ extension Dispatcher {
             }
             throw failure
         }
+    }
+
+    /// It goes into a header: no control characters, no spaces.
+    static func isUsableInvocationID(_ id: String) -> Bool {
+        (1...128).contains(id.utf8.count) && id.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
     }
 
     /// Maps a runner's error answer to what the caller sees and whether the runner can be reused.

@@ -71,6 +71,7 @@ public final class Dispatcher: Service, Sendable {
         var dependencyDirectory: String?
         if case .docker = configuration.backend {
             let path = configuration.resolvedDependencyStoreDirectory
+            Self.makeParentDirectories(of: path)
             if mkdir(path, 0o711) == 0 || errno == EEXIST {
                 chmod(path, 0o711)
                 dependencyDirectory = path
@@ -216,5 +217,17 @@ public final class Dispatcher: Service, Sendable {
     /// lays them out), else on PATH.
     public static func findRunnerExecutable(nextTo executablePath: String?) -> String? {
         ProcessRunnerHost.findRunner(nextTo: executablePath)
+    }
+}
+
+extension Dispatcher {
+    /// `mkdir -p` of the directories above `path` (0755), so that a store in a fresh cache directory
+    /// can be created.
+    static func makeParentDirectories(of path: String) {
+        var prefix = ""
+        for component in path.split(separator: "/").dropLast() {
+            prefix += "/" + component
+            _ = mkdir(prefix, 0o755)
+        }
     }
 }

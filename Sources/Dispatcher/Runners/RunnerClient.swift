@@ -78,10 +78,11 @@ struct RunnerClient: Sendable {
     /// seconds) catches a runner that cannot answer at all, or one whose function answers for it.
     func run(
         _ runner: LaunchedRunner, data: [UInt8], timeoutHeader: String, transportTimeout: Duration, logTail: Bool,
-        maxResponseBytes: Int
+        invocationID: String?, maxResponseBytes: Int
     ) async throws -> RunnerOutput {
         var headers = [(RunnerHeader.timeoutMilliseconds, timeoutHeader)]
         if logTail { headers.append((RunnerHeader.logTail, "true")) }
+        if let invocationID { headers.append((RunnerHeader.invocationID, invocationID)) }
         return try await post(
             runner.runURL, body: data, headers: headers, timeout: transportTimeout, maxResponseBytes: maxResponseBytes)
     }

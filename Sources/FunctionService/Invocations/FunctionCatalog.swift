@@ -1,10 +1,12 @@
 import Dispatcher
+import FunctionPackages
 import FunctionRegistry
 import Synchronization
 
 /// What a call of a function runs: its version resolved, and that version's `FunctionDefinition` made
 /// once (its code read from the registry and hashed once), so that a warm call costs no query and no
-/// hashing.
+/// hashing. A package's definition is made by extracting it once and installing its dependency set
+/// if it is not there (both are rebuilt from the registry after a wipe of the state directory).
 ///
 /// Versions are immutable, so their definitions are cached for good (up to a bound). Which version is
 /// the latest is cached only when this process is the registry's one writer (SQLite): a deploy or a
@@ -15,6 +17,7 @@ final class FunctionCatalog: Sendable {
     let cachesLatest: Bool
     let defaults: FunctionConfiguration
     let region: String
+    let preparer: PackagePreparer
     private let latest = Mutex<[String: FunctionVersion]>([:])
     private let definitions = Mutex<[VersionKey: FunctionDefinition]>([:])
     private static let maxDefinitions = 512
@@ -24,8 +27,9 @@ final class FunctionCatalog: Sendable {
         var version: Int
     }
 
-    init(store: any FunctionStore, cachesLatest: Bool, defaults: FunctionConfiguration, region: String) {
+    init(store: any FunctionStore, cachesLatest: Bool, defaults: FunctionConfiguration, region: String, preparer: PackagePreparer) {
         self.store = store
+        self.preparer = preparer
         self.cachesLatest = cachesLatest
         self.defaults = defaults
         self.region = region
@@ -53,7 +57,7 @@ final class FunctionCatalog: Sendable {
         let key = VersionKey(functionID: version.functionID, version: version.version)
         if let cached = definitions.withLock({ $0[key] }) { return cached }
         let code = try await store.code(of: version)
-        let definition = try makeDefinition(version, code: code)
+        let definition = try await makeDefinition(version, package: try Self.package(code, handler: version.handler, requirements: version.requirements))
         definitions.withLock { cache in
             if cache.count >= Self.maxDefinitions { cache.removeAll(keepingCapacity: true) }
             cache[key] = definition
@@ -61,8 +65,23 @@ final class FunctionCatalog: Sendable {
         return definition
     }
 
-    /// The definition a version would have, for checking code before it is stored.
-    func makeDefinition(_ version: FunctionVersion, code: FunctionCode) throws -> FunctionDefinition {
+    /// A stored version's code as a checked package. Its requirements are the ones recorded at deploy
+    /// (none recorded means none, even if the zip has a `requirements.txt` that was overridden).
+    static func package(_ code: FunctionCode, handler: String, requirements: String?) throws -> FunctionPackage {
+        let parsedHandler = try FunctionHandler(parsing: handler)
+        let parsedRequirements = try Requirements(parsing: requirements ?? "")
+        switch code {
+        case .source(let source):
+            return try FunctionPackage(
+                source: Array(source.utf8), fileName: FunctionDeployer.sourceFileName, handler: parsedHandler,
+                requirements: parsedRequirements)
+        case .zipPackage(let bytes):
+            return try FunctionPackage(zip: bytes, handler: parsedHandler, requirements: parsedRequirements)
+        }
+    }
+
+    /// The definition `version` runs with: its package extracted and its dependency set installed.
+    func makeDefinition(_ version: FunctionVersion, package: FunctionPackage) async throws -> FunctionDefinition {
         var configuration = defaults
         configuration.memoryBytes = Int64(version.settings.memoryMB) << 20
         configuration.timeout = .milliseconds(Int64((version.settings.timeoutSeconds * 1000).rounded()))
@@ -71,13 +90,15 @@ final class FunctionCatalog: Sendable {
         let identity = FunctionIdentity(
             name: version.functionName, version: String(version.version),
             invokedFunctionARN: "arn:aws:lambda:\(region):000000000000:function:\(version.functionName)")
-        switch code {
-        case .source(let source):
-            return FunctionDefinition(
-                source: source, handler: version.handler == "entrypoint" ? nil : version.handler,
-                environment: version.settings.environment, configuration: configuration, identity: identity)
-        case .zipPackage:
-            throw ServiceHTTPError.invalid("zip packages are not supported by this build")
+        let prepared = try await preparer.prepare(package)
+        let code: FunctionDefinition.Code
+        if let directory = prepared.directory {
+            code = .package(directory: directory, digest: package.digest)
+        } else {
+            code = .source(package.source ?? "")
         }
+        return FunctionDefinition(
+            code: code, handler: prepared.handler, dependencySet: prepared.dependencySet?.key.rawValue,
+            environment: version.settings.environment, configuration: configuration, identity: identity)
     }
 }

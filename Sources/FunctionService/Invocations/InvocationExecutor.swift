@@ -18,7 +18,7 @@ struct InvocationExecutor: Sendable {
         -> (id: String, outcome: Result<InvocationResult, DispatcherError>)
     {
         let record = try await store.recordSyncStart(of: version, instance: instance)
-        let outcome = await run(version, payload: payload, logTail: logTail)
+        let outcome = await run(version, payload: payload, logTail: logTail, invocationID: record.id)
         await finish(record.id, function: version.functionName, outcome: outcome, keepResult: false)
         return (record.id, outcome.map(\.result))
     }
@@ -32,7 +32,7 @@ struct InvocationExecutor: Sendable {
             guard version.functionID == invocation.functionID else {
                 throw RegistryError.functionNotFound(name: invocation.functionName)
             }
-            outcome = await run(version, payload: claimed.input, logTail: true)
+            outcome = await run(version, payload: claimed.input, logTail: true, invocationID: invocation.id)
         } catch {
             // Deleted since it was queued.
             let status = InvocationOutcome(
@@ -48,16 +48,19 @@ struct InvocationExecutor: Sendable {
         var duration: Duration
     }
 
-    private func run(_ version: FunctionVersion, payload: [UInt8], logTail: Bool) async -> Result<Timed, DispatcherError> {
+    /// `invocationID` is the record's: the function sees it as `context.aws_request_id`.
+    private func run(_ version: FunctionVersion, payload: [UInt8], logTail: Bool, invocationID: String) async -> Result<Timed, DispatcherError> {
         let started = ContinuousClock.now
         do {
             let definition = try await catalog.definition(of: version)
-            let result = try await dispatcher.invoke(definition, payload: payload, logTail: logTail)
+            let result = try await dispatcher.invoke(definition, payload: payload, logTail: logTail, invocationID: invocationID)
             return .success(Timed(result: result, duration: ContinuousClock.now - started))
         } catch let error as DispatcherError {
             return .failure(error)
         } catch {
-            return .failure(.protocolViolation("\(error)"))
+            // Its package could not be extracted or its dependencies reinstalled (say, after the
+            // state directory was wiped and the index is unreachable).
+            return .failure(.runnerStartFailed(reason: "the function's package could not be prepared: \(error)"))
         }
     }
 

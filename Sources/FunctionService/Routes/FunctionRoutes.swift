@@ -16,6 +16,7 @@ struct FunctionRoutes {
     let store: any FunctionStore
     let dispatcher: Dispatcher
     let catalog: FunctionCatalog
+    let deployer: FunctionDeployer
     let limits: ServiceConfiguration.Limits
 
     func add(to router: RouterGroup<ServiceRequestContext>) {
@@ -29,85 +30,75 @@ struct FunctionRoutes {
     private func deploy(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
         try requireAdmin(context)
         let name = try functionName(context)
-        let body = try await request.body.collect(upTo: limits.maxDeployBytes)
-        let deploy: DeployRequest
-        do {
-            deploy = try JSONDecoder().decode(DeployRequest.self, from: body)
-        } catch {
-            throw ServiceHTTPError.invalid("the body must be a JSON object such as {\"code\": \"def entrypoint(data): ...\"}: \(error)")
-        }
-        let new = try newVersion(deploy)
-        // The code must load before it is stored: it is checked in a runner, as the next version, so
-        // that the runner it warmed serves that version's first call.
-        let expected = ((try? await store.function(named: name))?.latest.version ?? 0) + 1
-        let preview = FunctionVersion(
-            functionName: name, functionID: 0, version: expected, createdAt: Date(), codeSHA256: "", codeSize: 0,
-            kind: new.code.kind, handler: new.handler, dependencySetKey: nil, requirements: nil, settings: new.settings,
-            description: new.description, published: false)
-        try await dispatcher.prepare(try catalog.makeDefinition(preview, code: new.code))
-        let created = try await store.createVersion(of: name, new)
-        catalog.deployed(created.version)
+        let draft = try await Self.draft(from: request, limits: limits)
+        let created = try await deployer.deploy(draft, as: name)
         return Response(
             status: created.isNewFunction ? .created : .ok, headers: [.contentType: "application/json"],
             body: .init(byteBuffer: WireJSON.buffer(created.version.body)))
     }
 
-    /// Checks every setting against the service's limits, with a message that names it.
-    func newVersion(_ deploy: DeployRequest) throws -> NewFunctionVersion {
-        guard let code = deploy.code, deploy.zip == nil else {
-            throw ServiceHTTPError.invalid("give the function as \"code\" (Python source defining entrypoint(data))")
-        }
-        guard code.utf8.count <= limits.maxSourceBytes else {
-            throw ServiceHTTPError.invalid("\"code\" is larger than \(limits.maxSourceBytes) bytes")
-        }
-        var settings = FunctionSettings()
-        if let memory = deploy.memoryMB {
-            guard (limits.minMemoryMB...limits.maxMemoryMB).contains(memory) else {
-                throw ServiceHTTPError.invalid("memory_mb must be from \(limits.minMemoryMB) to \(limits.maxMemoryMB), not \(memory)")
+    /// A deploy's body: JSON (`code`, or `zip` in base64), or a zip with `Content-Type: application/zip`
+    /// and its settings in the query string (`env` repeated as `KEY=VALUE`).
+    static func draft(from request: Request, limits: ServiceConfiguration.Limits) async throws -> FunctionDeployer.Draft {
+        var body = try await request.body.collect(upTo: limits.maxDeployBytes)
+        let contentType = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+        if contentType == "application/zip" || contentType == "application/octet-stream" {
+            let query = request.uri.queryParameters
+            func number<T: LosslessStringConvertible>(_ key: String, as: T.Type) throws -> T? {
+                guard let text = query.get(key) else { return nil }
+                guard let value = T(text) else { throw ServiceHTTPError.invalid("\(key) must be a number, not \(String(reflecting: text))") }
+                return value
             }
-            settings.memoryMB = memory
-        }
-        if let timeout = deploy.timeoutSeconds {
-            guard timeout.isFinite, timeout >= limits.minTimeoutSeconds, timeout <= limits.maxTimeoutSeconds else {
-                throw ServiceHTTPError.invalid("timeout_s must be from \(Int(limits.minTimeoutSeconds)) to \(Int(limits.maxTimeoutSeconds)) seconds, not \(timeout)")
-            }
-            settings.timeoutSeconds = timeout
-        }
-        if let concurrency = deploy.concurrency {
-            guard (1...limits.maxConcurrency).contains(concurrency) else {
-                throw ServiceHTTPError.invalid("concurrency must be from 1 to \(limits.maxConcurrency), not \(concurrency)")
-            }
-            settings.concurrency = concurrency
-        }
-        if let environment = deploy.environment {
-            for (key, value) in environment {
-                guard !key.isEmpty, key.utf8.count <= 256, !key.contains("="), !key.utf8.contains(0), !value.utf8.contains(0),
-                    value.utf8.count <= 4096
-                else {
-                    throw ServiceHTTPError.invalid("env: \(String(reflecting: key)) is not a usable variable (a name without '=' or NUL, values up to 4 KiB)")
+            var environment: [String: String]?
+            for pair in query.getAll("env") {
+                guard let equals = pair.firstIndex(of: "=") else {
+                    throw ServiceHTTPError.invalid("env must be given as env=KEY=VALUE, not \(String(reflecting: pair))")
                 }
+                environment = environment ?? [:]
+                environment?[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
             }
-            settings.environment = environment
+            let deploy = DeployRequest(
+                handler: query.get("handler"), memoryMB: try number("memory_mb", as: Int.self),
+                timeoutSeconds: try number("timeout_s", as: Double.self), concurrency: try number("concurrency", as: Int.self),
+                environment: environment, runtime: query.get("runtime"), description: query.get("description"))
+            return try draft(deploy, zip: body.readBytes(length: body.readableBytes) ?? [], limits: limits)
         }
-        if let runtime = deploy.runtime {
-            guard let value = FunctionRuntime(rawValue: runtime) else {
-                throw ServiceHTTPError.invalid("runtime must be runc or runsc, not \(String(reflecting: runtime))")
-            }
-            settings.runtime = value
+        let deploy: DeployRequest
+        do {
+            deploy = try JSONDecoder().decode(DeployRequest.self, from: body)
+        } catch {
+            throw ServiceHTTPError.invalid(
+                "the body must be a JSON object such as {\"code\": \"def entrypoint(data): ...\"} or {\"zip\": \"<base64>\"}, or a zip with Content-Type: application/zip: \(error)")
         }
-        let handler = deploy.handler ?? "entrypoint"
-        guard Self.isValidHandler(handler) else {
-            throw ServiceHTTPError.invalid("handler must be a Python name, or module.function, not \(String(reflecting: handler))")
+        var zip: [UInt8]?
+        if let encoded = deploy.zip {
+            guard let bytes = Data(base64Encoded: encoded) else { throw ServiceHTTPError.invalid("\"zip\" is not base64") }
+            zip = Array(bytes)
         }
-        return NewFunctionVersion(code: .source(code), handler: handler, settings: settings, description: deploy.description ?? "")
+        return try draft(deploy, zip: zip, limits: limits)
     }
 
-    static func isValidHandler(_ handler: String) -> Bool {
-        let parts = handler.split(separator: ".", omittingEmptySubsequences: false)
-        return !parts.isEmpty && parts.count <= 8 && parts.allSatisfy { part in
-            guard let first = part.unicodeScalars.first, first == "_" || first.properties.isAlphabetic else { return false }
-            return part.unicodeScalars.allSatisfy { $0 == "_" || $0.properties.isAlphabetic || ("0"..."9").contains($0) } && part.count <= 128
+    /// Checks every setting against the service's limits, with a message that names it.
+    static func draft(_ deploy: DeployRequest, zip: [UInt8]?, limits: ServiceConfiguration.Limits) throws -> FunctionDeployer.Draft {
+        let code: FunctionCode
+        switch (deploy.code, zip) {
+        case (let source?, nil):
+            guard source.utf8.count <= limits.maxSourceBytes else {
+                throw ServiceHTTPError.invalid("\"code\" is larger than \(limits.maxSourceBytes) bytes")
+            }
+            code = .source(source)
+        case (nil, let bytes?):
+            code = .zipPackage(bytes)
+        default:
+            throw ServiceHTTPError.invalid(
+                "give the function as \"code\" (Python source defining entrypoint(data)) or as \"zip\" (a package, base64), not both")
         }
+        let input = FunctionSettingsInput(
+            memoryMB: deploy.memoryMB, timeoutSeconds: deploy.timeoutSeconds, concurrency: deploy.concurrency,
+            environment: deploy.environment, runtime: deploy.runtime)
+        return FunctionDeployer.Draft(
+            code: code, handler: deploy.handler, requirements: deploy.requirements,
+            settings: try input.checked(against: limits, names: .native), description: deploy.description ?? "")
     }
 
     private func list(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {

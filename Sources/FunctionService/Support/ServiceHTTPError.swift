@@ -1,4 +1,5 @@
 import Dispatcher
+import FunctionPackages
 import FunctionRegistry
 import HTTPTypes
 import Hummingbird
@@ -95,6 +96,12 @@ struct ErrorBodyMiddleware<Context: RequestContext>: RouterMiddleware {
             throw ServiceHTTPError(error)
         } catch let error as DispatcherError {
             throw ServiceHTTPError(error, logTail: false)
+        } catch let error as PackageError {
+            throw ServiceHTTPError(error)
+        } catch let error as DependencyError {
+            throw ServiceHTTPError(error)
+        } catch let error as RequirementsError {
+            throw ServiceHTTPError(error)
         } catch let error as HTTPError where error.status == .notFound {
             throw MethodNotAllowed.error(for: request) ?? ServiceHTTPError.notFound("no such endpoint: see GET \(ServicePath.openAPI)")
         } catch let error as any HTTPResponseError where error.status == .contentTooLarge {

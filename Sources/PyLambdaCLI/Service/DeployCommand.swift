@@ -1,5 +1,10 @@
 import ArgumentParser
+import FunctionPackages
 import ServiceProtocol
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -10,17 +15,18 @@ import Foundation
 struct DeployCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deploy",
-        abstract: "Deploy a function file to a running `pylambda serve` as a new version.",
+        abstract: "Deploy a function (a file, a package directory or zip) to a running `pylambda serve` as a new version.",
         discussion: """
-            Each deploy is a new immutable version (1, 2, 3, ...); new calls get the newest, calls in flight finish on theirs. The code is loaded in a runner first: code that does not load is refused.
+            Each deploy is a new immutable version (1, 2, 3, ...); new calls get the newest, calls in flight finish on theirs. A directory is zipped here; the service checks the package, installs its requirements.txt as wheels for the runner, and loads the code in a runner first: code that does not load is refused.
               pylambda deploy fib examples/fibonacci.py --timeout 5 --concurrency 2
+              pylambda deploy stats examples/numpy-stats
             """
     )
 
     @Argument(help: "The function's name: 1 to 64 of a-z, 0-9, '_' and '-'.")
     var name: String
 
-    @Argument(help: ArgumentHelp("Python file that defines the handler, or - for stdin.", valueName: "FILE|-"))
+    @Argument(help: ArgumentHelp("A Python file that defines the handler (- for stdin), or a package directory or zip.", valueName: "FILE|DIR|ZIP|-"))
     var file: String
 
     @Option(name: .long, help: ArgumentHelp("Memory limit in MiB.", valueName: "MB"))
@@ -35,8 +41,11 @@ struct DeployCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("An environment variable for the function (repeatable).", valueName: "K=V"))
     var env: [String] = []
 
-    @Option(name: .long, help: "The function to call (default entrypoint); two parameters make it handler(event, context).")
+    @Option(name: .long, help: "The function to call (default entrypoint, or main.entrypoint in a package); two parameters make it handler(event, context).")
     var handler: String?
+
+    @Option(name: .long, help: ArgumentHelp("Requirements to install instead of the package's requirements.txt.", valueName: "FILE"))
+    var requirements: String?
 
     @Option(name: .long, help: "runc or runsc (gVisor).")
     var runtime: String?
@@ -44,9 +53,16 @@ struct DeployCommand: AsyncParsableCommand {
     @OptionGroup var service: ServiceOptions
 
     func run() async throws {
-        let code: String
+        var code: String?
+        var zip: String?
+        let requirementsText: String?
         do {
-            code = try InputFile.read(file)
+            requirementsText = try requirements.map(InputFile.read)
+            if file != "-", let package = try Self.package(at: file, handler: handler) {
+                zip = Data(package.zip).base64EncodedString()
+            } else {
+                code = try InputFile.read(file)
+            }
         } catch {
             StandardError.print("error: \(error)")
             throw ExitCode(2)
@@ -59,7 +75,7 @@ struct DeployCommand: AsyncParsableCommand {
             environment[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
         }
         let request = DeployRequest(
-            code: code, handler: handler, memoryMB: memory, timeoutSeconds: timeout, concurrency: concurrency,
+            code: code, zip: zip, handler: handler, requirements: requirementsText, memoryMB: memory, timeoutSeconds: timeout, concurrency: concurrency,
             environment: environment.isEmpty ? nil : environment, runtime: runtime)
         let body = Array(try JSONEncoder().encode(request))
         try await service.withClient { client in
@@ -68,5 +84,14 @@ struct DeployCommand: AsyncParsableCommand {
             print(String(decoding: answer.body, as: UTF8.self))
             StandardError.print("\(answer.status == 201 ? "created" : "deployed") \(version.name) version \(version.version)")
         }
+    }
+
+    /// A directory or zip as the package the service will get (checked here first, so that a bad
+    /// path fails before anything is sent); nil for a single source file.
+    static func package(at path: String, handler: String?) throws -> FunctionPackage? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        if info.st_mode & S_IFMT != S_IFDIR && !path.hasSuffix(".zip") { return nil }
+        return try FunctionPackage.load(path: path, handler: handler)
     }
 }

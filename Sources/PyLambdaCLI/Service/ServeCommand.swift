@@ -16,7 +16,7 @@ struct ServeCommand: AsyncParsableCommand {
 
               pylambda serve &
               pylambda deploy fib examples/fibonacci.py
-              curl -H "Authorization: Bearer $(cat /run/pylambda-dispatcher/admin.key)" localhost:8900/v1/functions/fib/invoke -d '{"n": 10}'
+              curl -H "Authorization: Bearer $(cat /var/lib/pylambda/admin.key)" localhost:8900/v1/functions/fib/invoke -d '{"n": 10}'
 
             SIGTERM stops accepting, lets calls in flight finish, leaves queued async calls queued, removes the containers, and exits 0.
             """)
@@ -27,8 +27,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Port (default: $PORT, else 8900).")
     var port: Int?
 
-    @Option(name: .long, help: ArgumentHelp("State directory: runners, the SQLite registry, admin.key.", valueName: "DIR"))
-    var state: String = DispatcherConfiguration.defaultStateDirectory
+    @Option(name: .long, help: ArgumentHelp("State directory: the SQLite registry, admin.key, packages, dependency sets and runners (default /var/lib/pylambda for root, else ~/.local/share/pylambda).", valueName: "DIR"))
+    var state: String = ServiceConfiguration.defaultStateDirectory
 
     @Option(name: .long, help: ArgumentHelp("postgres://user:password@host:port/database (default: SQLite in the state directory).", valueName: "URL"))
     var database: String?

@@ -12,7 +12,7 @@ struct ServiceOptions: ParsableArguments {
     var server: String?
 
     @Option(name: .long, help: ArgumentHelp("Where a local serve keeps admin.key, read when $PYLAMBDA_KEY is not set.", valueName: "DIR"))
-    var state: String = DispatcherConfiguration.defaultStateDirectory
+    var state: String = ServiceConfiguration.defaultStateDirectory
 
     var url: String {
         server ?? getenv("PYLAMBDA_SERVER").map { String(cString: $0) } ?? "http://127.0.0.1:8900"

@@ -1,0 +1,70 @@
+import Dispatcher
+import FunctionPackages
+import FunctionRegistry
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Makes new versions of functions, for the native API and the Lambda API alike: the code is checked
+/// as a package (paths, limits, handler), its dependencies are installed, it is loaded in a runner,
+/// and only then is the version stored. So a version that exists can run, and the runner that
+/// checked it serves its first call.
+struct FunctionDeployer: Sendable {
+    let store: any FunctionStore
+    let dispatcher: Dispatcher
+    let catalog: FunctionCatalog
+
+    /// A single source file is this module, so that its handler can also be written `function.name`.
+    static let sourceFileName = "function.py"
+
+    /// What a deploy asks for; the settings are already checked against the service's limits.
+    struct Draft: Sendable {
+        var code: FunctionCode
+        /// nil: `entrypoint` for a source file, `main.entrypoint` for a package.
+        var handler: String?
+        /// Replaces a package's `requirements.txt` when given.
+        var requirements: String?
+        var settings: FunctionSettings
+        var description: String
+        /// Marked published at once (Lambda's `Publish`).
+        var publish = false
+    }
+
+    func deploy(_ draft: Draft, as name: String) async throws -> CreatedVersion {
+        let package = try Self.package(of: draft)
+        let requirements = package.requirements?.normalizedText
+        // Checked as the next version, so that the runner it warms is the one its first call finds.
+        let expected = ((try? await store.function(named: name))?.latest.version ?? 0) + 1
+        let preview = FunctionVersion(
+            functionName: name, functionID: 0, version: expected, createdAt: Date(), codeSHA256: "", codeSize: 0,
+            kind: draft.code.kind, handler: package.handler.description, dependencySetKey: nil,
+            requirements: requirements, settings: draft.settings, description: draft.description, published: draft.publish)
+        let definition = try await catalog.makeDefinition(preview, package: package)
+        try await dispatcher.prepare(definition)
+        let new = NewFunctionVersion(
+            code: draft.code, handler: package.handler.description, dependencySetKey: definition.dependencySet,
+            requirements: requirements, settings: draft.settings, description: draft.description)
+        var created = try await store.createVersion(of: name, new)
+        if draft.publish {
+            created.version = try await store.publishLatestVersion(of: name)
+        }
+        catalog.deployed(created.version)
+        return created
+    }
+
+    /// The draft's code as a checked package; nothing of it runs.
+    static func package(of draft: Draft) throws -> FunctionPackage {
+        let handler = try draft.handler.map { (text) throws(PackageError) in try FunctionHandler(parsing: text) }
+        let requirements = try draft.requirements.map { (text) throws(RequirementsError) in try Requirements(parsing: text) }
+        switch draft.code {
+        case .source(let source):
+            return try FunctionPackage(
+                source: Array(source.utf8), fileName: sourceFileName, handler: handler, requirements: requirements)
+        case .zipPackage(let bytes):
+            return try FunctionPackage(zip: bytes, handler: handler, requirements: requirements)
+        }
+    }
+}
