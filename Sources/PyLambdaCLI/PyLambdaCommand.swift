@@ -19,7 +19,7 @@ struct PyLambdaCommand: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, ServeCommand.self, DeployCommand.self, InvokeCommand.self, FunctionsCommand.self,
             InvocationsCommand.self, KeysCommand.self, PsCommand.self, GcCommand.self, ImageCommand.self,
-            DoctorCommand.self, BenchCommand.self,
+            DepsCommand.self, DoctorCommand.self, BenchCommand.self,
         ]
     )
 }

@@ -131,6 +131,13 @@ final class ServiceHTTP: Sendable {
         _ method: HTTPMethod, _ url: String, key: String? = nil, body: String? = nil, headers: [(String, String)] = [],
         timeout: Duration = .seconds(120)
     ) async throws -> Answer {
+        try await request(method, url, key: key, bytes: body.map { Array($0.utf8) }, headers: headers, timeout: timeout)
+    }
+
+    func request(
+        _ method: HTTPMethod, _ url: String, key: String? = nil, bytes body: [UInt8]?, headers: [(String, String)] = [],
+        timeout: Duration = .seconds(120)
+    ) async throws -> Answer {
         var request = HTTPClientRequest(url: url)
         request.method = method
         if let key { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
@@ -139,7 +146,7 @@ final class ServiceHTTP: Sendable {
             if !headers.contains(where: { $0.0.lowercased() == "content-type" }) {
                 request.headers.add(name: "Content-Type", value: "application/json")
             }
-            request.body = .bytes(ByteBuffer(string: body))
+            request.body = .bytes(ByteBuffer(bytes: body))
         }
         let response = try await client.execute(request, timeout: .init(timeout))
         let collected = try await response.body.collect(upTo: 32 << 20)

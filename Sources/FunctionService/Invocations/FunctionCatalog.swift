@@ -3,6 +3,10 @@ import FunctionPackages
 import FunctionRegistry
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// What a call of a function runs: its version resolved, and that version's `FunctionDefinition` made
 /// once (its code read from the registry and hashed once), so that a warm call costs no query and no
 /// hashing. A package's definition is made by extracting it once and installing its dependency set
@@ -55,7 +59,7 @@ final class FunctionCatalog: Sendable {
 
     func definition(of version: FunctionVersion) async throws -> FunctionDefinition {
         let key = VersionKey(functionID: version.functionID, version: version.version)
-        if let cached = definitions.withLock({ $0[key] }) { return cached }
+        if let cached = definitions.withLock({ $0[key] }), isStillPrepared(cached) { return cached }
         let code = try await store.code(of: version)
         let definition = try await makeDefinition(version, package: try Self.package(code, handler: version.handler, requirements: version.requirements))
         definitions.withLock { cache in
@@ -63,6 +67,16 @@ final class FunctionCatalog: Sendable {
             cache[key] = definition
         }
         return definition
+    }
+
+    /// False once `pylambda deps gc` (or a person) removed the definition's dependency set or
+    /// extracted package: it is prepared again rather than handed to a runner that cannot import it.
+    private func isStillPrepared(_ definition: FunctionDefinition) -> Bool {
+        if let set = definition.dependencySet, access(preparer.dependencies.configuration.directory + "/" + set, F_OK) != 0 {
+            return false
+        }
+        if case .package(let directory, _) = definition.code, access(directory, F_OK) != 0 { return false }
+        return true
     }
 
     /// A stored version's code as a checked package. Its requirements are the ones recorded at deploy
