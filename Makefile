@@ -9,8 +9,9 @@ export RUNNER_IMAGE BASE_IMAGE
 help: ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-6s %s\n", $$1, $$2}'
 
-deps: ## Install Debian packages (docker.io, debootstrap, libpython3.11-dev) and start dockerd if none runs
+deps: ## Install Debian packages (docker.io, debootstrap, libpython3.11-dev), start dockerd, install the Python tools (uv, boto3, awscli, schemathesis)
 	@scripts/ensure-docker.sh
+	@scripts/python-tools.sh
 
 build: deps ## Build everything (debug)
 	swift build
@@ -21,10 +22,13 @@ image: deps ## Build the runner image (pylambda-runner:latest) from the Dockerfi
 demo: image build ## Run examples/echo.py with pylambda, cold then warm
 	@scripts/demo.sh
 
-test: image ## Everything, against a real dockerd (fails, not skips, when Docker is missing)
+test: image ## Everything, against a real dockerd and PostgreSQL (fails, not skips, when either is missing)
+	@scripts/lint-python.sh
+	python3 scripts/openapi.py --check
 	swift build --build-tests
 	@scripts/check-no-leaks.sh record
-	PYLAMBDA_REQUIRE_DOCKER=1 swift test --skip-build
+	PYLAMBDA_REQUIRE_DOCKER=1 PYLAMBDA_REQUIRE_POSTGRES=1 scripts/postgres-test-server.sh run swift test --skip-build
+	@scripts/schemathesis.sh
 	@scripts/check-no-leaks.sh check
 
 bench: image ## Runner vs FastAPI and nginx (one CPU each), gVisor, dispatcher, CLI; writes bench/results/

@@ -2,6 +2,7 @@ import Dispatcher
 import FunctionPackages
 import FunctionRegistry
 import Hummingbird
+import LambdaProtocol
 import Logging
 import ServiceLifecycle
 
@@ -79,6 +80,12 @@ public struct FunctionService: Sendable {
         FunctionRoutes(store: store, dispatcher: dispatcher, catalog: catalog, deployer: deployer, limits: configuration.limits).add(to: authenticated)
         InvokeRoutes(store: store, catalog: catalog, executor: executor, worker: worker, limits: configuration.limits).add(to: authenticated)
         KeyRoutes(store: store, verifier: verifier).add(to: authenticated)
+        // The AWS Lambda API, signed with SigV4 instead of a bearer key, answering in Lambda's error form.
+        let lambda = router.group(RouterPath(LambdaAPI.version))
+            .add(middleware: LambdaErrorMiddleware())
+            .add(middleware: SignatureAuthenticator(store: store, maxBodyBytes: configuration.limits.maxDeployBytes))
+        LambdaFunctionRoutes(store: store, deployer: deployer, limits: configuration.limits, region: configuration.region).add(to: lambda)
+        LambdaInvokeRoute(store: store, catalog: catalog, executor: executor, worker: worker, limits: configuration.limits).add(to: lambda)
         return router
     }
 

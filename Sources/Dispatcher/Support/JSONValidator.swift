@@ -3,10 +3,10 @@
 ///
 /// Depth is bounded (the runner's encoder refuses deeper results anyway), so hostile input cannot
 /// exhaust the stack.
-enum JSONValidator {
+public enum JSONValidator {
     static let maxDepth = 512
 
-    static func isValid(_ bytes: [UInt8]) -> Bool {
+    public static func isValid(_ bytes: [UInt8]) -> Bool {
         bytes.withUnsafeBufferPointer { buffer in
             var parser = Parser(bytes: buffer)
             parser.skipSpace()

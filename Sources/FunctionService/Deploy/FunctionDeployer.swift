@@ -55,6 +55,14 @@ struct FunctionDeployer: Sendable {
         return created
     }
 
+    /// Deletes the function (its queued calls are cancelled) and removes its containers: they serve
+    /// no version that can be called any more.
+    func undeploy(_ name: String) async throws {
+        let deleted = try await store.deleteFunction(named: name)
+        catalog.deleted(name)
+        dispatcher.removeRunners { $0?.name == deleted.name }
+    }
+
     /// The draft's code as a checked package; nothing of it runs.
     static func package(of draft: Draft) throws -> FunctionPackage {
         let handler = try draft.handler.map { (text) throws(PackageError) in try FunctionHandler(parsing: text) }

@@ -103,7 +103,7 @@ final class FunctionCatalog: Sendable {
         configuration.runtime = version.settings.runtime == .runsc ? .gvisor : .runc
         let identity = FunctionIdentity(
             name: version.functionName, version: String(version.version),
-            invokedFunctionARN: "arn:aws:lambda:\(region):000000000000:function:\(version.functionName)")
+            invokedFunctionARN: LambdaARN.function(version.functionName, region: region))
         let prepared = try await preparer.prepare(package)
         let code: FunctionDefinition.Code
         if let directory = prepared.directory {

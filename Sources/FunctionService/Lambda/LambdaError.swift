@@ -1,10 +1,18 @@
 import AWSSignatureV4
 import Dispatcher
+import FunctionPackages
 import FunctionRegistry
 import HTTPTypes
 import Hummingbird
 import LambdaProtocol
 import NIOCore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import RunnerProtocol
 
 /// An error as the Lambda API answers it: the type in `x-amzn-ErrorType` (what boto3 turns into the
 /// exception class users catch) and `{"Type", "Message"}` as the body.
@@ -43,7 +51,7 @@ struct LambdaError: HTTPResponseError {
         switch error {
         case .tooManyConcurrentInvocations, .queueTimedOut:
             self.init(status: .tooManyRequests, type: LambdaAPI.ErrorType.tooManyRequests, message: error.summary, headers: [.retryAfter: "1"])
-        case .invalidPayload(let type, _) where type == "PayloadTooLarge":
+        case .invalidPayload(let type, _) where type == RunnerErrorType.payloadTooLarge:
             self.init(status: .contentTooLarge, type: LambdaAPI.ErrorType.requestTooLarge, message: error.summary)
         case .invalidPayload:
             self.init(status: .badRequest, type: LambdaAPI.ErrorType.invalidRequestContent, message: error.summary)
@@ -64,28 +72,57 @@ struct LambdaError: HTTPResponseError {
     }
 }
 
-/// Any other error a Lambda route throws, in Lambda's form.
+/// Any other error a Lambda route throws, in Lambda's form; and every answer carries the request id
+/// boto3 reports as `ResponseMetadata.RequestId`.
 struct LambdaErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
-            return try await next(request, context)
-        } catch let error as LambdaError {
-            throw error
-        } catch let error as RegistryError {
-            throw LambdaError(error)
-        } catch let error as DispatcherError {
-            throw LambdaError(error)
-        } catch let error as ServiceHTTPError {
-            throw LambdaError(status: error.status, type: error.status == .badRequest ? LambdaAPI.ErrorType.invalidParameterValue : LambdaAPI.ErrorType.service, message: error.body.detail)
-        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
-            throw LambdaError(status: .contentTooLarge, type: LambdaAPI.ErrorType.requestTooLarge, message: "the request is too large")
-        } catch let error as HTTPError where error.status == .notFound {
-            throw LambdaError(status: .notFound, type: "UnknownOperationException", message: "unknown operation")
-        } catch is DecodingError {
-            throw LambdaError(status: .badRequest, type: LambdaAPI.ErrorType.invalidRequestContent, message: "could not parse the request body")
+            var response = try await next(request, context)
+            if response.headers[.amznRequestID] == nil { response.headers[.amznRequestID] = UUID().uuidString.lowercased() }
+            return response
         } catch {
-            throw LambdaError(status: .internalServerError, type: LambdaAPI.ErrorType.service, message: "\(error)")
+            var lambda = Self.lambdaError(error)
+            if lambda.headers[.amznRequestID] == nil { lambda.headers[.amznRequestID] = UUID().uuidString.lowercased() }
+            throw lambda
         }
+    }
+
+    static func lambdaError(_ error: any Error) -> LambdaError {
+        switch error {
+        case let error as LambdaError: return error
+        case let error as RegistryError: return LambdaError(error)
+        case let error as DispatcherError: return LambdaError(error)
+        case let error as ServiceHTTPError: return LambdaError(error)
+        case let error as PackageError: return LambdaError(ServiceHTTPError(error))
+        case let error as DependencyError: return LambdaError(ServiceHTTPError(error))
+        case let error as RequirementsError: return LambdaError(ServiceHTTPError(error))
+        case let error as any HTTPResponseError where error.status == .contentTooLarge:
+            return LambdaError(status: .contentTooLarge, type: LambdaAPI.ErrorType.requestTooLarge, message: "the request is too large")
+        case let error as HTTPError where error.status == .notFound:
+            return LambdaError(status: .notFound, type: "UnknownOperationException", message: "unknown operation")
+        case is DecodingError:
+            return LambdaError(status: .badRequest, type: LambdaAPI.ErrorType.invalidRequestContent, message: "could not parse the request body")
+        default:
+            return LambdaError(status: .internalServerError, type: LambdaAPI.ErrorType.service, message: "\(error)")
+        }
+    }
+}
+
+extension LambdaError {
+    /// The native API's error, by its status, as the Lambda exception a client catches.
+    init(_ error: ServiceHTTPError) {
+        let type: String
+        switch error.status {
+        case .badRequest: type = LambdaAPI.ErrorType.invalidParameterValue
+        case .notFound: type = LambdaAPI.ErrorType.resourceNotFound
+        case .conflict: type = LambdaAPI.ErrorType.resourceConflict
+        case .contentTooLarge: type = LambdaAPI.ErrorType.requestTooLarge
+        case .tooManyRequests: type = LambdaAPI.ErrorType.tooManyRequests
+        case .forbidden: type = LambdaAPI.ErrorType.accessDenied
+        default: type = LambdaAPI.ErrorType.service
+        }
+        let message = error.body.error.message == error.body.detail ? error.body.detail : "\(error.body.detail): \(error.body.error.message)"
+        self.init(status: error.status.code >= 500 ? .internalServerError : error.status, type: type, message: message)
     }
 }
 

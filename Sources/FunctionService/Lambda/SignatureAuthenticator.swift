@@ -2,6 +2,7 @@ import AWSSignatureV4
 import FunctionRegistry
 import Hummingbird
 import NIOCore
+import Synchronization
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -23,13 +24,14 @@ struct SignatureAuthenticator: RouterMiddleware {
         var context = context
         let body = try await request.collectBody(upTo: maxBodyBytes)
         let signable = SignableRequest(request.head, body: body.readableBytesView)
+        let credentials = RegistryCredentials(store: store)
         let caller: VerifiedCaller
         do {
-            caller = try await verifier.verify(signable, now: Date(), credentials: RegistryCredentials(store: store))
+            caller = try await verifier.verify(signable, now: Date(), credentials: credentials)
         } catch let error as SignatureVerificationError {
             throw LambdaError(error)
         }
-        guard let key = try await store.awsAccessKey(id: caller.accessKeyID), key.revokedAt == nil else {
+        guard let key = credentials.found, key.accessKeyID == caller.accessKeyID else {
             throw LambdaError(.unknownAccessKey(accessKeyID: caller.accessKeyID))
         }
         context.caller = Caller(keyName: key.name, scope: key.scope == .admin ? .admin : .invoke(function: key.functionName))
@@ -38,12 +40,21 @@ struct SignatureAuthenticator: RouterMiddleware {
     }
 }
 
-/// The registry's AWS keys, as SigV4's credential store.
-struct RegistryCredentials: CredentialStore {
+/// The registry's AWS keys, as SigV4's credential store; it keeps the key it found (one query per
+/// request), for the caller's scope.
+final class RegistryCredentials: CredentialStore, Sendable {
     let store: any FunctionStore
+    private let key = Mutex<AWSAccessKey?>(nil)
+
+    init(store: any FunctionStore) {
+        self.store = store
+    }
+
+    var found: AWSAccessKey? { key.withLock { $0 } }
 
     func credentials(forAccessKeyID accessKeyID: String) async throws -> AWSCredentials? {
-        guard let key = try await store.awsAccessKey(id: accessKeyID), key.revokedAt == nil else { return nil }
-        return AWSCredentials(accessKeyID: key.accessKeyID, secretAccessKey: key.secretAccessKey)
+        guard let found = try await store.awsAccessKey(id: accessKeyID), found.revokedAt == nil else { return nil }
+        key.withLock { $0 = found }
+        return AWSCredentials(accessKeyID: found.accessKeyID, secretAccessKey: found.secretAccessKey)
     }
 }

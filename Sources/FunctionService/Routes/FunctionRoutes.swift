@@ -123,11 +123,7 @@ struct FunctionRoutes {
 
     private func delete(_ context: ServiceRequestContext) async throws -> Response {
         try requireAdmin(context)
-        let name = try functionName(context)
-        let deleted = try await store.deleteFunction(named: name)
-        catalog.deleted(name)
-        // Its containers go: their runners serve no version that can be called any more.
-        dispatcher.removeRunners { $0?.name == deleted.name }
+        try await deployer.undeploy(try functionName(context))
         return Response(status: .noContent)
     }
 }

@@ -92,6 +92,9 @@ struct ErrorBodyMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as ServiceHTTPError {
             throw error
+        } catch let error as LambdaError {
+            // Already in the Lambda API's own form.
+            throw error
         } catch let error as RegistryError {
             throw ServiceHTTPError(error)
         } catch let error as DispatcherError {

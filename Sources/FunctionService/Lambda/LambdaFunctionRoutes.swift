@@ -1,0 +1,218 @@
+import FunctionRegistry
+import HTTPTypes
+import Hummingbird
+import LambdaProtocol
+import NIOCore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The Lambda API's function management (version 2015-03-31), over the same registry as the native
+/// API: CreateFunction, GetFunction, GetFunctionConfiguration, ListFunctions, UpdateFunctionCode,
+/// UpdateFunctionConfiguration, PublishVersion, ListVersionsByFunction and DeleteFunction.
+///
+/// Lambda's `$LATEST` is the newest version; every update makes a new immutable version, as with the
+/// native API, and PublishVersion marks the newest one published under its own number. A `Qualifier`
+/// names a published version.
+struct LambdaFunctionRoutes {
+    let store: any FunctionStore
+    let deployer: FunctionDeployer
+    let limits: ServiceConfiguration.Limits
+    let region: String
+
+    static let fieldNames = FunctionSettingsInput.FieldNames(
+        memory: "MemorySize", timeout: "Timeout", concurrency: "ReservedConcurrentExecutions",
+        environment: "Environment.Variables", runtime: "Runtime")
+
+    func add(to router: RouterGroup<ServiceRequestContext>) {
+        router.post("/functions") { _, context in try await create(context) }
+        router.get("/functions") { request, context in try await list(request, context) }
+        router.get("/functions/{name}") { request, context in try await get(request, context) }
+        router.get("/functions/{name}/configuration") { request, context in try await configuration(request, context) }
+        router.put("/functions/{name}/code") { _, context in try await updateCode(context) }
+        router.put("/functions/{name}/configuration") { _, context in try await updateConfiguration(context) }
+        router.post("/functions/{name}/versions") { _, context in try await publish(context) }
+        router.get("/functions/{name}/versions") { request, context in try await versions(request, context) }
+        router.delete("/functions/{name}") { request, context in try await delete(request, context) }
+    }
+
+    // MARK: Operations
+
+    private func create(_ context: ServiceRequestContext) async throws -> Response {
+        try requireLambdaAdmin(context)
+        let body = try decode(LambdaCreateFunctionRequest.self, context)
+        let name = try LambdaFunctionName(rawComponent: Substring(body.functionName), qualifier: nil)
+        guard name.qualifier == nil else { throw LambdaError.invalid("FunctionName must not carry a qualifier") }
+        try Self.checkRuntime(body.runtime)
+        let zip = try Self.zip(body.code.zipFile, otherSources: body.code.s3Bucket != nil || body.code.imageUri != nil)
+        if (try? await store.function(named: name.name)) != nil {
+            throw LambdaError.conflict("Function already exist: \(name.name)")
+        }
+        let settings = try FunctionSettingsInput(
+            memoryMB: body.memorySize, timeoutSeconds: body.timeout.map(Double.init), environment: body.environment?.variables
+        ).checked(against: limits, names: Self.fieldNames)
+        let created = try await deployer.deploy(
+            FunctionDeployer.Draft(
+                code: .zipPackage(zip), handler: body.handler ?? "lambda_function.lambda_handler", settings: settings,
+                description: body.description ?? "", publish: body.publish ?? false),
+            as: name.name)
+        return lambdaJSON(LambdaFunctionConfiguration(created.version, qualified: body.publish ?? false, region: region), status: .created)
+    }
+
+    private func list(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
+        try requireLambdaAdmin(context)
+        let query = request.uri.queryParameters
+        let page = try await store.listFunctions(limit: try Self.maxItems(query.get("MaxItems")), after: query.get("Marker"))
+        return lambdaJSON(
+            LambdaListFunctionsResponse(
+                functions: page.functions.map { LambdaFunctionConfiguration($0.latest, qualified: false, region: region) },
+                nextMarker: page.nextMarker))
+    }
+
+    private func get(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
+        try requireLambdaAdmin(context)
+        let (version, qualified) = try await resolve(request, context)
+        return lambdaJSON(
+            LambdaGetFunctionResponse(
+                configuration: LambdaFunctionConfiguration(version, qualified: qualified, region: region),
+                code: .init(repositoryType: "S3", location: "")))
+    }
+
+    private func configuration(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
+        try requireLambdaAdmin(context)
+        let (version, qualified) = try await resolve(request, context)
+        return lambdaJSON(LambdaFunctionConfiguration(version, qualified: qualified, region: region))
+    }
+
+    private func updateCode(_ context: ServiceRequestContext) async throws -> Response {
+        try requireLambdaAdmin(context)
+        let name = try unqualifiedName(context)
+        let body = try decode(LambdaUpdateCodeRequest.self, context)
+        let zip = try Self.zip(body.zipFile, otherSources: false)
+        let latest = try await store.version(of: name, number: nil)
+        let created = try await deployer.deploy(
+            FunctionDeployer.Draft(
+                code: .zipPackage(zip), handler: latest.kind == .zipPackage ? latest.handler : nil, settings: latest.settings,
+                description: latest.description, publish: body.publish ?? false),
+            as: name)
+        return lambdaJSON(LambdaFunctionConfiguration(created.version, qualified: body.publish ?? false, region: region))
+    }
+
+    private func updateConfiguration(_ context: ServiceRequestContext) async throws -> Response {
+        try requireLambdaAdmin(context)
+        let name = try unqualifiedName(context)
+        let body = try decode(LambdaUpdateConfigurationRequest.self, context)
+        try Self.checkRuntime(body.runtime)
+        let latest = try await store.version(of: name, number: nil)
+        let settings = try FunctionSettingsInput(
+            memoryMB: body.memorySize, timeoutSeconds: body.timeout.map(Double.init), environment: body.environment?.variables
+        ).checked(against: limits, names: Self.fieldNames, base: latest.settings)
+        let created = try await deployer.deploy(
+            FunctionDeployer.Draft(
+                code: try await store.code(of: latest), handler: body.handler ?? latest.handler,
+                requirements: latest.requirements ?? "", settings: settings, description: body.description ?? latest.description),
+            as: name)
+        return lambdaJSON(LambdaFunctionConfiguration(created.version, qualified: false, region: region))
+    }
+
+    private func publish(_ context: ServiceRequestContext) async throws -> Response {
+        try requireLambdaAdmin(context)
+        let version = try await store.publishLatestVersion(of: try unqualifiedName(context))
+        return lambdaJSON(LambdaFunctionConfiguration(version, qualified: true, region: region), status: .created)
+    }
+
+    /// `$LATEST` first, then the published versions, oldest first (as Lambda lists them).
+    private func versions(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
+        try requireLambdaAdmin(context)
+        let name = try unqualifiedName(context)
+        let latest = try await store.version(of: name, number: nil)
+        let published = try await store.versions(of: name, publishedOnly: true).reversed()
+        let all = [LambdaFunctionConfiguration(latest, qualified: false, region: region)]
+            + published.map { LambdaFunctionConfiguration($0, qualified: true, region: region) }
+        let query = request.uri.queryParameters
+        let start = try query.get("Marker").map { marker -> Int in
+            guard let index = Int(marker), (0...all.count).contains(index) else { throw LambdaError.invalid("Marker \(marker) is not one this API gave") }
+            return index
+        } ?? 0
+        let end = min(all.count, start + (try Self.maxItems(query.get("MaxItems"))))
+        return lambdaJSON(LambdaListVersionsResponse(versions: Array(all[start..<end]), nextMarker: end < all.count ? String(end) : nil))
+    }
+
+    private func delete(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
+        try requireLambdaAdmin(context)
+        let name = try LambdaFunctionName(rawComponent: rawName(context), qualifier: request.uri.queryParameters.get("Qualifier"))
+        guard name.qualifier == nil || name.qualifier == "$LATEST" else {
+            throw LambdaError.invalid("PyLambda deletes whole functions: its versions are kept until the function is deleted")
+        }
+        try await deployer.undeploy(name.name)
+        return Response(status: .noContent)
+    }
+
+    // MARK: Helpers
+
+    /// The version a `GET` names, and whether it was named by number.
+    private func resolve(_ request: Request, _ context: ServiceRequestContext) async throws -> (FunctionVersion, Bool) {
+        let name = try LambdaFunctionName(rawComponent: rawName(context), qualifier: request.uri.queryParameters.get("Qualifier"))
+        let number = try name.versionNumber()
+        let version = try await store.version(of: name.name, number: number)
+        if number != nil, !version.published {
+            throw LambdaError.notFound("Function not found: \(LambdaARN.function(name.name, region: region)):\(number ?? 0) (versions are found once published)")
+        }
+        return (version, number != nil)
+    }
+
+    private func unqualifiedName(_ context: ServiceRequestContext) throws -> String {
+        let name = try LambdaFunctionName(rawComponent: rawName(context), qualifier: nil)
+        guard name.qualifier == nil else { throw LambdaError.invalid("this operation takes the function's name without a qualifier") }
+        return name.name
+    }
+
+    static func checkRuntime(_ runtime: String?) throws(LambdaError) {
+        guard let runtime else { return }
+        guard runtime.hasPrefix("python3") else {
+            throw .invalid("Runtime \(runtime) is not supported: PyLambda runs Python functions, on \(LambdaFunctionConfiguration.runtime) (any python3.x is accepted)")
+        }
+    }
+
+    static func zip(_ base64: String?, otherSources: Bool) throws(LambdaError) -> [UInt8] {
+        guard let base64 else {
+            throw .invalid(otherSources ? "PyLambda takes code as ZipFile only (no S3 or container images)" : "Code.ZipFile is required")
+        }
+        guard let bytes = Data(base64Encoded: base64) else { throw .invalid("ZipFile is not base64") }
+        return Array(bytes)
+    }
+
+    static func maxItems(_ text: String?) throws(LambdaError) -> Int {
+        guard let text else { return 50 }
+        guard let value = Int(text), (1...10_000).contains(value) else { throw .invalid("MaxItems must be from 1 to 10000, not \(text)") }
+        return value
+    }
+}
+
+/// `{FunctionName}` as the client sent it.
+func rawName(_ context: ServiceRequestContext) -> Substring {
+    Substring(context.parameters.get("name") ?? "")
+}
+
+func requireLambdaAdmin(_ context: ServiceRequestContext) throws(LambdaError) {
+    guard context.caller?.isAdmin == true else {
+        throw LambdaError(
+            status: .forbidden, type: LambdaAPI.ErrorType.accessDenied,
+            message: "the key \(context.caller?.keyName ?? "") may only invoke functions; this needs an admin key")
+    }
+}
+
+func decode<T: Decodable>(_ type: T.Type, _ context: ServiceRequestContext) throws -> T {
+    do {
+        return try JSONDecoder().decode(T.self, from: context.lambdaBody)
+    } catch {
+        throw LambdaError(status: .badRequest, type: LambdaAPI.ErrorType.invalidRequestContent, message: "could not parse the request body: \(error)")
+    }
+}
+
+func lambdaJSON(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+    Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: WireJSON.buffer(value)))
+}

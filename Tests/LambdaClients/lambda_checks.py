@@ -1,0 +1,259 @@
+"""The Lambda API of `pylambda serve`, driven by the real boto3 (and the AWS CLI), as users would.
+
+Run by Tests/FunctionServiceTests/LambdaAPITests.swift against a live serve:
+    python3 lambda_checks.py CHECK
+with PYLAMBDA_ENDPOINT, PYLAMBDA_NATIVE_KEY (a bearer admin key), AWS_ACCESS_KEY_ID and
+AWS_SECRET_ACCESS_KEY (an admin key from `pylambda keys create --aws`) in the environment. Each check
+raises on the first thing that is not as Lambda would answer it; exit status 0 means all passed.
+"""
+import base64
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import zipfile
+
+import boto3
+import botocore.exceptions
+from botocore.config import Config
+
+ENDPOINT = os.environ["PYLAMBDA_ENDPOINT"]
+NATIVE_KEY = os.environ["PYLAMBDA_NATIVE_KEY"]
+
+
+def client(access_key=None, secret=None, region="eu-west-1"):
+    return boto3.client(
+        "lambda", endpoint_url=ENDPOINT, region_name=region,
+        aws_access_key_id=access_key or os.environ["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=secret or os.environ["AWS_SECRET_ACCESS_KEY"],
+        config=Config(retries={"max_attempts": 1}, read_timeout=120))
+
+
+def package(files):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+HANDLER = """import time
+
+def lambda_handler(event, context):
+    print("log line from", context.function_name)
+    if event.get("fail"):
+        raise ValueError("asked to fail")
+    if event.get("sleep"):
+        time.sleep(event["sleep"])
+    return {"event": event, "version": context.function_version, "request_id": context.aws_request_id,
+            "remaining_ms": context.get_remaining_time_in_millis(), "memory": context.memory_limit_in_mb}
+"""
+
+
+def expect(condition, message):
+    if not condition:
+        raise AssertionError(message)
+
+
+def error_code(call):
+    try:
+        call()
+    except botocore.exceptions.ClientError as error:
+        return error.response["Error"]["Code"], error.response["ResponseMetadata"]["HTTPStatusCode"]
+    raise AssertionError("expected an error")
+
+
+def native(method, path, body=None):
+    request = urllib.request.Request(ENDPOINT + path, method=method, data=body,
+                                     headers={"Authorization": "Bearer " + NATIVE_KEY, "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=120) as response:
+        return response.status, json.loads(response.read() or b"null")
+
+
+def check_api():
+    lam = client()
+    code = package({"lambda_function.py": HANDLER})
+    created = lam.create_function(
+        FunctionName="boto-fn", Runtime="python3.12", Role="arn:aws:iam::123456789012:role/any",
+        Handler="lambda_function.lambda_handler", Code={"ZipFile": code}, Timeout=2, MemorySize=192,
+        Environment={"Variables": {"STAGE": "test"}}, Description="from boto3")
+    expect(created["FunctionName"] == "boto-fn" and created["Version"] == "$LATEST", created)
+    expect(created["FunctionArn"].endswith(":function:boto-fn"), created["FunctionArn"])
+    expect(created["Runtime"] == "python3.11", "the configuration names the Python that really runs")
+    expect(created["MemorySize"] == 192 and created["Timeout"] == 2 and created["State"] == "Active", created)
+    import hashlib
+    expect(created["CodeSha256"] == base64.b64encode(hashlib.sha256(code).digest()).decode(), "CodeSha256 is base64 of the zip's SHA-256")
+    expect(created["CodeSize"] == len(code), created["CodeSize"])
+    expect(created["Environment"]["Variables"] == {"STAGE": "test"}, created)
+    conflict = error_code(lambda: lam.create_function(
+        FunctionName="boto-fn", Runtime="python3.11", Role="r", Handler="lambda_function.lambda_handler", Code={"ZipFile": code}))
+    expect(conflict == ("ResourceConflictException", 409), conflict)
+    invalid = error_code(lambda: lam.create_function(
+        FunctionName="other", Runtime="python3.11", Role="r", Handler="lambda_function.lambda_handler", Code={"ZipFile": code}, Timeout=5000))
+    expect(invalid == ("InvalidParameterValueException", 400), invalid)
+    expect(error_code(lambda: lam.create_function(
+        FunctionName="other", Runtime="nodejs20.x", Role="r", Handler="index.handler", Code={"ZipFile": code}))[0] == "InvalidParameterValueException", "nodejs")
+    broken = error_code(lambda: lam.create_function(
+        FunctionName="other", Runtime="python3.11", Role="r", Handler="lambda_function.lambda_handler",
+        Code={"ZipFile": package({"lambda_function.py": "def lambda_handler(e, c) return 1\n"})}))
+    expect(broken == ("InvalidParameterValueException", 400), broken)
+
+    # RequestResponse with the log tail.
+    answer = lam.invoke(FunctionName="boto-fn", Payload=json.dumps({"n": 1}), LogType="Tail")
+    expect(answer["StatusCode"] == 200 and answer["ExecutedVersion"] == "$LATEST", answer)
+    result = json.loads(answer["Payload"].read())
+    expect(result["event"] == {"n": 1} and result["version"].isdigit(), result)
+    expect(result["request_id"] == answer["ResponseMetadata"]["RequestId"], "context.aws_request_id is the request id")
+    expect(0 < result["remaining_ms"] <= 2000 and result["memory"] == 192, result)
+    expect("log line from boto-fn" in base64.b64decode(answer["LogResult"]).decode(), answer.get("LogResult"))
+    expect("FunctionError" not in answer, answer)
+
+    # A function error and a timeout: 200, Unhandled, Lambda's error body.
+    failed = lam.invoke(FunctionName="boto-fn", Payload=json.dumps({"fail": True}), LogType="Tail")
+    body = json.loads(failed["Payload"].read())
+    expect(failed["StatusCode"] == 200 and failed["FunctionError"] == "Unhandled", failed)
+    expect(body["errorType"] == "ValueError" and body["errorMessage"] == "asked to fail", body)
+    expect(any("lambda_function.py" in line for line in body["stackTrace"]), body)
+    expect("log line" in base64.b64decode(failed["LogResult"]).decode(), "the tail of a failed call")
+    timed_out = lam.invoke(FunctionName="boto-fn", Payload=json.dumps({"sleep": 10}))
+    body = json.loads(timed_out["Payload"].read())
+    expect(timed_out["FunctionError"] == "Unhandled" and body["errorType"] == "Sandbox.Timedout", body)
+    expect("timed out after 2.00 seconds" in body["errorMessage"], body)
+    bad_json = error_code(lambda: lam.invoke(FunctionName="boto-fn", Payload=b"{not json"))
+    expect(bad_json == ("InvalidRequestContentException", 400), bad_json)
+    too_large = error_code(lambda: lam.invoke(FunctionName="boto-fn", Payload=json.dumps({"x": "a" * (7 << 20)})))
+    expect(too_large == ("RequestTooLargeException", 413), too_large)
+
+    # Event: queued durably, run once; DryRun: checked only.
+    event = lam.invoke(FunctionName="boto-fn", InvocationType="Event", Payload=json.dumps({"async": True}))
+    expect(event["StatusCode"] == 202, event)
+    request_id = event["ResponseMetadata"]["RequestId"]
+    for _ in range(600):
+        status, record = native("GET", "/v1/invocations/" + request_id)
+        if record["status"] not in ("queued", "running"):
+            break
+        time.sleep(0.1)
+    expect(record["status"] == "succeeded" and record["result"]["event"] == {"async": True}, record)
+    expect(lam.invoke(FunctionName="boto-fn", InvocationType="DryRun")["StatusCode"] == 204, "DryRun")
+    missing = error_code(lambda: lam.invoke(FunctionName="no-such-fn", InvocationType="DryRun"))
+    expect(missing == ("ResourceNotFoundException", 404), missing)
+
+    # Reads.
+    function = lam.get_function(FunctionName="boto-fn")
+    expect(function["Configuration"]["Handler"] == "lambda_function.lambda_handler", function)
+    expect(lam.get_function_configuration(FunctionName="boto-fn")["Description"] == "from boto3", "description")
+    by_arn = lam.get_function_configuration(FunctionName=created["FunctionArn"])
+    expect(by_arn["FunctionName"] == "boto-fn", "a function is found by its ARN too")
+
+    # Update the code, then the configuration: each is what the next call runs.
+    updated = lam.update_function_code(FunctionName="boto-fn", ZipFile=package({"lambda_function.py": "def lambda_handler(e, c):\n    return 'v2'\n"}))
+    expect(updated["Version"] == "$LATEST" and updated["MemorySize"] == 192, updated)
+    expect(lam.invoke(FunctionName="boto-fn", Payload=b"{}")["Payload"].read() == b'"v2"', "new code runs")
+    configured = lam.update_function_configuration(FunctionName="boto-fn", Timeout=5, Environment={"Variables": {"STAGE": "prod"}})
+    expect(configured["Timeout"] == 5 and configured["Environment"]["Variables"] == {"STAGE": "prod"}, configured)
+
+    # Publish, and call the published version by qualifier after $LATEST moved on.
+    published = lam.publish_version(FunctionName="boto-fn")
+    number = published["Version"]
+    expect(number.isdigit() and published["FunctionArn"].endswith(":boto-fn:" + number), published)
+    lam.update_function_code(FunctionName="boto-fn", ZipFile=package({"lambda_function.py": "def lambda_handler(e, c):\n    return 'v3'\n"}))
+    expect(lam.invoke(FunctionName="boto-fn", Payload=b"{}")["Payload"].read() == b'"v3"', "latest")
+    pinned = lam.invoke(FunctionName="boto-fn", Qualifier=number, Payload=b"{}")
+    expect(pinned["Payload"].read() == b'"v2"' and pinned["ExecutedVersion"] == number, pinned)
+    pinned = lam.invoke(FunctionName="boto-fn:" + number, Payload=b"{}")
+    expect(pinned["ExecutedVersion"] == number, "name:qualifier")
+    versions = lam.list_versions_by_function(FunctionName="boto-fn")["Versions"]
+    expect([v["Version"] for v in versions] == ["$LATEST", number], versions)
+    unpublished = error_code(lambda: lam.invoke(FunctionName="boto-fn", Qualifier="999", Payload=b"{}"))
+    expect(unpublished[0] == "ResourceNotFoundException", unpublished)
+
+    # ListFunctions, paginated.
+    for name in ("page-a", "page-b", "page-c"):
+        lam.create_function(FunctionName=name, Runtime="python3.11", Role="r", Handler="lambda_function.lambda_handler", Code={"ZipFile": code})
+    first = lam.list_functions(MaxItems=2)
+    expect(len(first["Functions"]) == 2 and "NextMarker" in first, first)
+    rest = lam.list_functions(MaxItems=2, Marker=first["NextMarker"])
+    names = [f["FunctionName"] for f in first["Functions"] + rest["Functions"]]
+    paginated = [f["FunctionName"] for page in lam.get_paginator("list_functions").paginate(PaginationConfig={"PageSize": 1}) for f in page["Functions"]]
+    expect(sorted(paginated) == ["boto-fn", "page-a", "page-b", "page-c"], paginated)
+    expect(set(names) <= set(paginated) and len(names) == 4, names)
+
+    # Delete: gone for both APIs.
+    for name in ("boto-fn", "page-a", "page-b", "page-c"):
+        lam.delete_function(FunctionName=name)
+    gone = error_code(lambda: lam.get_function(FunctionName="boto-fn"))
+    expect(gone == ("ResourceNotFoundException", 404), gone)
+    expect(error_code(lambda: lam.invoke(FunctionName="boto-fn", Payload=b"{}"))[0] == "ResourceNotFoundException", "invoke after delete")
+    try:
+        native("GET", "/v1/functions/boto-fn")
+        raise AssertionError("the native API still has it")
+    except urllib.error.HTTPError as error:
+        expect(error.code == 404, error.code)
+
+
+def check_cli():
+    lam = client()
+    lam.create_function(FunctionName="cli-fn", Runtime="python3.11", Role="r", Handler="app.handler",
+                        Code={"ZipFile": package({"app.py": "def handler(event, context):\n    return {'hello': event['name']}\n"})})
+    with tempfile.TemporaryDirectory() as directory:
+        out = os.path.join(directory, "out.json")
+        environment = dict(os.environ, AWS_DEFAULT_REGION="us-east-1")
+        run = subprocess.run(["aws", "lambda", "invoke", "--endpoint-url", ENDPOINT, "--function-name", "cli-fn",
+                              "--payload", '{"name": "ada"}', out], capture_output=True, text=True, env=environment, timeout=120)
+        expect(run.returncode == 0, run.stderr)
+        printed = json.loads(run.stdout)
+        expect(printed["StatusCode"] == 200 and printed["ExecutedVersion"] == "$LATEST", run.stdout)
+        with open(out) as result:
+            expect(json.load(result) == {"hello": "ada"}, "the result file")
+    lam.delete_function(FunctionName="cli-fn")
+
+
+def check_auth():
+    lam = client()
+    lam.create_function(FunctionName="auth-fn", Runtime="python3.11", Role="r", Handler="app.handler",
+                        Code={"ZipFile": package({"app.py": "def handler(event, context):\n    return 'ok'\n"})})
+    wrong = error_code(lambda: client(secret="x" * 40).list_functions())
+    expect(wrong == ("InvalidSignatureException", 403), wrong)
+    unknown = error_code(lambda: client(access_key="AKIA0000000000000000").list_functions())
+    expect(unknown == ("UnrecognizedClientException", 403), unknown)
+    request = urllib.request.Request(ENDPOINT + "/2015-03-31/functions/", method="GET")
+    try:
+        urllib.request.urlopen(request, timeout=30)
+        raise AssertionError("an unsigned request was answered")
+    except urllib.error.HTTPError as error:
+        expect(error.code == 403 and error.headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException", error.headers)
+    # Any region is accepted.
+    expect(client(region="ap-southeast-2").invoke(FunctionName="auth-fn", Payload=b"{}")["Payload"].read() == b'"ok"', "region")
+    # An invoke-only key invokes its function and nothing else.
+    invoker = os.environ["PYLAMBDA_INVOKE_ACCESS_KEY_ID"], os.environ["PYLAMBDA_INVOKE_SECRET"]
+    limited = client(*invoker)
+    expect(limited.invoke(FunctionName="auth-fn", Payload=b"{}")["StatusCode"] == 200, "invoke key")
+    denied = error_code(lambda: limited.list_functions())
+    expect(denied == ("AccessDeniedException", 403), denied)
+    lam.delete_function(FunctionName="auth-fn")
+
+
+def check_cross():
+    lam = client()
+    # Native deploy, boto3 invoke.
+    status, _ = native("PUT", "/v1/functions/native-fn", json.dumps({"code": "def entrypoint(data):\n    return {'native': data}\n"}).encode())
+    expect(status == 201, status)
+    answer = lam.invoke(FunctionName="native-fn", Payload=json.dumps({"x": 1}))
+    expect(json.loads(answer["Payload"].read()) == {"native": {"x": 1}}, "native function through boto3")
+    expect(lam.get_function_configuration(FunctionName="native-fn")["Handler"] == "entrypoint", "its handler")
+    # boto3 create, native invoke.
+    lam.create_function(FunctionName="lambda-fn", Runtime="python3.11", Role="r", Handler="lambda_function.lambda_handler",
+                        Code={"ZipFile": package({"lambda_function.py": HANDLER})})
+    status, result = native("POST", "/v1/functions/lambda-fn/invoke", json.dumps({"y": 2}).encode())
+    expect(status == 200 and result["event"] == {"y": 2}, result)
+    for name in ("native-fn", "lambda-fn"):
+        lam.delete_function(FunctionName=name)
+
+
+if __name__ == "__main__":
+    {"api": check_api, "cli": check_cli, "auth": check_auth, "cross": check_cross}[sys.argv[1]]()
+    print("ok:", sys.argv[1])
