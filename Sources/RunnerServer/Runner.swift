@@ -102,11 +102,15 @@ public final class Runner: Service, Sendable {
         }
     }
 
-    /// Starts the runner and serves until it is done; a graceful shutdown drains it.
+    /// Starts the runner and serves until it is done; a graceful shutdown (or cancellation) drains it.
     public func run() async throws {
         try start()
         await withGracefulShutdownHandler {
-            _ = await exitCode
+            await withTaskCancellationHandler {
+                _ = await exitCode
+            } onCancel: {
+                self.stop()
+            }
         } onGracefulShutdown: {
             self.stop()
         }
