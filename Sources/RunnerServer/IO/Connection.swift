@@ -46,6 +46,8 @@ final class Connection {
     var broken = false
     /// Lingering: the write side is shut.
     var writeShutDown = false
+    /// Registered for writable events (while `output` waits for room).
+    var watchesWritable = false
 
     init(descriptor: Int32, token: UInt64, limits: HTTPLimits) {
         self.descriptor = descriptor

@@ -9,6 +9,23 @@ extension RunnerLoop {
     /// Serves a connection as far as it can go now: writes what waits, reads what arrived, answers
     /// every complete request in order (pipelined ones included), and closes it when it is done.
     func serve(_ connection: Connection, thread: inout LoopThread, executor: inout some RequestExecutor) {
+        serveAsFarAsPossible(connection, thread: &thread, executor: &executor)
+        watchWritable(connection)
+    }
+
+    /// Watches the connection for room to write exactly while it has output waiting.
+    func watchWritable(_ connection: Connection) {
+        let wanted = !connection.output.isEmpty
+        guard wanted != connection.watchesWritable, isOpen(connection) else { return }
+        let events = wanted ? EventPoll.connectionEventsWithOutput : EventPoll.connectionEvents
+        if poll.modify(connection.descriptor, events: events, token: connection.token) {
+            connection.watchesWritable = wanted
+        } else {
+            close(connection)
+        }
+    }
+
+    private func serveAsFarAsPossible(_ connection: Connection, thread: inout LoopThread, executor: inout some RequestExecutor) {
         while true {
             if !connection.output.isEmpty { connection.flush() }
             if connection.broken {

@@ -131,6 +131,11 @@ final class RunnerLoop: @unchecked Sendable {
         Glibc.close(connection.descriptor)
     }
 
+    func isOpen(_ connection: Connection) -> Bool {
+        let index = Int(connection.descriptor)
+        return index < connections.count && connections[index] === connection
+    }
+
     /// The open connections (a snapshot: serving one may close it).
     var openConnections: [Connection] { connections.compactMap { $0 } }
 
