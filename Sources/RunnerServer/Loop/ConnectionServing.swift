@@ -102,13 +102,14 @@ extension RunnerLoop {
             body.withUnsafeBytes { respond(to: request, on: connection, status: .ok, body: $0, thread: &thread) }
         case .load, .run:
             let arrival = MonotonicInstant.now
-            guard let timeout = timeout(of: request, bytes: bytes) else {
+            guard let milliseconds = timeoutMilliseconds(of: request, bytes: bytes) else {
                 let slice = request.head.timeoutMilliseconds!
                 let value = String(decoding: UnsafeRawBufferPointer(start: bytes + slice.offset, count: slice.count), as: UTF8.self)
                 respond(to: request, on: connection, canned: CannedResponse.badTimeout(value), thread: &thread)
                 return
             }
-            executor.execute(request, route: route, on: connection, deadline: arrival + timeout, timeout: timeout, loop: self, thread: &thread)
+            let deadline = arrival.advanced(byNanoseconds: UInt64(milliseconds) * 1_000_000)
+            executor.execute(request, route: route, on: connection, deadline: deadline, timeout: RequestTimeout(milliseconds: milliseconds), loop: self, thread: &thread)
         case .methodNotAllowed(let path, let allowed):
             respond(to: request, on: connection, canned: CannedResponse.methodNotAllowed(path: path, allowed: allowed), allow: allowed, thread: &thread)
         case .notFound:
@@ -117,8 +118,8 @@ extension RunnerLoop {
     }
 
     /// The request's `X-Timeout-Ms`, else the configured timeout; nil when the field is malformed.
-    private func timeout(of request: HTTPRequest, bytes: UnsafeRawPointer) -> Duration? {
-        guard let slice = request.head.timeoutMilliseconds else { return configuration.timeout }
+    private func timeoutMilliseconds(of request: HTTPRequest, bytes: UnsafeRawPointer) -> Int? {
+        guard let slice = request.head.timeoutMilliseconds else { return defaultTimeoutMilliseconds }
         guard slice.count > 0, slice.count <= 8 else { return nil }
         var milliseconds = 0
         for offset in slice.offset..<(slice.offset + slice.count) {
@@ -127,7 +128,7 @@ extension RunnerLoop {
             milliseconds = milliseconds * 10 + Int(byte - 0x30)
         }
         guard (1...RunnerConfiguration.maxTimeoutMilliseconds).contains(milliseconds) else { return nil }
-        return .milliseconds(milliseconds)
+        return milliseconds
     }
 
     /// Extra header fields of a response.
