@@ -13,13 +13,13 @@ deps: ## Install Debian packages (docker.io, debootstrap, libpython3.11-dev), st
 	@scripts/ensure-docker.sh
 	@scripts/python-tools.sh
 
-build: deps ## Build everything (debug)
-	swift build
+build: deps ## Build the pylambda CLI (.build/debug/pylambda; make bench builds its own release one)
+	swift build --product pylambda
 
 image: deps ## Build the runner image (pylambda-runner:latest) from the Dockerfile, offline
 	@runner-image/build.sh
 
-demo: image build ## Run examples/echo.py with pylambda, cold then warm
+demo: image build ## pylambda run examples/echo.py (cold, then warm), then pylambda serve: deploy fib, invoke it with curl
 	@scripts/demo.sh
 
 test: image ## Everything, against a real dockerd and PostgreSQL (fails, not skips, when either is missing)

@@ -144,6 +144,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The proof of concept's `/greet` web app, on the Dispatcher library (examples/greet-service).
+        .executableTarget(
+            name: "GreetService",
+            dependencies: ["Dispatcher", .product(name: "Hummingbird", package: "hummingbird")],
+            path: "examples/greet-service",
+            resources: [.embedInCode("greet.py")]
+        ),
         // Storage of `pylambda serve`: functions, versions, keys, invocations, in SQLite or PostgreSQL.
         .target(
             name: "FunctionRegistry",

@@ -2,7 +2,7 @@
 # The container cache at work, from the shell: parallel runs of the same code each get a warm
 # container of their own (one call in flight per container), later runs of that code reuse them,
 # and new code gets another container.
-#   examples/parallel-runs.sh            (uses pylambda from PATH, else .build/debug/pylambda)
+#   examples/parallel-runs.sh            (pylambda from PATH, else make build's .build/debug/pylambda)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pylambda="$(command -v pylambda || echo .build/debug/pylambda)"

@@ -49,12 +49,14 @@ extension RegistryTests {
             }
             #expect(ids.queued.count == 3)
 
-            // Later: the live instance keeps heartbeating, the dead one does not.
-            try await Task.sleep(for: .milliseconds(400))
+            // Later: the live instance keeps heartbeating, the dead one does not. The margins are wide
+            // (stale after 2 s, 3 s later) so that a loaded machine cannot make the live one look stale
+            // between its heartbeat and the sweep.
+            try await Task.sleep(for: .seconds(3))
             try await database.makeStore().withRunning { store in
                 #expect(try await store.heartbeat(live))
                 _ = try await store.heartbeat(restarted)
-                let interrupted = try await store.interruptRunningOfGoneInstances(staleAfter: .milliseconds(300))
+                let interrupted = try await store.interruptRunningOfGoneInstances(staleAfter: .seconds(2))
                 #expect(interrupted == 2)
                 for id in [ids.deadSync, ids.deadAsync] {
                     let record = try await store.invocation(id: id)
