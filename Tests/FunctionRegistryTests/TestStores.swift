@@ -54,6 +54,9 @@ struct TestDatabase: Sendable {
             var configuration = SQLiteStoreConfiguration(path: sqlitePath)
             configuration.limits = limits
             configuration.logger.logLevel = .warning
+            // Several stores share one file in some tests; on a loaded CI machine their turns at the
+            // write lock may take longer than the 5 s default. (StartupTests checks the timeout itself.)
+            configuration.busyTimeout = .seconds(60)
             return SQLiteFunctionStore(configuration: configuration)
         case .postgres:
             var configuration = try PostgresStoreConfiguration(url: url)
