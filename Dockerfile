@@ -30,6 +30,10 @@ ENTRYPOINT ["/usr/local/bin/swift-runner"]
 # --- Offline path: the binary that `make image` built on the host --------------------------------------
 FROM runtime-base AS runtime-prebuilt
 COPY runner-image/bin/ /usr/local/bin/
+# The runner's Python support modules, compiled once by the binary itself (a cold start then skips it).
+USER 0:0
+RUN ["/usr/local/bin/swift-runner", "--write-code-cache", "/usr/local/lib/pylambda/support-code"]
+USER 65534:65534
 
 # --- Build swift-runner from source -----------------------------------------------------------------
 FROM ${SWIFT_IMAGE} AS builder
@@ -47,3 +51,6 @@ RUN swift build -c release --product swift-runner --static-swift-stdlib \
 # --- The runtime image (default target) -------------------------------------------------------------
 FROM runtime-base AS runtime
 COPY --from=builder /out/swift-runner /usr/local/bin/swift-runner
+USER 0:0
+RUN ["/usr/local/bin/swift-runner", "--write-code-cache", "/usr/local/lib/pylambda/support-code"]
+USER 65534:65534

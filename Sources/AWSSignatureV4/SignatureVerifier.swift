@@ -50,6 +50,35 @@ public struct SignatureVerifier: Sendable {
         return try verifySignature(of: request, claim: claim, credentials: found)
     }
 
+    /// The checks the request's head alone decides, and its key: what a server runs before it reads a
+    /// body, so that nobody without a valid key makes it read (and hash) megabytes. Finish with
+    /// `verify(_:now:credentials:)` once the body is in; `request.payloadSHA256Hex` is not read here.
+    ///
+    /// - Returns: the credentials the request claims to be signed with.
+    /// - Throws: `SignatureVerificationError` when the head already cannot be accepted.
+    public func admitHead(_ request: SignableRequest, now: Date, credentials: some CredentialStore) async throws
+        -> AWSCredentials
+    {
+        let claim = try SignatureClaim(parsing: request)
+        try check(claim, request: request, now: now)
+        guard let found = try await credentials.credentials(forAccessKeyID: claim.accessKeyID) else {
+            throw SignatureVerificationError.unknownAccessKey(accessKeyID: claim.accessKeyID)
+        }
+        return found
+    }
+
+    /// The whole request, body hash included, against the credentials `admitHead` returned.
+    public func verify(_ request: SignableRequest, now: Date, credentials: AWSCredentials) throws(SignatureVerificationError)
+        -> VerifiedCaller
+    {
+        let claim = try SignatureClaim(parsing: request)
+        try check(claim, request: request, now: now)
+        guard claim.accessKeyID == credentials.accessKeyID else {
+            throw .unknownAccessKey(accessKeyID: claim.accessKeyID)
+        }
+        return try verifySignature(of: request, claim: claim, credentials: credentials)
+    }
+
     /// Everything that needs no secret: the scope's service, the declared payload hash, the clock.
     func check(_ claim: SignatureClaim, request: SignableRequest, now: Date) throws(SignatureVerificationError) {
         guard claim.scope.service == configuration.service else {

@@ -102,7 +102,9 @@ static int install_deadline_handler(void) {
         "Raised into a function that runs past its deadline.",
         PyExc_BaseException, NULL);
     PyObject *handler = PyCFunction_New(&deadline_handler, NULL);
-    PyObject *signal_module = PyImport_ImportModule("signal");
+    // `_signal`, not `signal`: the Python module wraps it in enums, and importing `enum` is a sizeable
+    // part of a cold start.
+    PyObject *signal_module = PyImport_ImportModule("_signal");
     PyObject *previous = NULL;
     if (deadline_exception && handler && signal_module) {
         previous = PyObject_CallMethod(signal_module, "signal", "iO", DEADLINE_SIGNAL, handler);

@@ -63,14 +63,19 @@ public final class DeadlineWatchdog: Sendable {
         case unresponsive(Call)
     }
 
-    /// On the interpreter thread, as a call starts. `deadline` may be `.never`.
-    public func begin(deadline: MonotonicInstant, grace: Duration) -> Call {
+    /// On the interpreter thread, as a call starts. `deadline` may be `.never`; past `hardDeadline`
+    /// (the deadline plus a grace period) a call that cannot be interrupted is given up.
+    public func begin(deadline: MonotonicInstant, hardDeadline: MonotonicInstant) -> Call {
         let id = nextCall.wrappingAdd(1, ordering: .relaxed).oldValue
         self.deadline.store(deadline.nanoseconds, ordering: .relaxed)
-        hardDeadline.store((deadline + grace).nanoseconds, ordering: .relaxed)
+        self.hardDeadline.store(hardDeadline.nanoseconds, ordering: .relaxed)
         pylambda_set_current_job(id)
         runningCall.store(id, ordering: .releasing)
         return Call(id: id)
+    }
+
+    public func begin(deadline: MonotonicInstant, grace: Duration) -> Call {
+        begin(deadline: deadline, hardDeadline: deadline + grace)
     }
 
     /// On the interpreter thread, as the call returns.

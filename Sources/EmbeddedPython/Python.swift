@@ -55,11 +55,32 @@ public struct Python {
         try Self.check(PyImport_ImportModule(name))
     }
 
-    /// Compiles `source` and runs it as the module `name` (registered in `sys.modules`).
-    public func makeModule(named name: String, source: String, filename: String) throws(PythonException) -> PythonObject {
-        let code = try Self.check(Py_CompileString(source, filename, Py_file_input))
-        return try Self.check(PyImport_ExecCodeModuleEx(name, code.pointer, filename))
+    /// Compiles `source` (a module's) into a code object.
+    public func compile(_ source: String, filename: String) throws(PythonException) -> PythonObject {
+        try Self.check(Py_CompileString(source, filename, Py_file_input))
     }
+
+    /// Runs `code` as the module `name` (registered in `sys.modules`).
+    public func makeModule(named name: String, code: borrowing PythonObject, filename: String) throws(PythonException) -> PythonObject {
+        try Self.check(PyImport_ExecCodeModuleEx(name, code.pointer, filename))
+    }
+
+    /// `marshal.dumps(object)`: how CPython stores code objects in .pyc files.
+    public func marshal(_ object: borrowing PythonObject) throws(PythonException) -> [UInt8] {
+        let data = try Self.check(PyMarshal_WriteObjectToString(object.pointer, Py_MARSHAL_VERSION))
+        return data.withBytes { Array($0) } ?? []
+    }
+
+    /// `marshal.loads(bytes)`. Only for bytes this same CPython wrote: bytecode differs between versions.
+    public func unmarshal(_ bytes: ArraySlice<UInt8>) throws(PythonException) -> PythonObject {
+        let object = bytes.withUnsafeBytes { raw in
+            PyMarshal_ReadObjectFromString(raw.baseAddress?.assumingMemoryBound(to: CChar.self), raw.count)
+        }
+        return try Self.check(object)
+    }
+
+    /// This CPython's version (`sys.version`).
+    public var version: String { String(cString: Py_GetVersion()) }
 
     /// The `BaseException` subclass raised into a call that runs past its deadline.
     /// It is not an `Exception`, so user code's `except Exception:` does not swallow it.

@@ -115,7 +115,9 @@ public actor DependencyStore {
         return removed.sorted()
     }
 
-    private nonisolated func markUsed(_ key: DependencySetKey) {
+    /// Records "used now" for `key` (what `deps ls` shows and `deps gc --unused-for` goes by). A caller
+    /// that keeps using a set it found once (a server's cache) calls this now and then.
+    public nonisolated func markUsed(_ key: DependencySetKey) {
         guard let store = try? StoreDirectory.open(configuration.directory, create: false, rootMode: configuration.rootMode),
             let used = try? store.subdirectory(DependencySetLayout.used),
             let fd = try? used.openFile(key.rawValue, flags: O_WRONLY | O_CREAT, mode: 0o600)

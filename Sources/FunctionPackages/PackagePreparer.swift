@@ -13,10 +13,13 @@ public struct PackagePreparer: Sendable {
     /// The stores under `directory`: `packages/` (host-only) and `deps/` (root mode 0711: runners'
     /// containers mount it read-only and reach a set by its key). The dispatcher must mount the same
     /// `deps/` (`DispatcherConfiguration.dependencyStoreDirectory`).
-    public init(directory: String, limits: PackageLimits = PackageLimits()) {
+    /// `allowIndexOptionsInRequirements`: see `DependencyStoreConfiguration`; a service that takes
+    /// requirements from callers turns it off.
+    public init(directory: String, limits: PackageLimits = PackageLimits(), allowIndexOptionsInRequirements: Bool = true) {
         packages = PackageStore(directory: directory + "/packages")
         var configuration = DependencyStoreConfiguration(directory: Self.dependencyStoreDirectory(in: directory))
         configuration.rootMode = 0o711
+        configuration.allowIndexOptionsInRequirements = allowIndexOptionsInRequirements
         dependencies = DependencyStore(configuration: configuration)
         self.limits = limits
     }

@@ -17,3 +17,11 @@ public struct RegistryLimits: Sendable, Equatable {
 
     public init() {}
 }
+
+extension RegistryLimits {
+    /// The checks `createVersion` makes, for a caller that wants to refuse a version before doing any
+    /// work for it (say, before running its code in a runner).
+    public func check(_ new: NewFunctionVersion) throws(RegistryError) {
+        try InputValidation(limits: self).check(new)
+    }
+}

@@ -37,25 +37,30 @@ public struct FunctionService: Sendable {
         dispatcherConfiguration.dependencyStoreDirectory = PackagePreparer.dependencyStoreDirectory(in: configuration.stateDirectory)
         dispatcher = try Dispatcher(configuration: dispatcherConfiguration)
         let single: Bool
+        let registryLimits: RegistryLimits
         switch configuration.database {
         case .sqlite:
             var sqlite = SQLiteStoreConfiguration(path: configuration.stateDirectory + "/registry.sqlite")
             sqlite.logger = configuration.logger
             store = SQLiteFunctionStore(configuration: sqlite)
+            registryLimits = sqlite.limits
             single = true
         case .postgres(let url):
             var postgres = try PostgresStoreConfiguration(url: url)
             postgres.logger = configuration.logger
             store = try PostgresFunctionStore(configuration: postgres)
+            registryLimits = postgres.limits
             single = false
         }
         instance = InstanceIdentity.current()
         metrics = ServiceMetrics()
-        let preparer = PackagePreparer(directory: configuration.stateDirectory)
+        let preparer = PackagePreparer(
+            directory: configuration.stateDirectory,
+            allowIndexOptionsInRequirements: configuration.allowIndexOptionsInRequirements)
         catalog = FunctionCatalog(
             store: store, cachesLatest: single, defaults: dispatcherConfiguration.function, region: configuration.region,
             preparer: preparer)
-        deployer = FunctionDeployer(store: store, dispatcher: dispatcher, catalog: catalog)
+        deployer = FunctionDeployer(store: store, dispatcher: dispatcher, catalog: catalog, registryLimits: registryLimits)
         executor = InvocationExecutor(
             store: store, dispatcher: dispatcher, catalog: catalog, metrics: metrics, instance: instance,
             logger: configuration.logger)
@@ -83,7 +88,7 @@ public struct FunctionService: Sendable {
         // The AWS Lambda API, signed with SigV4 instead of a bearer key, answering in Lambda's error form.
         let lambda = router.group(RouterPath(LambdaAPI.version))
             .add(middleware: LambdaErrorMiddleware())
-            .add(middleware: SignatureAuthenticator(store: store, maxBodyBytes: configuration.limits.maxDeployBytes))
+            .add(middleware: SignatureAuthenticator(store: store, limits: configuration.limits))
         LambdaFunctionRoutes(store: store, deployer: deployer, limits: configuration.limits, region: configuration.region).add(to: lambda)
         LambdaInvokeRoute(store: store, catalog: catalog, executor: executor, worker: worker, limits: configuration.limits).add(to: lambda)
         return router

@@ -34,6 +34,10 @@ public struct ServiceConfiguration: Sendable {
     /// A serve process whose heartbeat is older than this is gone: its running calls become
     /// `interrupted`.
     public var instanceStaleAfter: Duration = .seconds(30)
+    /// Whether a deployed `requirements.txt` may name its own index (`--index-url`, `--find-links`,
+    /// ...). Off: callers would choose which URLs the host fetches. The service's own environment
+    /// (`PIP_INDEX_URL`, `UV_INDEX_URL`, `PIP_FIND_LINKS`, ...) still applies.
+    public var allowIndexOptionsInRequirements = false
     /// The region in ARNs and the Lambda API's answers.
     public var region = "us-east-1"
     public var logger = Logger(label: "pylambda.serve")

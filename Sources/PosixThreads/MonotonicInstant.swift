@@ -30,6 +30,13 @@ public struct MonotonicInstant: Comparable, Hashable, Sendable, CustomStringConv
         return overflow ? .never : MonotonicInstant(nanoseconds: sum)
     }
 
+    /// `nanoseconds` later (saturating at `never`): without `Duration`'s 128-bit arithmetic, for
+    /// per-request deadlines.
+    public func advanced(byNanoseconds nanoseconds: UInt64) -> Self {
+        let (sum, overflow) = self.nanoseconds.addingReportingOverflow(nanoseconds)
+        return overflow ? .never : MonotonicInstant(nanoseconds: sum)
+    }
+
     /// The time from `earlier` to this instant; zero if `earlier` is later.
     public func duration(since earlier: Self) -> Duration {
         nanoseconds > earlier.nanoseconds ? .nanoseconds(Int64(clamping: nanoseconds - earlier.nanoseconds)) : .zero

@@ -57,10 +57,11 @@ public final class Runner: Service, Sendable {
 
         let logger = self.logger
         let maxOutputBytes = configuration.maxOutputBytes
+        let codeCache = configuration.supportCodeCache
         interpreter.submit({ python in
             let code: Int32
             do {
-                let host = try FunctionHost(python, maxOutputBytes: maxOutputBytes)
+                let host = try FunctionHost(python, maxOutputBytes: maxOutputBytes, codeCache: codeCache, logger: logger)
                 code = loop.runOnInterpreterThread(python, host: host)
                 host.unload(python)
             } catch {
@@ -102,11 +103,23 @@ public final class Runner: Service, Sendable {
         }
     }
 
-    /// Starts the runner and serves until it is done; a graceful shutdown drains it.
+    /// Compiles the runner's Python support modules with `interpreter` and stores their bytecode at
+    /// `path` (see `RunnerConfiguration.supportCodeCache`); the bytes written.
+    public static func writeSupportCodeCache(to path: String, interpreter: PythonInterpreter) throws -> Int {
+        try interpreter.performAndWait { python in
+            try SupportCodeCache.write(path, modules: RunnerSupportModule.modules, python)
+        }
+    }
+
+    /// Starts the runner and serves until it is done; a graceful shutdown (or cancellation) drains it.
     public func run() async throws {
         try start()
         await withGracefulShutdownHandler {
-            _ = await exitCode
+            await withTaskCancellationHandler {
+                _ = await exitCode
+            } onCancel: {
+                self.stop()
+            }
         } onGracefulShutdown: {
             self.stop()
         }

@@ -28,6 +28,10 @@ public struct RunnerConfiguration: Sendable {
     /// How long a Python call runs before the standby thread takes over polling (to answer health
     /// checks and queue requests). Quick calls never see the standby; zero makes it take over at once.
     public var standbyDelay: Duration = .milliseconds(1)
+    /// The support modules' bytecode, made at image build time by `swift-runner --write-code-cache`:
+    /// used when it was made from this binary's sources by this CPython, else they are compiled (a
+    /// few milliseconds of every cold start). Nil: always compile.
+    public var supportCodeCache: String? = "/usr/local/lib/pylambda/support-code"
     /// Signals that drain the runner (finish what was received, then exit 0), read from a signalfd.
     /// They must be blocked in every thread: `Runner.start()` blocks them in the calling thread and in
     /// the threads it starts, so the executable starts the runner from `main`, before any other thread.

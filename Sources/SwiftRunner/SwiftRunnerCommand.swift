@@ -45,12 +45,20 @@ struct SwiftRunnerCommand: ParsableCommand {
     @Option(name: .customLong("unix-socket"), help: ArgumentHelp("Listen on a Unix socket at this path instead of TCP.", valueName: "path"))
     var unixSocket: String?
 
+    @Option(name: .customLong("write-code-cache"), help: ArgumentHelp("Compile the runner's Python support modules into a cache file at this path, then exit (the image build does it; a runner reads \(RunnerConfiguration().supportCodeCache ?? "none")).", valueName: "path"))
+    var writeCodeCache: String?
+
     func validate() throws {
         if let port, !(1...65535).contains(port) { throw ValidationError("--port must be from 1 to 65535") }
         if unixSocket != nil, port != nil { throw ValidationError("give --port or --unix-socket, not both") }
     }
 
     func run() throws {
+        if let writeCodeCache {
+            let bytes = try Runner.writeSupportCodeCache(to: writeCodeCache, interpreter: PythonInterpreter())
+            print("wrote \(bytes) bytes of support-module bytecode to \(writeCodeCache)")
+            return
+        }
         let environment = Self.environment()
         let level = environment[RunnerEnvironment.logLevel].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
         LoggingSystem.bootstrap { label in

@@ -154,6 +154,20 @@ extension DockerTests {
         }
     }
 
+    @Test func aRunnerLockIsExclusiveAndAskingDoesNotTakeIt() throws {
+        try withState { state, _ in
+            let (directory, lock) = try state.createRunnerDirectory(name: "pylambda-test-lock")
+            #expect(RunnerLock(in: directory.directory) == nil, "held: a second dispatcher in this process cannot take it")
+            #expect(!RunnerLock.isFree(in: directory.directory))
+            lock.release()
+            #expect(RunnerLock.isFree(in: directory.directory), "released before the last reference goes")
+            #expect(RunnerLock.isFree(in: directory.directory), "asking took nothing")
+            let next = try #require(RunnerLock(in: directory.directory), "the next one takes it")
+            #expect(!RunnerLock.isFree(in: directory.directory))
+            withExtendedLifetime((lock, next)) {}
+        }
+    }
+
     @Test func aFIFOWhereAFileBelongsNeitherBlocksNorIsRead() throws {
         try withState { state, _ in
             let (directory, lock) = try state.createRunnerDirectory(name: "pylambda-test-2")

@@ -156,6 +156,11 @@ extension ServiceAPITests {
                 serve, "bad", try Self.zip([main, ("requirements.txt", "pylambda-no-such-package-4f2a==1.0\n")]))
             #expect(unknown.status == 400 && unknown.errorType == "DependencyInstallFailed", "\(unknown.text)")
             #expect((unknown.object["detail"] as? String)?.contains("pylambda-no-such-package-4f2a") == true)
+            // A caller does not choose which URLs the host fetches (serve's own index settings apply).
+            let ownIndex = try await deployZip(
+                serve, "bad", try Self.zip([main, ("requirements.txt", "--index-url http://127.0.0.1:9/simple\nsix==1.16.0\n")]))
+            #expect(ownIndex.status == 400 && ownIndex.errorType == "DependencyInstallFailed", "\(ownIndex.text)")
+            #expect((ownIndex.object["detail"] as? String)?.contains("--index-url") == true, "\(ownIndex.text)")
             let notBase64 = try await serve.call(.PUT, "/v1/functions/bad", body: #"{"zip": "%%%"}"#)
             #expect(notBase64.status == 400)
             let both = try await serve.call(.PUT, "/v1/functions/bad", body: #"{"zip": "UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA==", "code": "x"}"#)

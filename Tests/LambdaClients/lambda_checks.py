@@ -10,6 +10,7 @@ import base64
 import io
 import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -226,6 +227,16 @@ def check_auth():
         raise AssertionError("an unsigned request was answered")
     except urllib.error.HTTPError as error:
         expect(error.code == 403 and error.headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException", error.headers)
+    # An unsigned upload is refused from its head: the service answers without waiting for 100 MB.
+    host, port = ENDPOINT.split("//")[1].rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=20) as raw:
+        raw.sendall(b"POST /2015-03-31/functions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    b"Content-Length: 104857600\r\n\r\n{")
+        head = raw.recv(4096).decode(errors="replace")
+    expect(head.startswith("HTTP/1.1 403") and "MissingAuthenticationTokenException" in head, head)
+    # Outside the code and invoke routes, bodies are small documents.
+    huge = error_code(lambda: lam.update_function_configuration(FunctionName="auth-fn", Description="d" * (300 << 10)))
+    expect(huge == ("RequestTooLargeException", 413), huge)
     # Any region is accepted.
     expect(client(region="ap-southeast-2").invoke(FunctionName="auth-fn", Payload=b"{}")["Payload"].read() == b'"ok"', "region")
     # An invoke-only key invokes its function and nothing else.

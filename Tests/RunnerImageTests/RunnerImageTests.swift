@@ -79,6 +79,14 @@ struct RunnerImageTests {
     }
 
     @Test
+    func theImageStartsFromItsPrecompiledSupportCode() async throws {
+        let (container, client) = try await startOnSocket(environment: ["RUNNER_LOG_LEVEL=debug"])
+        defer { container.remove() }
+        #expect(try await client.load(probe).status == 200)
+        #expect(container.logs.contains("support modules read from the code cache"), "logs: \(container.logs)")
+    }
+
+    @Test
     func aRunawayInvocationIs504AndTheRunnerRecovers() async throws {
         // No grace at all: Python code is still interrupted (only code stuck in C costs the runner).
         let (container, client) = try await startOnSocket(environment: ["RUNNER_TIMEOUT=0.5", "RUNNER_TIMEOUT_GRACE=0"])

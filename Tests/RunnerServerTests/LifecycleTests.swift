@@ -1,6 +1,10 @@
+import EmbeddedPython
 import Foundation
+import Logging
 import NIOHTTP1
 import RunnerProtocol
+import RunnerServer
+import ServiceLifecycle
 import Testing
 
 /// How a runner ends: drained by `stop()` (the executable's SIGTERM does the same, see the image
@@ -22,6 +26,34 @@ struct LifecycleTests {
             #expect(await underTest.runner.exitCode == RunnerExitCode.clean)
             #expect(throws: (any Error).self) { try RawConnection(client.address) }
         }
+    }
+
+    @Test
+    func asAServiceAGracefulShutdownDrainsTheRunner() async throws {
+        await InterpreterLease.shared.acquire()
+        var configuration = RunnerConfiguration()
+        configuration.address = .tcp(host: "127.0.0.1", port: 0)
+        var logger = Logger(label: "runner-service")
+        logger.logLevel = .warning
+        let runner = Runner(configuration: configuration, interpreter: testInterpreter, logger: logger)
+        let group = ServiceGroup(services: [runner], logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            var port: Int?
+            while port == nil {
+                try await Task.sleep(for: .milliseconds(10))
+                port = runner.port
+            }
+            let client = TestClient(address: .tcp(port: port!))
+            try await client.mustLoad(function("import time\ntime.sleep(0.3)\nreturn 'finished'"))
+            async let inFlight = client.run("0")
+            try await Task.sleep(for: .milliseconds(100))
+            await group.triggerGracefulShutdown()
+            #expect(try await inFlight.text == #""finished""#)
+            try await tasks.waitForAll()
+        }
+        #expect(await runner.exitCode == RunnerExitCode.clean)
+        await InterpreterLease.shared.release()
     }
 
     @Test

@@ -70,12 +70,7 @@ public final class Dispatcher: Service, Sendable {
         // The dependency store exists before any runner starts: mounts are made at container creation.
         var dependencyDirectory: String?
         if case .docker = configuration.backend {
-            let path = configuration.resolvedDependencyStoreDirectory
-            Self.makeParentDirectories(of: path)
-            if mkdir(path, 0o711) == 0 || errno == EEXIST {
-                chmod(path, 0o711)
-                dependencyDirectory = path
-            }
+            dependencyDirectory = try Self.openDependencyStore(configuration.resolvedDependencyStoreDirectory)
         }
         let shared = configuration.keepWarmAfterShutdown
         // An owned runner outlives the dispatcher's own idle expiry a little, so that the dispatcher is
@@ -223,6 +218,31 @@ public final class Dispatcher: Service, Sendable {
 extension Dispatcher {
     /// `mkdir -p` of the directories above `path` (0755), so that a store in a fresh cache directory
     /// can be created.
+    /// Creates the dependency store's root if needed and makes it 0711 (runners reach a set by its key,
+    /// and cannot list the others). Never through a symbolic link, and only a directory of this user:
+    /// Docker mounts whatever the path names, as root.
+    static func openDependencyStore(_ path: String) throws(DispatcherError) -> String {
+        guard path.hasPrefix("/") else {
+            throw .invalidConfiguration("the dependency store must be an absolute path, not \(path)")
+        }
+        makeParentDirectories(of: path)
+        _ = mkdir(path, 0o711)
+        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            let reason = errno == ELOOP || errno == ENOTDIR ? "it is not a directory (or is a symbolic link)" : String(cString: strerror(errno))
+            throw .invalidConfiguration("the dependency store \(path) cannot be used: \(reason)")
+        }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, info.st_uid == geteuid() else {
+            throw .invalidConfiguration("the dependency store \(path) belongs to uid \(info.st_uid), not to this user (uid \(geteuid()))")
+        }
+        guard fchmod(descriptor, 0o711) == 0 else {
+            throw .invalidConfiguration("the dependency store \(path) cannot be made 0711: \(String(cString: strerror(errno)))")
+        }
+        return path
+    }
+
     static func makeParentDirectories(of path: String) {
         var prefix = ""
         for component in path.split(separator: "/").dropLast() {

@@ -308,8 +308,10 @@ final class ContainerPool: Sendable {
                 let effects = Self.resolve(state.machine.shutDown(keepWarm: keepWarm), in: &state, pool: self)
                 // Kept warm: the idle ones are let go of (and their locks). Runners still loading stay
                 // until their load ends and removes them.
+                // Released explicitly: a reference still held elsewhere must not keep the next
+                // process from adopting them.
                 for id in state.machine.runners.values.filter({ $0.phase == .idle }).map(\.id) {
-                    state.runners[id] = nil
+                    state.runners.removeValue(forKey: id)?.lock.release()
                 }
                 return (effects, state.workInFlight == 0)
             }

@@ -39,7 +39,8 @@ struct PoolWaiter: Sendable, Equatable {
     let function: FunctionKey
     /// How many runners its function may have at once.
     let concurrency: Int
-    /// Past it, the call fails (`queueTimedOut`): its own timeout covers the wait.
+    /// Past it, the call fails (`queueTimedOut`) unless a runner starting or loading for its function
+    /// is bound to it: its own timeout covers the wait.
     let deadline: ContinuousClock.Instant
     let timeout: Duration
 }

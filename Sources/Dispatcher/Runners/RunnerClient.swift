@@ -133,7 +133,8 @@ struct RunnerClient: Sendable {
         if let encoded = response.headers.first(name: RunnerHeader.logTail),
             let decoded = Data(base64Encoded: encoded)
         {
-            tail = String(decoding: decoded, as: UTF8.self)
+            // The runner keeps 4 KiB; a runner that sends more is not believed past that.
+            tail = String(decoding: decoded.suffix(Self.maxLogTailBytes), as: UTF8.self)
         }
         guard response.status.code == 200 else {
             let bytes = Array(buffer: collected)
@@ -144,6 +145,9 @@ struct RunnerClient: Sendable {
         }
         return RunnerOutput(body: Array(buffer: collected), logTail: tail)
     }
+
+    /// What the runner keeps of a call's output for `X-Log-Tail` (and Lambda's `X-Amz-Log-Result`).
+    static let maxLogTailBytes = 4096
 
     static func classify(_ error: any Error) -> any Error {
         if error is CancellationError { return error }

@@ -10,7 +10,7 @@ public enum FunctionName {
         return bytes.allSatisfy { isLowerAlphanumeric($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
     }
 
-    static func validate(_ name: String) throws(RegistryError) {
+    public static func validate(_ name: String) throws(RegistryError) {
         guard isValid(name) else {
             throw .invalidInput(
                 "invalid function name \(String(reflecting: String(name.prefix(80)))): use 1 to 64 characters of a-z, 0-9, '_' and '-', starting with a letter or digit")

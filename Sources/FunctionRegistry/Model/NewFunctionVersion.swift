@@ -11,6 +11,9 @@ public struct NewFunctionVersion: Sendable, Equatable {
     public var settings: FunctionSettings
     /// Free text, shown by the Lambda API.
     public var description: String
+    /// Only as the first version of a new function: `conflict` if a live function has the name
+    /// (Lambda's CreateFunction), decided in the same transaction that would create it.
+    public var createsFunction = false
 
     public init(
         code: FunctionCode, handler: String = "entrypoint", dependencySetKey: String? = nil,

@@ -17,6 +17,9 @@ extension SQLRegistry {
                     INSERT INTO functions (name, created_at, latest_version) VALUES ($1, {now}, 0)
                     ON CONFLICT (name) WHERE deleted_at IS NULL DO NOTHING RETURNING id
                     """, .text(name))
+                if new.createsFunction && inserted == nil {
+                    throw RegistryError.conflict("a function named \(name) already exists")
+                }
                 // The row lock taken here orders concurrent deploys of one function: each gets the
                 // next number, none is lost or repeated.
                 guard let function = try await db.first(

@@ -16,6 +16,8 @@ struct FunctionDeployer: Sendable {
     let store: any FunctionStore
     let dispatcher: Dispatcher
     let catalog: FunctionCatalog
+    /// The registry's own limits, checked before any of the code runs.
+    let registryLimits: RegistryLimits
 
     /// A single source file is this module, so that its handler can also be written `function.name`.
     static let sourceFileName = "function.py"
@@ -31,28 +33,53 @@ struct FunctionDeployer: Sendable {
         var description: String
         /// Marked published at once (Lambda's `Publish`).
         var publish = false
+        /// Refused with `conflict` when a live function has the name (Lambda's CreateFunction).
+        var createsFunction = false
     }
 
     func deploy(_ draft: Draft, as name: String) async throws -> CreatedVersion {
         let package = try Self.package(of: draft)
         let requirements = package.requirements?.normalizedText
+        var new = NewFunctionVersion(
+            code: draft.code, handler: package.handler.description, requirements: requirements, settings: draft.settings,
+            description: draft.description)
+        new.createsFunction = draft.createsFunction
+        // Everything the registry would refuse is refused before the code runs anywhere.
+        try FunctionName.validate(name)
+        try registryLimits.check(new)
         // Checked as the next version, so that the runner it warms is the one its first call finds.
-        let expected = ((try? await store.function(named: name))?.latest.version ?? 0) + 1
+        let expected = try await nextVersionNumber(of: name, creating: draft.createsFunction)
         let preview = FunctionVersion(
             functionName: name, functionID: 0, version: expected, createdAt: Date(), codeSHA256: "", codeSize: 0,
-            kind: draft.code.kind, handler: package.handler.description, dependencySetKey: nil,
-            requirements: requirements, settings: draft.settings, description: draft.description, published: draft.publish)
+            kind: draft.code.kind, handler: new.handler, dependencySetKey: nil, requirements: requirements,
+            settings: draft.settings, description: draft.description, published: draft.publish)
         let definition = try await catalog.makeDefinition(preview, package: package)
         try await dispatcher.prepare(definition)
-        let new = NewFunctionVersion(
-            code: draft.code, handler: package.handler.description, dependencySetKey: definition.dependencySet,
-            requirements: requirements, settings: draft.settings, description: draft.description)
-        var created = try await store.createVersion(of: name, new)
+        new.dependencySetKey = definition.dependencySet
+        var created: CreatedVersion
+        do {
+            created = try await store.createVersion(of: name, new)
+        } catch {
+            // The runner that checked it would serve a version that does not exist.
+            dispatcher.removeRunners { $0 == definition.identity }
+            throw error
+        }
         if draft.publish {
             created.version = try await store.publishLatestVersion(of: name)
         }
         catalog.deployed(created.version)
         return created
+    }
+
+    /// The number the next version will get; `conflict` if `creating` and the name is taken.
+    private func nextVersionNumber(of name: String, creating: Bool) async throws -> Int {
+        do {
+            let existing = try await store.function(named: name)
+            if creating { throw RegistryError.conflict("Function already exist: \(name)") }
+            return existing.latest.version + 1
+        } catch let error as RegistryError where error.isNotFound {
+            return 1
+        }
     }
 
     /// Deletes the function (its queued calls are cancelled) and removes its containers: they serve

@@ -25,6 +25,10 @@ final class FunctionCatalog: Sendable {
     private let latest = Mutex<[String: FunctionVersion]>([:])
     private let definitions = Mutex<[VersionKey: FunctionDefinition]>([:])
     private static let maxDefinitions = 512
+    /// When each dependency set was last marked used: a call through the cache marks its set at most
+    /// hourly, so that `pylambda deps gc --unused-for` never takes a set that serves calls.
+    private let setsMarkedUsed = Mutex<[String: ContinuousClock.Instant]>([:])
+    private static let markUsedEvery: Duration = .seconds(3600)
 
     struct VersionKey: Hashable {
         var functionID: Int64
@@ -59,7 +63,10 @@ final class FunctionCatalog: Sendable {
 
     func definition(of version: FunctionVersion) async throws -> FunctionDefinition {
         let key = VersionKey(functionID: version.functionID, version: version.version)
-        if let cached = definitions.withLock({ $0[key] }), isStillPrepared(cached) { return cached }
+        if let cached = definitions.withLock({ $0[key] }), isStillPrepared(cached) {
+            markUsed(cached.dependencySet)
+            return cached
+        }
         let code = try await store.code(of: version)
         let definition = try await makeDefinition(version, package: try Self.package(code, handler: version.handler, requirements: version.requirements))
         definitions.withLock { cache in
@@ -67,6 +74,17 @@ final class FunctionCatalog: Sendable {
             cache[key] = definition
         }
         return definition
+    }
+
+    private func markUsed(_ set: String?) {
+        guard let set, let key = DependencySetKey(set) else { return }
+        let now = ContinuousClock.now
+        let due = setsMarkedUsed.withLock { marked in
+            if let last = marked[set], now - last < Self.markUsedEvery { return false }
+            marked[set] = now
+            return true
+        }
+        if due { preparer.dependencies.markUsed(key) }
     }
 
     /// False once `pylambda deps gc` (or a person) removed the definition's dependency set or

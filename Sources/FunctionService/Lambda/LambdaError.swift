@@ -25,6 +25,9 @@ struct LambdaError: HTTPResponseError {
     static func notFound(_ message: String) -> Self { Self(status: .notFound, type: LambdaAPI.ErrorType.resourceNotFound, message: message) }
     static func invalid(_ message: String) -> Self { Self(status: .badRequest, type: LambdaAPI.ErrorType.invalidParameterValue, message: message) }
     static func conflict(_ message: String) -> Self { Self(status: .conflict, type: LambdaAPI.ErrorType.resourceConflict, message: message) }
+    static func tooLarge(limit: Int) -> Self {
+        Self(status: .contentTooLarge, type: LambdaAPI.ErrorType.requestTooLarge, message: "the request body is larger than \(limit) bytes")
+    }
 
     init(status: HTTPResponse.Status, type: String, message: String, headers: HTTPFields = [:]) {
         self.status = status

@@ -48,16 +48,13 @@ struct LambdaFunctionRoutes {
         guard name.qualifier == nil else { throw LambdaError.invalid("FunctionName must not carry a qualifier") }
         try Self.checkRuntime(body.runtime)
         let zip = try Self.zip(body.code.zipFile, otherSources: body.code.s3Bucket != nil || body.code.imageUri != nil)
-        if (try? await store.function(named: name.name)) != nil {
-            throw LambdaError.conflict("Function already exist: \(name.name)")
-        }
         let settings = try FunctionSettingsInput(
             memoryMB: body.memorySize, timeoutSeconds: body.timeout.map(Double.init), environment: body.environment?.variables
         ).checked(against: limits, names: Self.fieldNames)
         let created = try await deployer.deploy(
             FunctionDeployer.Draft(
                 code: .zipPackage(zip), handler: body.handler ?? "lambda_function.lambda_handler", settings: settings,
-                description: body.description ?? "", publish: body.publish ?? false),
+                description: body.description ?? "", publish: body.publish ?? false, createsFunction: true),
             as: name.name)
         return lambdaJSON(LambdaFunctionConfiguration(created.version, qualified: body.publish ?? false, region: region), status: .created)
     }
@@ -93,11 +90,15 @@ struct LambdaFunctionRoutes {
         let body = try decode(LambdaUpdateCodeRequest.self, context)
         let zip = try Self.zip(body.zipFile, otherSources: false)
         let latest = try await store.version(of: name, number: nil)
-        let created = try await deployer.deploy(
-            FunctionDeployer.Draft(
-                code: .zipPackage(zip), handler: latest.kind == .zipPackage ? latest.handler : nil, settings: latest.settings,
-                description: latest.description, publish: body.publish ?? false),
-            as: name)
+        let draft = FunctionDeployer.Draft(
+            code: .zipPackage(zip), handler: latest.kind == .zipPackage ? latest.handler : nil, settings: latest.settings,
+            description: latest.description, publish: body.publish ?? false)
+        if body.dryRun == true {
+            // Checked (the zip, its paths and handler), not deployed.
+            _ = try FunctionDeployer.package(of: draft)
+            return lambdaJSON(LambdaFunctionConfiguration(latest, qualified: false, region: region))
+        }
+        let created = try await deployer.deploy(draft, as: name)
         return lambdaJSON(LambdaFunctionConfiguration(created.version, qualified: body.publish ?? false, region: region))
     }
 
@@ -181,14 +182,15 @@ struct LambdaFunctionRoutes {
         guard let base64 else {
             throw .invalid(otherSources ? "PyLambda takes code as ZipFile only (no S3 or container images)" : "Code.ZipFile is required")
         }
-        guard let bytes = Data(base64Encoded: base64) else { throw .invalid("ZipFile is not base64") }
+        guard let bytes = Data(base64Encoded: base64, options: .ignoreUnknownCharacters) else { throw .invalid("ZipFile is not base64") }
         return Array(bytes)
     }
 
     static func maxItems(_ text: String?) throws(LambdaError) -> Int {
         guard let text else { return 50 }
         guard let value = Int(text), (1...10_000).contains(value) else { throw .invalid("MaxItems must be from 1 to 10000, not \(text)") }
-        return value
+        // Lambda allows 10000; a page here has at most 1000 (the registry's limit), with a NextMarker.
+        return min(value, 1000)
     }
 }
 

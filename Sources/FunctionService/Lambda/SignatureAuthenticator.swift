@@ -1,4 +1,5 @@
 import AWSSignatureV4
+import Crypto
 import FunctionRegistry
 import Hummingbird
 import NIOCore
@@ -11,24 +12,35 @@ import Foundation
 #endif
 
 /// Every Lambda API request must carry a valid AWS Signature Version 4 by a key of the registry
-/// (`pylambda keys create --aws`). The body is read here, once, because the signature covers its hash;
-/// routes get it from the context.
+/// (`pylambda keys create --aws`). The head is checked first (form, scope, clock, a live key), so that
+/// nobody without a key makes the service read a body; then the body is read, once, up to what its
+/// route takes, because the signature covers its hash. Routes get it from the context.
 struct SignatureAuthenticator: RouterMiddleware {
     typealias Context = ServiceRequestContext
     let store: any FunctionStore
     let verifier = SignatureVerifier()
-    let maxBodyBytes: Int
+    let limits: ServiceConfiguration.Limits
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var request = request
         var context = context
-        let body = try await request.collectBody(upTo: maxBodyBytes)
-        let signable = SignableRequest(request.head, body: body.readableBytesView)
         let credentials = RegistryCredentials(store: store)
+        let secret: AWSCredentials
+        do {
+            let head = SignableRequest(request.head, payloadSHA256: SHA256.hash(data: [UInt8]()))
+            secret = try await verifier.admitHead(head, now: Date(), credentials: credentials)
+        } catch let error as SignatureVerificationError {
+            throw LambdaError(error)
+        }
+        let limit = Self.bodyLimit(for: request, limits: limits)
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw LambdaError.tooLarge(limit: limit)
+        }
+        let body = try await request.collectBody(upTo: limit)
         let caller: VerifiedCaller
         do {
-            caller = try await verifier.verify(signable, now: Date(), credentials: credentials)
-        } catch let error as SignatureVerificationError {
+            caller = try verifier.verify(SignableRequest(request.head, body: body.readableBytesView), now: Date(), credentials: secret)
+        } catch {
             throw LambdaError(error)
         }
         guard let key = credentials.found, key.accessKeyID == caller.accessKeyID else {
@@ -38,6 +50,19 @@ struct SignatureAuthenticator: RouterMiddleware {
         context.lambdaBody = body
         return try await next(request, context)
     }
+
+    /// Code uploads (CreateFunction, UpdateFunctionCode) may be as large as a deploy, an Invoke as large
+    /// as a payload; everything else is a small JSON document.
+    static func bodyLimit(for request: Request, limits: ServiceConfiguration.Limits) -> Int {
+        let path = request.uri.path
+        if path.hasSuffix("/invocations") { return limits.maxPayloadBytes }
+        let isCreate = request.method == .post && (path.hasSuffix("/functions") || path.hasSuffix("/functions/"))
+        let isCodeUpdate = request.method == .put && path.hasSuffix("/code")
+        return isCreate || isCodeUpdate ? limits.maxDeployBytes : smallBodyBytes
+    }
+
+    /// Configuration documents: environment variables (4 KB at AWS) and a description fit many times.
+    static let smallBodyBytes = 256 << 10
 }
 
 /// The registry's AWS keys, as SigV4's credential store; it keeps the key it found (one query per

@@ -72,7 +72,7 @@ struct FunctionRoutes {
         }
         var zip: [UInt8]?
         if let encoded = deploy.zip {
-            guard let bytes = Data(base64Encoded: encoded) else { throw ServiceHTTPError.invalid("\"zip\" is not base64") }
+            guard let bytes = Data(base64Encoded: encoded, options: .ignoreUnknownCharacters) else { throw ServiceHTTPError.invalid("\"zip\" is not base64") }
             zip = Array(bytes)
         }
         return try draft(deploy, zip: zip, limits: limits)

@@ -45,6 +45,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Calls of one function that may wait for a container before more are refused (429).")
     var maxQueued = 64
 
+    @Flag(name: .long, help: "Let a deployed requirements.txt name its own index (--index-url, --extra-index-url, --find-links): off, callers would choose what the host fetches; the service's PIP_*/UV_* index settings always apply.")
+    var allowRequirementsIndexOptions = false
+
     @Option(name: .long, help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error.", valueName: "LEVEL"))
     var logLevel = "info"
 
@@ -63,6 +66,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.stateDirectory = state
         if let database { configuration.database = .postgres(url: database) }
         configuration.adminKey = getenv("PYLAMBDA_ADMIN_KEY").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
+        configuration.allowIndexOptionsInRequirements = allowRequirementsIndexOptions
         configuration.dispatcher.image = image
         configuration.dispatcher.warmPoolSize = warmPool
         configuration.dispatcher.maxContainers = maxContainers

@@ -1,4 +1,5 @@
 import EmbeddedPython
+import Logging
 import PosixThreads
 import RunnerProtocol
 
@@ -9,8 +10,8 @@ final class FunctionHost {
     private let run: PythonObject
     private let unload: PythonObject
 
-    init(_ python: borrowing Python, maxOutputBytes: Int) throws(PythonException) {
-        let module = try RunnerSupportModule.load(python)
+    init(_ python: borrowing Python, maxOutputBytes: Int, codeCache: String?, logger: Logger) throws(PythonException) {
+        let module = try RunnerSupportModule.load(python, codeCache: codeCache, logger: logger)
         let host = try module.attribute("FunctionHost").call(python.deadlineExceededType, try python.int(maxOutputBytes))
         load = try host.attribute("load")
         run = try host.attribute("run")

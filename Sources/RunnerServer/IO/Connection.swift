@@ -14,9 +14,9 @@ final class Connection {
         /// Reading and answering requests as they come.
         case reading
         /// A complete /load or /run that waits for the interpreter thread (the standby read it).
-        case queued(HTTPRequest, deadline: MonotonicInstant, timeout: Duration)
+        case queued(HTTPRequest, deadline: MonotonicInstant, timeout: RequestTimeout)
         /// Its request is running on the interpreter thread.
-        case running(HTTPRequest, timeout: Duration)
+        case running(HTTPRequest, timeout: RequestTimeout)
         /// Answered with `Connection: close`: closed once its output is written.
         case closing
         /// Answered an unreadable request: write side shut, input read and dropped until the client
@@ -46,6 +46,8 @@ final class Connection {
     var broken = false
     /// Lingering: the write side is shut.
     var writeShutDown = false
+    /// Registered for writable events (while `output` waits for room).
+    var watchesWritable = false
 
     init(descriptor: Int32, token: UInt64, limits: HTTPLimits) {
         self.descriptor = descriptor

@@ -9,8 +9,11 @@ final class EventPoll {
     let descriptor: Int32
     private let wakeDescriptor: Int32
 
-    /// Events a connection is registered for, once, at accept.
-    static let connectionEvents = UInt32(EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue) | EPOLLET.rawValue
+    /// Events a connection is registered for at accept: readable, edge-triggered. Writable is added
+    /// only while a response waits for room (`connectionEventsWithOutput`): a Unix socket signals
+    /// writable each time its peer reads, which would wake the loop once more per request.
+    static let connectionEvents = UInt32(EPOLLIN.rawValue | EPOLLRDHUP.rawValue) | EPOLLET.rawValue
+    static let connectionEventsWithOutput = connectionEvents | UInt32(EPOLLOUT.rawValue)
 
     init() throws(RunnerStartError) {
         descriptor = epoll_create1(Int32(EPOLL_CLOEXEC))
@@ -30,6 +33,11 @@ final class EventPoll {
 
     func add(_ fd: Int32, events: UInt32, token: UInt64) throws(RunnerStartError) {
         guard clinux_epoll_ctl(descriptor, EPOLL_CTL_ADD, fd, events, token) == 0 else { throw .system("epoll_ctl", errno) }
+    }
+
+    /// Changes what a registered descriptor is watched for; false if it failed.
+    func modify(_ fd: Int32, events: UInt32, token: UInt64) -> Bool {
+        clinux_epoll_ctl(descriptor, EPOLL_CTL_MOD, fd, events, token) == 0
     }
 
     /// Waits up to `timeoutMilliseconds` (-1: forever) for events; how many `batch` now holds.

@@ -9,6 +9,23 @@ extension RunnerLoop {
     /// Serves a connection as far as it can go now: writes what waits, reads what arrived, answers
     /// every complete request in order (pipelined ones included), and closes it when it is done.
     func serve(_ connection: Connection, thread: inout LoopThread, executor: inout some RequestExecutor) {
+        serveAsFarAsPossible(connection, thread: &thread, executor: &executor)
+        watchWritable(connection)
+    }
+
+    /// Watches the connection for room to write exactly while it has output waiting.
+    func watchWritable(_ connection: Connection) {
+        let wanted = !connection.output.isEmpty
+        guard wanted != connection.watchesWritable, isOpen(connection) else { return }
+        let events = wanted ? EventPoll.connectionEventsWithOutput : EventPoll.connectionEvents
+        if poll.modify(connection.descriptor, events: events, token: connection.token) {
+            connection.watchesWritable = wanted
+        } else {
+            close(connection)
+        }
+    }
+
+    private func serveAsFarAsPossible(_ connection: Connection, thread: inout LoopThread, executor: inout some RequestExecutor) {
         while true {
             if !connection.output.isEmpty { connection.flush() }
             if connection.broken {
@@ -85,13 +102,14 @@ extension RunnerLoop {
             body.withUnsafeBytes { respond(to: request, on: connection, status: .ok, body: $0, thread: &thread) }
         case .load, .run:
             let arrival = MonotonicInstant.now
-            guard let timeout = timeout(of: request, bytes: bytes) else {
+            guard let milliseconds = timeoutMilliseconds(of: request, bytes: bytes) else {
                 let slice = request.head.timeoutMilliseconds!
                 let value = String(decoding: UnsafeRawBufferPointer(start: bytes + slice.offset, count: slice.count), as: UTF8.self)
                 respond(to: request, on: connection, canned: CannedResponse.badTimeout(value), thread: &thread)
                 return
             }
-            executor.execute(request, route: route, on: connection, deadline: arrival + timeout, timeout: timeout, loop: self, thread: &thread)
+            let deadline = arrival.advanced(byNanoseconds: UInt64(milliseconds) * 1_000_000)
+            executor.execute(request, route: route, on: connection, deadline: deadline, timeout: RequestTimeout(milliseconds: milliseconds), loop: self, thread: &thread)
         case .methodNotAllowed(let path, let allowed):
             respond(to: request, on: connection, canned: CannedResponse.methodNotAllowed(path: path, allowed: allowed), allow: allowed, thread: &thread)
         case .notFound:
@@ -100,8 +118,8 @@ extension RunnerLoop {
     }
 
     /// The request's `X-Timeout-Ms`, else the configured timeout; nil when the field is malformed.
-    private func timeout(of request: HTTPRequest, bytes: UnsafeRawPointer) -> Duration? {
-        guard let slice = request.head.timeoutMilliseconds else { return configuration.timeout }
+    private func timeoutMilliseconds(of request: HTTPRequest, bytes: UnsafeRawPointer) -> Int? {
+        guard let slice = request.head.timeoutMilliseconds else { return defaultTimeoutMilliseconds }
         guard slice.count > 0, slice.count <= 8 else { return nil }
         var milliseconds = 0
         for offset in slice.offset..<(slice.offset + slice.count) {
@@ -110,7 +128,7 @@ extension RunnerLoop {
             milliseconds = milliseconds * 10 + Int(byte - 0x30)
         }
         guard (1...RunnerConfiguration.maxTimeoutMilliseconds).contains(milliseconds) else { return nil }
-        return .milliseconds(milliseconds)
+        return milliseconds
     }
 
     /// Extra header fields of a response.

@@ -60,13 +60,13 @@ extension RunnerLoop {
         drain = drain ?? Drain(reason: "unresponsive", exitCode: RunnerExitCode.unresponsive, deadline: .now)
         if let connection = running, case .running(let request, let timeout) = connection.phase {
             connection.phase = .reading
-            respond(to: request, on: connection, canned: CannedResponse.unresponsive(after: timeout), thread: &thread)
+            respond(to: request, on: connection, canned: CannedResponse.unresponsive(after: timeout.duration), thread: &thread)
             answered.append(connection)
         }
         for connection in runQueue {
             guard case .queued(let request, _, let timeout) = connection.phase else { continue }
             connection.phase = .reading
-            respond(to: request, on: connection, canned: CannedResponse.unresponsive(after: timeout), thread: &thread)
+            respond(to: request, on: connection, canned: CannedResponse.unresponsive(after: timeout.duration), thread: &thread)
             answered.append(connection)
         }
         runQueue.removeAll()

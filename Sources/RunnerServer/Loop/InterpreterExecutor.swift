@@ -10,16 +10,16 @@ struct InterpreterExecutor: RequestExecutor {
     let python: Python
     let host: FunctionHost
 
-    mutating func execute(_ request: HTTPRequest, route: Route, on connection: Connection, deadline: MonotonicInstant, timeout: Duration, loop: RunnerLoop, thread: inout LoopThread) {
+    mutating func execute(_ request: HTTPRequest, route: Route, on connection: Connection, deadline: MonotonicInstant, timeout: RequestTimeout, loop: RunnerLoop, thread: inout LoopThread) {
         guard MonotonicInstant.now < deadline else {
-            loop.respond(to: request, on: connection, canned: CannedResponse.timedOut(after: timeout, started: false), thread: &thread)
+            loop.respond(to: request, on: connection, canned: CannedResponse.timedOut(after: timeout.duration, started: false), thread: &thread)
             return
         }
         let bytes = connection.input.requestStart
         let body = UnsafeRawBufferPointer(start: bytes + request.body.offset, count: request.body.count)
         connection.phase = .running(request, timeout: timeout)
         loop.running = connection
-        let call = loop.watchdog.begin(deadline: deadline, grace: loop.configuration.timeoutGrace)
+        let call = loop.watchdog.begin(deadline: deadline, hardDeadline: deadline.advanced(byNanoseconds: loop.graceNanoseconds))
         loop.baton.callStarted(call.id)
 
         if case .load = route {
@@ -29,7 +29,7 @@ struct InterpreterExecutor: RequestExecutor {
             case .loaded(let json):
                 loop.isLoaded.store(true, ordering: .relaxed)
                 if ending == .interrupted {
-                    loop.respond(to: request, on: connection, canned: CannedResponse.timedOut(after: timeout, started: true), thread: &thread)
+                    loop.respond(to: request, on: connection, canned: CannedResponse.timedOut(after: timeout.duration, started: true), thread: &thread)
                 } else {
                     json.withUnsafeBytes { loop.respond(to: request, on: connection, status: .ok, body: $0, thread: &thread) }
                 }
@@ -38,7 +38,7 @@ struct InterpreterExecutor: RequestExecutor {
                 loop.respond(to: request, on: connection, error: error, thread: &thread)
             case .deadlineExceeded:
                 loop.isLoaded.store(false, ordering: .relaxed)
-                loop.respond(to: request, on: connection, canned: CannedResponse.timedOut(after: timeout, started: true), thread: &thread)
+                loop.respond(to: request, on: connection, canned: CannedResponse.timedOut(after: timeout.duration, started: true), thread: &thread)
             }
             return
         }
@@ -52,7 +52,7 @@ struct InterpreterExecutor: RequestExecutor {
         switch consume outcome {
         case .result(let json, let logTail):
             if ending == .interrupted {
-                loop.respond(to: request, on: connection, canned: CannedResponse.timedOut(after: timeout, started: true), thread: &thread)
+                loop.respond(to: request, on: connection, canned: CannedResponse.timedOut(after: timeout.duration, started: true), thread: &thread)
                 return
             }
             var fields = RunnerLoop.ResponseFields.none
@@ -63,12 +63,12 @@ struct InterpreterExecutor: RequestExecutor {
             }
         case .failed(let error):
             if ending == .interrupted {
-                loop.respond(to: request, on: connection, canned: CannedResponse.timedOut(after: timeout, started: true), thread: &thread)
+                loop.respond(to: request, on: connection, canned: CannedResponse.timedOut(after: timeout.duration, started: true), thread: &thread)
             } else {
                 loop.respond(to: request, on: connection, error: error, thread: &thread)
             }
         case .deadlineExceeded:
-            loop.respond(to: request, on: connection, canned: CannedResponse.timedOut(after: timeout, started: true), thread: &thread)
+            loop.respond(to: request, on: connection, canned: CannedResponse.timedOut(after: timeout.duration, started: true), thread: &thread)
         }
     }
 

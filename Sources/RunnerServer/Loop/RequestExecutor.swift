@@ -3,5 +3,5 @@ import RunnerHTTP
 
 /// What becomes of a complete /load or /run: the interpreter thread runs it, the standby queues it.
 protocol RequestExecutor {
-    mutating func execute(_ request: HTTPRequest, route: Route, on connection: Connection, deadline: MonotonicInstant, timeout: Duration, loop: RunnerLoop, thread: inout LoopThread)
+    mutating func execute(_ request: HTTPRequest, route: Route, on connection: Connection, deadline: MonotonicInstant, timeout: RequestTimeout, loop: RunnerLoop, thread: inout LoopThread)
 }

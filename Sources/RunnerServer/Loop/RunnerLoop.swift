@@ -21,6 +21,9 @@ final class RunnerLoop: @unchecked Sendable {
     /// Whether one line per request is logged (decided once: the check is not free).
     let logsRequests: Bool
     let limits: HTTPLimits
+    /// `configuration.timeout` and `.timeoutGrace` in the units the hot path adds up.
+    let defaultTimeoutMilliseconds: Int
+    let graceNanoseconds: UInt64
     let poll: EventPoll
     let baton = PollingBaton()
     let watchdog: DeadlineWatchdog
@@ -57,6 +60,8 @@ final class RunnerLoop: @unchecked Sendable {
         var limits = HTTPLimits()
         limits.maxBodyBytes = configuration.maxBodyBytes
         self.limits = limits
+        defaultTimeoutMilliseconds = max(1, Int(configuration.timeout.clampedNanoseconds / 1_000_000))
+        graceNanoseconds = configuration.timeoutGrace.clampedNanoseconds
         poll = try EventPoll()
         try poll.add(listener.descriptor, events: UInt32(EPOLLIN.rawValue) | EPOLLET.rawValue, token: EventToken.listener)
         self.listener = consume listener
@@ -129,6 +134,11 @@ final class RunnerLoop: @unchecked Sendable {
         guard index < connections.count, connections[index] === connection else { return }
         connections[index] = nil
         Glibc.close(connection.descriptor)
+    }
+
+    func isOpen(_ connection: Connection) -> Bool {
+        let index = Int(connection.descriptor)
+        return index < connections.count && connections[index] === connection
     }
 
     /// The open connections (a snapshot: serving one may close it).

@@ -135,7 +135,7 @@ extension RunnerLoop {
             }
             runQueue.remove(at: index)
             connection.phase = .reading
-            respond(to: request, on: connection, canned: CannedResponse.timedOut(after: timeout, started: false), thread: &thread)
+            respond(to: request, on: connection, canned: CannedResponse.timedOut(after: timeout.duration, started: false), thread: &thread)
             serve(connection, thread: &thread, executor: &executor)
         }
     }
