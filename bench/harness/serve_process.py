@@ -53,7 +53,7 @@ class ServeProcess:
         config = self.context.config
         return ["taskset", "-c", str(serve_cpu()), config.pylambda, "serve", "--host", "127.0.0.1",
                 "--port", str(self.port or "<free>"), "--state", self.state or "<new temporary directory>",
-                "--image", config.runner_image, "--warm-pool", "0", "--log-level", "warning"]
+                "--image", config.runner_image, "--warm-pool", "0"]
 
     def start(self) -> "ServeProcess":
         """Starts serve and returns once it answers GET /healthz and has written admin.key (within 60 s)."""
