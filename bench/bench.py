@@ -6,13 +6,20 @@ The servers run side by side, each in its own container limited to one CPU, and 
 function (examples/echo.py) over 127.0.0.1: the runner image; the same runner on gVisor; the proof of
 concept's FastAPI runner as it shipped (h11, asyncio) and at its best (httptools, uvloop); nginx
 answering a fixed body, the floor of what one core can serve. Then the dispatcher (`pylambda bench
---json`) and the CLI's warm `pylambda run` as a whole process. Everything is measured in alternating
-rounds after a warm-up, and every figure and ratio is the median over the rounds (see harness/).
+--json`) and the CLI's warm `pylambda run` as a whole process. Then `pylambda serve`'s native HTTP invoke
+with a bearer key (one caller, and 16), `pylambda run DIR` of a package with requirements (the first run
+installs its dependency set, the next reuses it), and boto3's `lambda.invoke` against serve's AWS
+Lambda-compatible API. Everything is measured in alternating rounds after a warm-up, and every figure
+and ratio is the median over the rounds (see harness/).
+
+Measurement keys (for BENCH_ONLY): swift-runner, swift-runner-runsc, swift-runner-unix, fastapi-poc,
+fastapi-best, nginx, dispatcher, cli-warm-run, serve, deps, boto3.
 
 Environment: BENCH_SECONDS (6), BENCH_ROUNDS (3), BENCH_QUICK=1 (1 s, 1 round), BENCH_ONLY (keys),
 BENCH_LABEL (an extra container label), RUNNER_IMAGE, BENCH_FASTAPI_IMAGE, BENCH_NGINX_IMAGE, PYLAMBDA.
 """
 import datetime
+import http.client
 import json
 import os
 import shutil
@@ -30,7 +37,7 @@ from harness.measurements import build_measurements
 from harness.rounds import medians, run_rounds
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TOOLS = ("docker", "wrk", "socat", "hyperfine")
+TOOLS = ("docker", "wrk", "socat", "hyperfine", "taskset")
 
 NOTES = [
     "Cold start: `docker run -d` until the first right answer to POST /run (after POST /load for servers "
@@ -45,6 +52,22 @@ NOTES = [
     "swift-runner row.",
     "The dispatcher figures come from `pylambda bench --json` (release build), which starts its own containers "
     "with the dispatcher's limits, on Unix sockets.",
+    "serve: a fresh `pylambda serve --warm-pool 0` per round (release build), pinned to one CPU with taskset, "
+    "with a new temporary state directory (its admin key in admin.key) on a random free 127.0.0.1 port; echo.py "
+    "deployed with {\"concurrency\": 1}, so one runner container (the dispatcher's limits: 1 CPU, 256 MiB, no "
+    "network, Unix socket) serves it; an invoke key from `pylambda keys create`; wrk -t1 POSTs {\"msg\":\"hello\"} "
+    "to /v1/functions/bench-echo/invoke with the key at 1 connection (p50/p99) and 16 (calls/s). Every call is "
+    "also a row in serve's SQLite registry. wrk is not CPU-limited; on a 2-core machine serve, its runner and wrk "
+    "share the cores.",
+    "deps: `pylambda run DIR --no-keep-warm` (so both runs start a container) of a package whose requirements are "
+    "six==1.16.0 with a `!=0.0.N` clause that excludes no release but makes every pair's set new; timed from process "
+    "start to exit. The first run resolves and installs the set, the next finds it by its key. The store's download "
+    "cache is shared, so six's wheel may come from it rather than PyPI. Each pair's set is removed afterwards.",
+    "boto3: a fresh serve per round (as above); an AWS key from `pylambda keys create --aws`; a function made with "
+    "boto3's create_function (lambda_function.py returning its event); after 50 warm-up calls of each client, "
+    "boto3_calls sequential `invoke` calls (RequestResponse) from one boto3 client (keep-alive, retries off) and as "
+    "many native POST /v1/functions/{name}/invoke calls from http.client on one keep-alive connection, each timed "
+    "from before the request to after the body is read; p50/p99 by nearest rank.",
 ]
 
 
@@ -58,7 +81,8 @@ def main() -> int:
     if missing:
         print(f"bench: {', '.join(missing)} not found; bench/run.sh installs them (apt)", file=sys.stderr)
         return 2
-    if not os.access(config.pylambda, os.X_OK) and (config.only is None or config.only & {"dispatcher", "cli-warm-run"}):
+    uses_pylambda = {"dispatcher", "cli-warm-run", "serve", "deps", "boto3"}
+    if not os.access(config.pylambda, os.X_OK) and (config.only is None or config.only & uses_pylambda):
         print(f"bench: no pylambda binary at {config.pylambda}; run bench/run.sh or set PYLAMBDA", file=sys.stderr)
         return 2
     # SIGTERM and SIGHUP unwind like Ctrl-C does, so that the containers are removed; Ctrl-C does so even
@@ -80,12 +104,14 @@ def main() -> int:
         method = {
             "seconds": config.seconds, "rounds": config.rounds, "quick": config.quick,
             "cold_starts": config.cold_starts, "payload": PAYLOAD.decode(), "function": context.function_source,
-            "cpus_per_server": 1, "wrk": "wrk -t1 -c1 and -c16, --latency", "notes": NOTES,
+            "cpus_per_server": 1, "wrk": "wrk -t1 -c1 and -c16, --latency", "boto3_calls": config.boto3_calls,
+            "deps_pairs": config.deps_pairs,
+            "notes": NOTES,
             "fastapi_requirements": _read(os.path.join(ROOT, "bench", "fastapi", "requirements.txt")),
             "measurements": {measurement.key: measurement.describe() for measurement in measurements},
         }
         rounds = run_rounds(measurements, config.rounds, context.log)
-    except (ValueError, RuntimeError, subprocess.SubprocessError) as error:
+    except (ValueError, RuntimeError, OSError, http.client.HTTPException, subprocess.SubprocessError) as error:
         # Setup that cannot work (a missing image, an unknown BENCH_ONLY key) or a failed warm-up.
         print(f"bench: {error}", file=sys.stderr)
         return 1

@@ -2,7 +2,8 @@
 # `make bench`: installs the load tools if missing (Debian packages), builds the comparison images
 # offline (PyPI wheels downloaded on the host, Debian packages), builds the CLI in release, and runs
 # bench/bench.py. The images are tagged with a hash of what they are built from, so an edited
-# bench/fastapi/ or bench/nginx/ is never measured from a stale image.
+# bench/fastapi/ or bench/nginx/ is never measured from a stale image. The serve and boto3 rows also
+# need taskset (util-linux) and boto3 for python3 (`make deps` installs it); the deps row needs PyPI.
 #
 # Environment: BENCH_SECONDS (6), BENCH_ROUNDS (3), BENCH_QUICK=1 (1 s, 1 round: a smoke test),
 # BENCH_ONLY (measurement keys, comma-separated), BENCH_LABEL (an extra container label, key=value),
@@ -54,8 +55,9 @@ fi
 export BENCH_FASTAPI_IMAGE="$fastapi_image" BENCH_NGINX_IMAGE="$nginx_image"
 
 if [[ -z "${PYLAMBDA:-}" ]]; then
-    echo "==> swift build -c release --product pylambda"
-    swift build -c release --product pylambda 2>&1 \
+    # The flags runner-image/build.sh builds swift-runner with, so that the two share one release build.
+    echo "==> swift build -c release --product pylambda --static-swift-stdlib"
+    swift build -c release --product pylambda --static-swift-stdlib 2>&1 \
         | { grep -vE "^warning: 'swift-distributed-tracing'|CMakeLists.txt$" || true; } | tail -3
     PYLAMBDA="$(swift build -c release --show-bin-path)/pylambda"
     export PYLAMBDA

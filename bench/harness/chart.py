@@ -1,5 +1,6 @@
-"""A small hand-written SVG: throughput at 16 connections and p50 at 1 connection per server (medians
-over the rounds), with nginx's fixed body, the floor of what one core serves, drawn as a line."""
+"""A small hand-written SVG: throughput at 16 connections and p50 at 1 connection per server, and
+`pylambda serve` in front of its runner (medians over the rounds), with nginx's fixed body, the floor of
+what one core serves, drawn as a line."""
 from xml.sax.saxutils import escape
 
 _WIDTH = 760
@@ -13,10 +14,10 @@ _FLOOR = "nginx"
 def svg(results: dict) -> str:
     raw = results["medians"]["raw"]
     servers = [(key, description["short"]) for key, description in results["method"]["measurements"].items()
-               if description["kind"] == "server" and key != _FLOOR and "c16" in raw.get(key, {})]
+               if description["kind"] in ("server", "serve") and key != _FLOOR and "c16" in raw.get(key, {})]
     floor = raw.get(_FLOOR) if "c16" in raw.get(_FLOOR, {}) else None
     parts = [
-        _text(16, 26, "PyLambda benchmark: each server in a container with --cpus 1, wrk -t1", size=16, weight="bold"),
+        _text(16, 26, "PyLambda benchmark: each server on one CPU (containers --cpus 1), wrk -t1", size=16, weight="bold"),
         _text(16, 46, f"{results['date']}, commit {results['git']['commit'][:12]}, median of "
                       f"{results['method']['rounds']} alternating round(s), {results['method']['seconds']} s per figure",
               size=12, fill="#555"),
@@ -44,7 +45,7 @@ def _panel(parts: list, top: int, title: str, servers: list, value, floor: float
     for index, ((key, name), amount) in enumerate(zip(servers, values)):
         y = first_row + index * _ROW
         width = max(1.0, amount / scale * _BAR_WIDTH)
-        color = "#2b6cb0" if key.startswith("swift-runner") else "#a0aec0"
+        color = "#2b6cb0" if key.startswith("swift-runner") else "#2c7a7b" if key == "serve" else "#a0aec0"
         parts.append(_text(_LABEL_RIGHT, y + 12, name, size=12, anchor="end"))
         parts.append(f'<rect x="{_BAR_LEFT}" y="{y}" width="{width:.1f}" height="16" fill="{color}"/>')
         parts.append(_text(_BAR_LEFT + width + 6, y + 12, label(amount), size=12))

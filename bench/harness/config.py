@@ -21,6 +21,10 @@ class Config:
     """Timed warm `pylambda run` processes per round (hyperfine)."""
     dispatcher_iterations: int = 1000
     dispatcher_cold_samples: int = 15
+    boto3_calls: int = 1000
+    """Timed sequential calls per round of each client in the boto3 measurement."""
+    deps_pairs: int = 3
+    """First-run/reused-run pairs of `pylambda run DIR` per round (a new dependency set each)."""
     runner_image: str = "pylambda-runner:latest"
     fastapi_image: str = "pylambda-bench-fastapi:latest"
     nginx_image: str = "pylambda-bench-nginx:latest"
@@ -43,6 +47,8 @@ class Config:
             quick=quick,
             dispatcher_iterations=200 if quick else 1000,
             dispatcher_cold_samples=3 if quick else 15,
+            boto3_calls=200 if quick else 1000,
+            deps_pairs=1 if quick else 3,
             runner_image=environment.get("RUNNER_IMAGE", cls.runner_image),
             fastapi_image=environment.get("BENCH_FASTAPI_IMAGE", cls.fastapi_image),
             nginx_image=environment.get("BENCH_NGINX_IMAGE", cls.nginx_image),

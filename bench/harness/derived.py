@@ -1,6 +1,7 @@
 """Figures computed from one round's raw results: the ratios between servers measured side by side,
-and the differences the targets of issue 7 are stated in. They are computed per round and their
-median is reported, so that a slow minute of the machine skews one round's ratio, not one server.
+and the differences the targets of issue 7 (runner, dispatcher, CLI) are stated in; the serve, deps and
+boto3 rows have figures set side by side but no targets. They are computed per round and their median
+is reported, so that a slow minute of the machine skews one round's ratio, not one server.
 
 A new row adds its `Derived` entries here, naming the measurement keys it needs."""
 import dataclasses
@@ -20,6 +21,10 @@ class Derived:
     compute: Callable[[dict], float]
     target: str | None = None
     met: Callable[[float], bool] | None = None
+    issue: int = 7
+    """The issue that states the target."""
+    table: str = "side-by-side"
+    """Which table of the report it is printed in (report.py)."""
 
 
 def _rps16(raw, key):
@@ -76,6 +81,24 @@ DERIVED = [
             lambda value: value >= 3 * TODAY_CONCURRENT_CALLS_PER_SECOND),
     Derived("cli_warm_run_median_ms", "warm `pylambda run`, whole process, median", "ms",
             ("cli-warm-run",), lambda raw: raw["cli-warm-run"]["median_ms"], "< 20 ms", lambda value: value < 20),
+]
+
+
+DERIVED += [
+    Derived("serve_minus_runner_p50_ms", "p50 @1: serve's invoke - the runner called directly (swift-runner)",
+            "ms", ("serve", "swift-runner"), lambda raw: _p50c1(raw, "serve") - _p50c1(raw, "swift-runner"),
+            table="serve"),
+    Derived("serve_minus_dispatcher_p50_ms", "p50 @1: serve's invoke - a warm call through the dispatcher",
+            "ms", ("serve", "dispatcher"), lambda raw: _p50c1(raw, "serve") - _dispatcher(raw, "warm_dispatcher"),
+            table="serve"),
+    Derived("serve_vs_runner_rps16", "calls/s @16: serve / the runner called directly (swift-runner)", "x",
+            ("serve", "swift-runner"), lambda raw: _rps16(raw, "serve") / _rps16(raw, "swift-runner"),
+            table="serve"),
+    Derived("deps_first_minus_reused_ms", "`pylambda run DIR`: first run (new set) - reused set", "ms",
+            ("deps",), lambda raw: raw["deps"]["first_ms"] - raw["deps"]["reused_ms"], table="deps"),
+    Derived("boto3_minus_native_p50_ms", "invoke p50: boto3 - native API from http.client (the client's cost)",
+            "ms", ("boto3",), lambda raw: raw["boto3"]["boto3"]["p50_ms"] - raw["boto3"]["native"]["p50_ms"],
+            table="boto3"),
 ]
 
 

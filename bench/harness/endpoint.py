@@ -76,6 +76,14 @@ def wait_until_answered(endpoint: Endpoint, load: bytes | None, payload: bytes, 
         time.sleep(0.002)
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now, picked by the kernel. Whoever gets it must
+    bind it soon (and fails loudly if something else took it in between)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def port_is_free(port: int) -> bool:
     """Whether nothing listens on 127.0.0.1:port, so that the figures are not some other server's."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:

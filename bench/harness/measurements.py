@@ -7,17 +7,18 @@ A measurement is any object with:
   warm_up()            run once before the first round; its figures are thrown away
   measure() -> dict    one round's raw figures (numbers, or nested dicts of numbers)
   close()              remove whatever it left running; called once at the end, also after a failure
+  summary(figures) -> str   (optional) one line of a round's figures for the log
 
-The ratios and targets built on a measurement's figures live in derived.py.
-
-Rows to add here later, each its own measurement (not implemented yet):
-  - "serve-invoke":   `pylambda serve`'s HTTP invoke against a direct warm dispatcher call
-  - "boto3-invoke":   a boto3 `lambda.invoke` round trip against serve's AWS Lambda-compatible API
-  - "dependency-set": building a function package's Python dependency set, and reusing a built one
+Its constructor must start nothing and need nothing installed: every measurement is built, then
+BENCH_ONLY picks. The ratios and targets built on a measurement's figures live in derived.py, and the
+tables in report.py.
 """
+from .boto3_invoke import Boto3InvokeMeasurement
 from .cli import CliWarmRunMeasurement
 from .context import Context
+from .deps import DependencySetMeasurement
 from .dispatcher import DispatcherMeasurement
+from .serve import ServeMeasurement
 from .servers import ServerMeasurement, server_specs
 
 
@@ -26,6 +27,9 @@ def build_measurements(context: Context) -> list:
         *(ServerMeasurement(spec, context) for spec in server_specs(context.config)),
         DispatcherMeasurement(context),
         CliWarmRunMeasurement(context),
+        ServeMeasurement(context),
+        DependencySetMeasurement(context),
+        Boto3InvokeMeasurement(context),
     ]
     only = context.config.only
     if only is not None:

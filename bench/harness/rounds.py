@@ -30,7 +30,8 @@ def run_rounds(measurements: list, rounds: int, log) -> list[dict]:
                 log(f"    {measurement.key}: FAILED: {error}")
                 round_result["raw"][measurement.key] = {"error": str(error), "traceback": traceback.format_exc()}
             else:
-                log(f"    {measurement.key}: {_summary(round_result['raw'][measurement.key])} "
+                summary = getattr(measurement, "summary", _summary)
+                log(f"    {measurement.key}: {summary(round_result['raw'][measurement.key])} "
                     f"({time.perf_counter() - started:.0f} s)")
         round_result["derived"] = derive(round_result["raw"])
         results.append(round_result)

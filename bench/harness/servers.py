@@ -32,6 +32,8 @@ class ServerSpec:
     unix_socket: bool = False
     """Served on a bind-mounted Unix socket in a container with no network, instead of host loopback."""
     environment: tuple[str, ...] = ()
+    options: tuple[str, ...] = ()
+    """More `docker run` options (say, a memory limit to match the dispatcher's containers)."""
 
 
 def server_specs(config) -> list[ServerSpec]:
@@ -77,12 +79,13 @@ class ServerMeasurement:
         return {"kind": "server", "title": self.spec.title, "short": self.spec.short, "image": self.spec.image,
                 "image_id": image_id, "command": list(self.spec.command),
                 "runtime": self.spec.runtime, "environment": list(self.spec.environment),
+                "options": list(self.spec.options),
                 "transport": "unix socket + socat relay" if self.spec.unix_socket else "tcp 127.0.0.1"}
 
     def warm_up(self) -> None:
-        container, endpoint = self._start()
+        container, endpoint = self.start()
         try:
-            self._warm(endpoint)
+            self.warm(endpoint)
         finally:
             self.context.containers.remove(container)
 
@@ -93,10 +96,10 @@ class ServerMeasurement:
             if container is not None:
                 self.context.containers.remove(container)
             started = time.perf_counter()
-            container, endpoint = self._start()
+            container, endpoint = self.start()
             cold.append((time.perf_counter() - started) * 1000)
         try:
-            self._warm(endpoint)
+            self.warm(endpoint)
             time.sleep(2)
             figures = {"cold_ms": statistics.median(cold), "cold_samples_ms": cold,
                        "idle_mib": docker.memory_mib(container)}
@@ -111,10 +114,11 @@ class ServerMeasurement:
     def close(self) -> None:
         pass
 
-    def _start(self) -> tuple[str, Endpoint]:
-        """Starts a container and returns once it has answered /run right."""
+    def start(self) -> tuple[str, Endpoint]:
+        """Starts a container and returns once it has answered /run right (the serve measurement
+        starts its directly called runners with this too)."""
         spec, containers = self.spec, self.context.containers
-        options = ["--cpus", "1", "--runtime", spec.runtime]
+        options = ["--cpus", "1", "--runtime", spec.runtime, *spec.options]
         options += [argument for pair in spec.environment for argument in ("-e", pair)]
         if spec.unix_socket:
             directory = os.path.join(self.context.scratch, spec.key)
@@ -139,7 +143,8 @@ class ServerMeasurement:
             raise RuntimeError(f"{spec.key}: {error}\n--- its last log lines ---\n{logs}") from None
         return container, endpoint
 
-    def _warm(self, endpoint: Endpoint) -> None:
+    def warm(self, endpoint: Endpoint) -> None:
+        """200 sequential calls, each checked: the figures that follow are of a warm server that answers right."""
         for _ in range(200):
             status, body = post(endpoint, "/run", PAYLOAD)
             if status != 200 or body != EXPECTED:
