@@ -31,7 +31,7 @@ test: image ## Everything, against a real dockerd and PostgreSQL (fails, not ski
 	@scripts/schemathesis.sh
 	@scripts/check-no-leaks.sh check
 
-bench: image ## Runner vs FastAPI and nginx (one CPU each), gVisor, dispatcher, CLI; writes bench/results/
+bench: image ## Runner vs FastAPI and nginx (one CPU each), gVisor, dispatcher, CLI, serve, deps, boto3; writes bench/results/
 	@bench/run.sh
 
 clean: ## Remove build products and every container PyLambda manages

@@ -58,16 +58,3 @@ public struct InvocationBody: Codable, Sendable, Equatable {
         case result, instance
     }
 }
-
-/// `GET /v1/functions/{name}/invocations`, newest first.
-public struct InvocationList: Codable, Sendable, Equatable {
-    public var invocations: [InvocationBody]
-    public init(invocations: [InvocationBody]) { self.invocations = invocations }
-}
-
-/// `202` of an async invoke.
-public struct AsyncInvocationAccepted: Codable, Sendable, Equatable {
-    public var invocationID: String
-    public init(invocationID: String) { self.invocationID = invocationID }
-    enum CodingKeys: String, CodingKey { case invocationID = "invocation_id" }
-}

@@ -55,4 +55,9 @@ extension ServiceAPITests {
     @Test func functionsCrossBetweenTheNativeAndTheLambdaAPI() async throws {
         try await runLambdaCheck("cross")
     }
+
+    /// The README's "Use it as a local AWS Lambda" snippets, run as written.
+    @Test func theREADMEsBoto3SnippetAndAWSCLILineWorkAsWritten() async throws {
+        try await runLambdaCheck("readme")
+    }
 }

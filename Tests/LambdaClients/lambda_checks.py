@@ -265,6 +265,41 @@ def check_cross():
         lam.delete_function(FunctionName=name)
 
 
+def readme_blocks():
+    """The python and bash blocks of the README's "Use it as a local AWS Lambda" section, as written."""
+    readme = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "README.md")
+    with open(readme) as file:
+        text = file.read()
+    section = text.split("### Use it as a local AWS Lambda", 1)[1].split("\n## ", 1)[0]
+    blocks = {}
+    for chunk in section.split("```")[1::2]:
+        language, _, body = chunk.partition("\n")
+        blocks.setdefault(language.strip(), []).append(body)
+    return blocks
+
+
+def check_readme():
+    """The README's boto3 snippet and AWS CLI line work as written: only the key, the secret and the
+    port (the README's 8900) are this test's own."""
+    blocks = readme_blocks()
+    key, secret = os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"]
+    python = blocks["python"][0].replace('"AKIA…"', repr(key)).replace('"…"', repr(secret))
+    python = python.replace("http://127.0.0.1:8900", ENDPOINT)
+    run = subprocess.run([sys.executable, "-c", python], capture_output=True, text=True, timeout=300)
+    expect(run.returncode == 0, run.stderr)
+    expect(json.loads(run.stdout.strip().replace("'", '"')) == {"hello": "Ada"}, run.stdout)
+    cli = [block for block in blocks["bash"] if block.startswith("aws lambda invoke")][0]
+    cli = cli.replace("http://127.0.0.1:8900", ENDPOINT)
+    with tempfile.TemporaryDirectory() as directory:
+        environment = dict(os.environ, AWS_DEFAULT_REGION="us-east-1")
+        run = subprocess.run(["bash", "-c", cli], cwd=directory, capture_output=True, text=True, env=environment, timeout=120)
+        expect(run.returncode == 0, run.stderr)
+        expect(json.loads(run.stdout)["StatusCode"] == 200, run.stdout)
+        with open(os.path.join(directory, "out.json")) as result:
+            expect(json.load(result) == {"hello": "Ada"}, "the README's out.json")
+    client().delete_function(FunctionName="hello")
+
+
 if __name__ == "__main__":
-    {"api": check_api, "cli": check_cli, "auth": check_auth, "cross": check_cross}[sys.argv[1]]()
+    {"api": check_api, "cli": check_cli, "auth": check_auth, "cross": check_cross, "readme": check_readme}[sys.argv[1]]()
     print("ok:", sys.argv[1])

@@ -1,21 +1,3 @@
-/// `POST /v1/keys`: a new API key. The secret is in the answer once and never again.
-public struct CreateKeyRequest: Codable, Sendable, Equatable {
-    public var name: String
-    /// `admin` (everything) or `invoke` (invoke and read invocations).
-    public var scope: String
-    /// An invoke key limited to this function.
-    public var function: String?
-    /// True: an AWS-style access key id and secret for the Lambda-compatible API (SigV4).
-    public var aws: Bool?
-
-    public init(name: String, scope: String, function: String? = nil, aws: Bool? = nil) {
-        self.name = name
-        self.scope = scope
-        self.function = function
-        self.aws = aws
-    }
-}
-
 /// A key as listed, and (with its secret) as created.
 public struct KeyBody: Codable, Sendable, Equatable {
     public var name: String
@@ -54,10 +36,4 @@ public struct KeyBody: Codable, Sendable, Equatable {
         case accessKeyID = "access_key_id"
         case secretAccessKey = "secret_access_key"
     }
-}
-
-/// `GET /v1/keys`.
-public struct KeyList: Codable, Sendable, Equatable {
-    public var keys: [KeyBody]
-    public init(keys: [KeyBody]) { self.keys = keys }
 }
