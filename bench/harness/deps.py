@@ -9,10 +9,11 @@ import time
 
 from .context import Context
 
-REQUIREMENT = "six==1.16.0"
-"""A tiny pure-Python wheel on PyPI."""
-MAIN = "import six\n\n\ndef entrypoint(data):\n    return {\"six\": six.__version__}\n"
-EXPECTED = {"six": "1.16.0"}
+REQUIREMENT = "numpy==2.2.6"
+"""What examples/numpy-stats needs: a real, 16 MB manylinux wheel with compiled code."""
+MAIN = ("import numpy\n\n\ndef entrypoint(data):\n"
+        "    return {\"numpy\": numpy.__version__, \"sum\": int(numpy.arange(10).sum())}\n")
+EXPECTED = {"numpy": "2.2.6", "sum": 45}
 
 
 def cache_directory() -> str:
@@ -30,15 +31,15 @@ def cache_directory() -> str:
 
 class DependencySetMeasurement:
     """Each pair (`deps_pairs` per round; the round's figures are their medians): a package directory
-    (main.py importing six; requirements.txt) whose requirements are `six==1.16.0,!=0.0.N`, N new for
-    every pair: the `!=` clause excludes no release of six, so the same wheel is installed, but the
+    (main.py importing numpy; requirements.txt) whose requirements are `numpy==2.2.6,!=0.0.N`, N new
+    for every pair: the `!=` clause excludes no release of numpy, so the same wheel is installed, but the
     normalised requirements differ, so the content-addressed set is new (`pylambda run` keeps its
     store in a fixed place for root, shared with other work, so a set of its own is how the first run
     is really first). Then, timed from process start to exit, each with --no-keep-warm so that both
     start a new container:
 
     first: `pylambda run DIR` resolves and installs the set (uv, or pip where uv is missing; the
-      store's download cache is shared, so six's wheel and index page may come from it rather than
+      store's download cache is shared, so numpy's wheel and index page may come from it rather than
       PyPI: they do after the first pair of a run), then starts a runner and calls the function;
     reused: the same command again: the set is found by its key, no installer runs; a runner start
       and the call.

@@ -125,7 +125,7 @@ def _deps_section(results: dict) -> list[str]:
         per_round = ", ".join(f"{figures[key]:.0f}" for figures in rounds)
         return f"| {label} | {_number(deps.get(key), 0)} | {per_round} |"
 
-    lines = [f"| `pylambda run DIR`, requirements six==1.16.0 ({installers}; {pairs} pair(s) per round) "
+    lines = [f"| `pylambda run DIR`, requirements numpy==2.2.6 ({installers}; {pairs} pair(s) per round) "
              "| median ms | per round ms |",
              "|---|---:|---|",
              row("first run: installs a new dependency set, new container", "first_ms"),

@@ -1,3 +1,6 @@
+// This file is a little over 300 lines: the pool's lock, the state under it and the work loop that
+// carries out the state machine's actions share private state, which no other file should touch.
+
 import Logging
 import Synchronization
 
