@@ -10,7 +10,8 @@ public enum DependencyError: Error, Sendable, Equatable, CustomStringConvertible
     case noMatchingDistribution(name: String, target: String)
     /// The version resolved for a requirement pinned with `--hash` has none of those hashes.
     case hashMismatch(name: String, requirement: String)
-    /// The requirements carry index options and `allowIndexOptionsInRequirements` is off.
+    /// The requirements carry index options or direct URL references, and
+    /// `allowIndexOptionsInRequirements` is off.
     case indexOptionsNotAllowed(options: [String])
     /// The resolver failed for another reason (conflicting versions, an index that failed, ...).
     case resolutionFailed(tool: String, output: String)
@@ -40,7 +41,7 @@ public enum DependencyError: Error, Sendable, Equatable, CustomStringConvertible
         case .hashMismatch(let name, let requirement):
             return "\(name): the requirements pin it with --hash, but \(requirement) has none of those hashes"
         case .indexOptionsNotAllowed(let options):
-            return "index options in requirements are not accepted here (\(options.joined(separator: "; "))); the host's index settings apply"
+            return "index options and URLs in requirements are not accepted here (\(options.joined(separator: "; "))); name packages from the index, whose settings are the host's"
         case .resolutionFailed(let tool, let output):
             return "\(tool) could not resolve the requirements:\n\(output)"
         case .installFailed(let tool, let exitCode, let output):

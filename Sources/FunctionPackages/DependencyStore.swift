@@ -30,8 +30,8 @@ public actor DependencyStore {
     /// The set for `requirements`: the existing one, or a new one installed now. Cancelling the
     /// caller cancels the install (and any other caller waiting on the same key gets `.cancelled`).
     public func set(for requirements: Requirements) async throws(DependencyError) -> DependencySet {
-        guard configuration.allowIndexOptionsInRequirements || requirements.options.isEmpty else {
-            throw .indexOptionsNotAllowed(options: requirements.options)
+        guard configuration.allowIndexOptionsInRequirements || (requirements.options.isEmpty && requirements.directReferences.isEmpty) else {
+            throw .indexOptionsNotAllowed(options: requirements.options + requirements.directReferences)
         }
         let key = key(for: requirements)
         if let existing = try existingSet(for: key) {

@@ -41,7 +41,7 @@ public struct DependencyStoreConfiguration: Sendable {
     public var environment: [String: String]?
     public var installTimeout: Duration = .seconds(900)
     /// Whether index options in requirements (`--index-url`, `--extra-index-url`, `--find-links`,
-    /// `--no-index`) are followed. They have the host fetch URLs chosen by whoever wrote the
+    /// `--no-index`) and direct references (`name @ https://...`) are followed. They have the host fetch URLs chosen by whoever wrote the
     /// requirements; a server that takes packages from less trusted callers can turn them off and
     /// leave index settings to its own environment.
     public var allowIndexOptionsInRequirements = true

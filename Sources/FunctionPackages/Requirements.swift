@@ -29,6 +29,9 @@ public struct Requirements: Sendable, Hashable {
     public var extraIndexURLs: [String] { value(of: "--extra-index-url") }
     public var findLinks: [String] { value(of: "--find-links") }
     public var noIndex: Bool { options.contains("--no-index") }
+    /// Requirements that name their own URL (`name @ https://...`): like index options, they have the
+    /// host fetch what the requirements' author chose.
+    public var directReferences: [String] { requirements.filter { $0.contains(" @ ") } }
 
     private func value(of option: String) -> [String] {
         options.compactMap { $0.hasPrefix(option + " ") ? String($0.dropFirst(option.count + 1)) : nil }

@@ -164,7 +164,28 @@ extension DockerTests {
             #expect(RunnerLock.isFree(in: directory.directory), "asking took nothing")
             let next = try #require(RunnerLock(in: directory.directory), "the next one takes it")
             #expect(!RunnerLock.isFree(in: directory.directory))
+            // A pylambda from before OFD locks probes with flock: it sees the runner as taken.
+            let older = open(directory.directory.path + "/lock", O_RDONLY)
+            defer { close(older) }
+            #expect(flock(older, LOCK_EX | LOCK_NB) != 0)
             withExtendedLifetime((lock, next)) {}
+        }
+    }
+
+    @Test func theDependencyStoreIsNeverReachedThroughALink() throws {
+        try withState { _, canary in
+            let target = root + "-elsewhere"
+            try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: target) }
+            let link = root + "/deps-link"
+            #expect(symlink(target, link) == 0)
+            for path in [link, link + "/", link + "//", root + "/../x", "relative/deps"] {
+                #expect(throws: DispatcherError.self, "\(path)") { try Dispatcher.openDependencyStore(path) }
+            }
+            #expect(try Dispatcher.openDependencyStore(root + "/deps/") == root + "/deps")
+            var info = stat()
+            #expect(stat(target, &info) == 0 && info.st_mode & 0o777 == 0o755, "the link's target was not chmod-ed")
+            _ = canary
         }
     }
 

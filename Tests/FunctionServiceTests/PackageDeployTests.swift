@@ -161,6 +161,10 @@ extension ServiceAPITests {
                 serve, "bad", try Self.zip([main, ("requirements.txt", "--index-url http://127.0.0.1:9/simple\nsix==1.16.0\n")]))
             #expect(ownIndex.status == 400 && ownIndex.errorType == "DependencyInstallFailed", "\(ownIndex.text)")
             #expect((ownIndex.object["detail"] as? String)?.contains("--index-url") == true, "\(ownIndex.text)")
+            let ownURL = try await deployZip(
+                serve, "bad", try Self.zip([main, ("requirements.txt", "six @ https://127.0.0.1:9/six-1.16.0-py2.py3-none-any.whl\n")]))
+            #expect(ownURL.status == 400 && ownURL.errorType == "DependencyInstallFailed", "\(ownURL.text)")
+            #expect((ownURL.object["detail"] as? String)?.contains("127.0.0.1:9") == true, "\(ownURL.text)")
             let notBase64 = try await serve.call(.PUT, "/v1/functions/bad", body: #"{"zip": "%%%"}"#)
             #expect(notBase64.status == 400)
             let both = try await serve.call(.PUT, "/v1/functions/bad", body: #"{"zip": "UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA==", "code": "x"}"#)

@@ -245,6 +245,10 @@ def check_auth():
     expect(limited.invoke(FunctionName="auth-fn", Payload=b"{}")["StatusCode"] == 200, "invoke key")
     denied = error_code(lambda: limited.list_functions())
     expect(denied == ("AccessDeniedException", 403), denied)
+    # Its uploads are capped like any small document: only an admin key's may be code-sized.
+    big = package({"app.py": "def handler(event, context):\n    return 'ok'\n", "blob.txt": os.urandom(400 << 10).hex()})
+    too_big = error_code(lambda: limited.update_function_code(FunctionName="auth-fn", ZipFile=big))
+    expect(too_big == ("RequestTooLargeException", 413), too_big)
     lam.delete_function(FunctionName="auth-fn")
 
 

@@ -216,14 +216,15 @@ public final class Dispatcher: Service, Sendable {
 }
 
 extension Dispatcher {
-    /// `mkdir -p` of the directories above `path` (0755), so that a store in a fresh cache directory
-    /// can be created.
     /// Creates the dependency store's root if needed and makes it 0711 (runners reach a set by its key,
     /// and cannot list the others). Never through a symbolic link, and only a directory of this user:
     /// Docker mounts whatever the path names, as root.
     static func openDependencyStore(_ path: String) throws(DispatcherError) -> String {
-        guard path.hasPrefix("/") else {
-            throw .invalidConfiguration("the dependency store must be an absolute path, not \(path)")
+        // Trailing slashes would make O_NOFOLLOW follow a link; `..` would leave the checked path.
+        var path = path
+        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+        guard path.hasPrefix("/"), path.count > 1, !path.split(separator: "/").contains(where: { $0 == ".." || $0 == "." }) else {
+            throw .invalidConfiguration("the dependency store must be an absolute path without . or .., not \(path)")
         }
         makeParentDirectories(of: path)
         _ = mkdir(path, 0o711)
@@ -243,6 +244,8 @@ extension Dispatcher {
         return path
     }
 
+    /// `mkdir -p` of the directories above `path` (0755), so that a store in a fresh cache directory
+    /// can be created.
     static func makeParentDirectories(of path: String) {
         var prefix = ""
         for component in path.split(separator: "/").dropLast() {

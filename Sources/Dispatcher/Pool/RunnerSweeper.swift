@@ -57,7 +57,7 @@ final class RunnerSweeper: Sendable {
             let unlocked = directory.lockIsFree
             guard let container else {
                 // Its container removed itself (idle TTL, crash) or never came to be.
-                if unlocked && age > 2 { await remove(name, container: nil, client: client) }
+                if unlocked && age > 2 { await removeUnderLock(directory, record: record, container: nil, client: client) }
                 continue
             }
             let running = container.state == "running"
@@ -69,16 +69,24 @@ final class RunnerSweeper: Sendable {
             switch record.lifetime {
             case .shared where unlocked && (expired || record.function == nil):
                 logger.info("removing runner \(name), idle past its TTL or never given a function")
-                await remove(name, container: container.id, client: client)
+                await removeUnderLock(directory, record: record, container: container.id, client: client)
             case .shared where running:
                 continue  // left warm on purpose: reused when a call needs it, else it expires
             case .shared where unlocked, .owned where unlocked && !ownerAlive:
                 logger.info("removing orphaned runner \(name)")
-                await remove(name, container: container.id, client: client)
+                await removeUnderLock(directory, record: record, container: container.id, client: client)
             default:
                 continue
             }
         }
+    }
+
+    /// Removes a runner that looked free, holding its lock while doing so: a process that adopted or
+    /// locked it since the probe keeps it, and so does one whose record changed meanwhile.
+    private func removeUnderLock(_ directory: RunnerDirectory, record: RunnerRecord, container: String?, client: DockerClient) async {
+        guard let lock = RunnerLock(in: directory.directory), directory.record == record else { return }
+        await remove(record.name, container: container, client: client)
+        withExtendedLifetime(lock) {}
     }
 
     private func remove(_ name: String, container: String?, client: DockerClient) async {

@@ -29,7 +29,9 @@ final class RunnerLock: Sendable {
             return nil
         }
         var request = Self.wholeFile(Int16(F_WRLCK))
-        guard fcntl(descriptor, Self.setLock, &request) == 0 else {
+        // The `flock` too, which the kernel keeps apart from OFD locks: a pylambda from before OFD
+        // locks probes with `flock`, and must see this runner as taken.
+        guard fcntl(descriptor, Self.setLock, &request) == 0, flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             close(descriptor)
             return nil
         }
@@ -39,7 +41,7 @@ final class RunnerLock: Sendable {
     /// True when nobody holds the lock (or there is no lock file). Only asks; takes nothing.
     static func isFree(in directory: DirectoryDescriptor) -> Bool {
         guard directory.status(of: fileName) != nil else { return true }
-        guard let descriptor = try? directory.openRegularFile(fileName, flags: O_RDWR) else { return false }
+        guard let descriptor = try? directory.openRegularFile(fileName, flags: O_RDONLY) else { return false }
         defer { close(descriptor) }
         var probe = wholeFile(Int16(F_WRLCK))
         guard fcntl(descriptor, getLock, &probe) == 0 else { return false }
@@ -56,6 +58,7 @@ final class RunnerLock: Sendable {
         guard held.exchange(false, ordering: .acquiringAndReleasing) else { return }
         var request = Self.wholeFile(Int16(F_UNLCK))
         _ = fcntl(descriptor, Self.setLock, &request)
+        flock(descriptor, LOCK_UN)
     }
 
     private static func wholeFile(_ type: Int16) -> flock {

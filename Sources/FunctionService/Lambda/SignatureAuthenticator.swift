@@ -12,9 +12,10 @@ import Foundation
 #endif
 
 /// Every Lambda API request must carry a valid AWS Signature Version 4 by a key of the registry
-/// (`pylambda keys create --aws`). The head is checked first (form, scope, clock, a live key), so that
-/// nobody without a key makes the service read a body; then the body is read, once, up to what its
-/// route takes, because the signature covers its hash. Routes get it from the context.
+/// (`pylambda keys create --aws`). The head is checked first (form, scope, clock, a live key id), so
+/// that a request without one never makes the service read a body; then the body is read, once, up to
+/// what its route and the key's scope allow (a code upload needs an admin key), because the signature
+/// covers its hash. Routes get it from the context.
 struct SignatureAuthenticator: RouterMiddleware {
     typealias Context = ServiceRequestContext
     let store: any FunctionStore
@@ -32,7 +33,10 @@ struct SignatureAuthenticator: RouterMiddleware {
         } catch let error as SignatureVerificationError {
             throw LambdaError(error)
         }
-        let limit = Self.bodyLimit(for: request, limits: limits)
+        // Knowing a live key id is all the head proves (the signature needs the body): only an admin
+        // key's requests may be as large as a code upload.
+        let isAdmin = credentials.found?.scope == .admin
+        let limit = Self.bodyLimit(for: request, limits: limits, admin: isAdmin)
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             throw LambdaError.tooLarge(limit: limit)
         }
@@ -53,9 +57,10 @@ struct SignatureAuthenticator: RouterMiddleware {
 
     /// Code uploads (CreateFunction, UpdateFunctionCode) may be as large as a deploy, an Invoke as large
     /// as a payload; everything else is a small JSON document.
-    static func bodyLimit(for request: Request, limits: ServiceConfiguration.Limits) -> Int {
+    static func bodyLimit(for request: Request, limits: ServiceConfiguration.Limits, admin: Bool) -> Int {
         let path = request.uri.path
         if path.hasSuffix("/invocations") { return limits.maxPayloadBytes }
+        guard admin else { return smallBodyBytes }
         let isCreate = request.method == .post && (path.hasSuffix("/functions") || path.hasSuffix("/functions/"))
         let isCodeUpdate = request.method == .put && path.hasSuffix("/code")
         return isCreate || isCodeUpdate ? limits.maxDeployBytes : smallBodyBytes
