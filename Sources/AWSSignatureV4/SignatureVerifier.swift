@@ -42,12 +42,8 @@ public struct SignatureVerifier: Sendable {
     public func verify(_ request: SignableRequest, now: Date, credentials: some CredentialStore) async throws
         -> VerifiedCaller
     {
-        let claim = try SignatureClaim(parsing: request)
-        try check(claim, request: request, now: now)
-        guard let found = try await credentials.credentials(forAccessKeyID: claim.accessKeyID) else {
-            throw SignatureVerificationError.unknownAccessKey(accessKeyID: claim.accessKeyID)
-        }
-        return try verifySignature(of: request, claim: claim, credentials: found)
+        let found = try await admitHead(request, now: now, credentials: credentials)
+        return try verify(request, now: now, credentials: found)
     }
 
     /// The checks the request's head alone decides, and its key: what a server runs before it reads a

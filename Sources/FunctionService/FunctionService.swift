@@ -90,7 +90,7 @@ public struct FunctionService: Sendable {
             .add(middleware: LambdaErrorMiddleware())
             .add(middleware: SignatureAuthenticator(store: store, limits: configuration.limits))
         LambdaFunctionRoutes(store: store, deployer: deployer, limits: configuration.limits, region: configuration.region).add(to: lambda)
-        LambdaInvokeRoute(store: store, catalog: catalog, executor: executor, worker: worker, limits: configuration.limits).add(to: lambda)
+        LambdaInvokeRoute(store: store, catalog: catalog, executor: executor, worker: worker).add(to: lambda)
         return router
     }
 

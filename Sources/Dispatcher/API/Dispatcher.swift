@@ -226,31 +226,23 @@ extension Dispatcher {
         guard path.hasPrefix("/"), path.count > 1, !path.split(separator: "/").contains(where: { $0 == ".." || $0 == "." }) else {
             throw .invalidConfiguration("the dependency store must be an absolute path without . or .., not \(path)")
         }
-        makeParentDirectories(of: path)
-        _ = mkdir(path, 0o711)
-        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            let reason = errno == ELOOP || errno == ENOTDIR ? "it is not a directory (or is a symbolic link)" : String(cString: strerror(errno))
-            throw .invalidConfiguration("the dependency store \(path) cannot be used: \(reason)")
+        let store: DirectoryDescriptor
+        do {
+            try StateDirectory.makeParents(of: path)
+            _ = mkdir(path, 0o711)
+            // O_NOFOLLOW: a symbolic link at the path is refused.
+            store = try DirectoryDescriptor.open(absolutePath: path)
+        } catch {
+            throw .invalidConfiguration("the dependency store \(path) cannot be used (it must be a directory, not a symbolic link): \(error)")
         }
-        defer { close(descriptor) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0, info.st_uid == geteuid() else {
-            throw .invalidConfiguration("the dependency store \(path) belongs to uid \(info.st_uid), not to this user (uid \(geteuid()))")
+        guard let info = store.status(), info.st_uid == geteuid() else {
+            throw .invalidConfiguration("the dependency store \(path) does not belong to this user (uid \(geteuid()))")
         }
-        guard fchmod(descriptor, 0o711) == 0 else {
-            throw .invalidConfiguration("the dependency store \(path) cannot be made 0711: \(String(cString: strerror(errno)))")
+        do {
+            try store.setMode(0o711)
+        } catch {
+            throw .invalidConfiguration("the dependency store \(path) cannot be made 0711: \(error)")
         }
         return path
-    }
-
-    /// `mkdir -p` of the directories above `path` (0755), so that a store in a fresh cache directory
-    /// can be created.
-    static func makeParentDirectories(of path: String) {
-        var prefix = ""
-        for component in path.split(separator: "/").dropLast() {
-            prefix += "/" + component
-            _ = mkdir(prefix, 0o755)
-        }
     }
 }

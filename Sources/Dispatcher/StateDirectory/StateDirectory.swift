@@ -60,7 +60,8 @@ final class StateDirectory: Sendable {
         return StateDirectory(root: root, runners: runners)
     }
 
-    private static func makeParents(of path: String) throws(StateDirectoryError) {
+    /// `mkdir -p` (0755) of the directories above `path`.
+    static func makeParents(of path: String) throws(StateDirectoryError) {
         var current = ""
         for component in path.split(separator: "/").dropLast() {
             current += "/" + component

@@ -24,7 +24,6 @@ struct LambdaInvokeRoute {
     let catalog: FunctionCatalog
     let executor: InvocationExecutor
     let worker: AsyncInvocationWorker
-    let limits: ServiceConfiguration.Limits
 
     func add(to router: RouterGroup<ServiceRequestContext>) {
         router.post("/functions/{name}/invocations") { request, context in try await invoke(request, context) }
@@ -37,12 +36,8 @@ struct LambdaInvokeRoute {
                 status: .forbidden, type: LambdaAPI.ErrorType.accessDenied,
                 message: "the key \(context.caller?.keyName ?? "") may not invoke \(target.name)")
         }
+        // At most `maxPayloadBytes`: SignatureAuthenticator read it with that limit.
         var body = context.lambdaBody
-        guard body.readableBytes <= limits.maxPayloadBytes else {
-            throw LambdaError(
-                status: .contentTooLarge, type: LambdaAPI.ErrorType.requestTooLarge,
-                message: "Request must be smaller than \(limits.maxPayloadBytes) bytes for the InvokeFunction operation")
-        }
         // No payload is an empty event, as Lambda treats it.
         let payload = body.readableBytes == 0 ? Array("{}".utf8) : body.readBytes(length: body.readableBytes) ?? []
         guard JSONValidator.isValid(payload) else {
