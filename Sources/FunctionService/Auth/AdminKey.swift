@@ -21,13 +21,23 @@ public enum AdminKey {
             return
         }
         let secret = BearerKeySecret.generate()
-        try write(secret, to: path)
-        _ = try await store.createBearerKey(NewBearerKey(name: "admin", secret: secret, scope: .admin))
+        // The file appears only once the key works: whoever waits for it (a script, `pylambda deploy`)
+        // may use it at once. Written before the key is stored, so that a secret in the registry is
+        // never one nobody has.
+        let temporary = try writeTemporary(secret, for: path)
+        do {
+            _ = try await store.createBearerKey(NewBearerKey(name: "admin", secret: secret, scope: .admin))
+            guard rename(temporary, path) == 0 else { throw RegistryError.unavailable("cannot write \(path)") }
+        } catch {
+            unlink(temporary)
+            throw error
+        }
         logger.notice("created the admin key; it is in \(path) (mode 0600). `pylambda keys create` makes more.")
     }
 
-    /// Written whole, readable by this user only, never through a link.
-    private static func write(_ secret: String, to path: String) throws {
+    /// Written whole beside `path`, readable by this user only, never through a link; returns its path,
+    /// for a rename into place.
+    private static func writeTemporary(_ secret: String, for path: String) throws -> String {
         let temporary = path + ".\(getpid())"
         unlink(temporary)
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
@@ -35,10 +45,11 @@ public enum AdminKey {
         let bytes = Array((secret + "\n").utf8)
         let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
         close(descriptor)
-        guard written == bytes.count, rename(temporary, path) == 0 else {
+        guard written == bytes.count else {
             unlink(temporary)
             throw RegistryError.unavailable("cannot write \(path)")
         }
+        return temporary
     }
 
     /// The key in `admin.key`, for the CLI on the same machine.
