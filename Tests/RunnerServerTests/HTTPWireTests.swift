@@ -181,4 +181,22 @@ struct HTTPWireTests {
             #expect(try connection.isClosedByPeer())
         }
     }
+
+    /// Edge-triggered epoll reports the last request and the end of the stream in one event when
+    /// both arrive while the connection is not reading (here: while a call runs). A read that comes
+    /// up short then says nothing about the end of the stream; the runner must still see it.
+    @Test
+    func aHalfCloseThatArrivesWithTheLastRequestDuringACallStillClosesTheConnection() async throws {
+        try await withRunner { client in
+            try await client.mustLoad(function("import time\nif data == 'slow':\n    time.sleep(0.3)\nreturn data"))
+            let connection = try RawConnection(client.address, timeoutSeconds: 5)
+            try connection.send(post("/run", #""slow""#))
+            try await Task.sleep(for: .milliseconds(100))
+            try connection.send(post("/run", "2"))
+            connection.shutdownWrite()
+            #expect(try connection.readResponse()?.body == #""slow""#)
+            #expect(try connection.readResponse()?.body == "2")
+            #expect(try connection.isClosedByPeer())
+        }
+    }
 }

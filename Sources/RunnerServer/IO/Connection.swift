@@ -39,6 +39,10 @@ final class Connection {
     /// Edge-triggered epoll: the socket may hold bytes not read yet (no read has come up short since
     /// the last readiness event).
     var inputPending = true
+    /// epoll reported the peer's half-close (`EPOLLRDHUP`/`EPOLLHUP`). The end of the stream may sit
+    /// behind bytes a short read leaves, with no further edge to announce it, so reads go on until
+    /// one returns it.
+    var hangUpReported = false
     var peerClosed = false
     /// `100 Continue` was sent for the current request.
     var sentContinue = false

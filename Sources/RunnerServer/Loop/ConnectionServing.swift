@@ -69,7 +69,7 @@ extension RunnerLoop {
             if connection.inputPending {
                 switch connection.input.read(from: connection.descriptor) {
                 case .data(let drained):
-                    connection.inputPending = !drained
+                    connection.inputPending = !drained || connection.hangUpReported
                 case .wouldBlock:
                     connection.inputPending = false
                 case .endOfStream:
@@ -191,7 +191,7 @@ extension RunnerLoop {
             case .data(let drained):
                 discarded += connection.input.count
                 connection.input.removeAll()
-                connection.inputPending = !drained
+                connection.inputPending = !drained || connection.hangUpReported
             case .wouldBlock:
                 connection.inputPending = false
             case .endOfStream, .failed, .full:

@@ -95,6 +95,9 @@ final class RunnerLoop: @unchecked Sendable {
             if events & UInt32(EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
                 connection.inputPending = true
             }
+            if events & UInt32(EPOLLRDHUP.rawValue | EPOLLHUP.rawValue) != 0 {
+                connection.hangUpReported = true
+            }
             serve(connection, thread: &thread, executor: &executor)
         }
     }
