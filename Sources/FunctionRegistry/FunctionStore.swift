@@ -40,8 +40,11 @@ public protocol FunctionStore: Service, Sendable {
 
     // MARK: Invocations
 
-    /// Records a sync call as `running` on `instance`, before it starts.
-    func recordSyncStart(of version: FunctionVersion, instance: InstanceIdentity) async throws(RegistryError) -> Invocation
+    /// Writes records of sync calls, many at once: a record without an outcome as `running`, one with
+    /// an outcome as final (inserted, or replacing its `running` record). A record that is no longer
+    /// running (say, marked interrupted because its instance stopped heartbeating) is left as it is.
+    /// Serve writes these behind the calls, in batches, so that no call waits for the database.
+    func recordSyncInvocations(_ records: [SyncInvocationRecord]) async throws(RegistryError)
     /// Queues an async call with its input; it runs at most once, on whichever instance claims it.
     func enqueueAsync(of version: FunctionVersion, input: [UInt8]) async throws(RegistryError) -> Invocation
     /// Takes the oldest queued call (of a function not in `excludingFunctions`, by id) for

@@ -10,10 +10,11 @@ import ServiceLifecycle
 ///
 /// It is a group of services, each with one job, started in this order and stopped in the reverse one
 /// on SIGTERM: the registry (SQLite or PostgreSQL), the dispatcher (runners), the instance keeper
-/// (heartbeats, interrupted calls of dead processes), the async worker (the durable queue), and the
-/// HTTP server. So a graceful stop first stops accepting requests and lets the calls in flight finish,
-/// then stops claiming queued calls (they stay queued), then removes the containers, then closes the
-/// database, and exits 0.
+/// (heartbeats, interrupted calls of dead processes), the recorder (sync calls' records, written
+/// behind the calls), the async worker (the durable queue), and the HTTP server. So a graceful stop
+/// first stops accepting requests and lets the calls in flight finish, then stops claiming queued
+/// calls (they stay queued), writes the sync calls' records, forgets this instance, removes the
+/// containers, then closes the database, and exits 0.
 public struct FunctionService: Sendable {
     public let configuration: ServiceConfiguration
     public let store: any FunctionStore
@@ -22,6 +23,7 @@ public struct FunctionService: Sendable {
     let catalog: FunctionCatalog
     let deployer: FunctionDeployer
     let metrics: ServiceMetrics
+    let recorder: InvocationRecorder
     let executor: InvocationExecutor
     let worker: AsyncInvocationWorker
     let keeper: InstanceKeeper
@@ -61,8 +63,9 @@ public struct FunctionService: Sendable {
             store: store, cachesLatest: single, defaults: dispatcherConfiguration.function, region: configuration.region,
             preparer: preparer)
         deployer = FunctionDeployer(store: store, dispatcher: dispatcher, catalog: catalog, registryLimits: registryLimits)
+        recorder = InvocationRecorder(store: store, batchDelay: configuration.syncRecordBatchDelay, logger: configuration.logger)
         executor = InvocationExecutor(
-            store: store, dispatcher: dispatcher, catalog: catalog, metrics: metrics, instance: instance,
+            store: store, dispatcher: dispatcher, catalog: catalog, metrics: metrics, recorder: recorder, instance: instance,
             logger: configuration.logger)
         worker = AsyncInvocationWorker(
             store: store, executor: executor, maxConcurrent: configuration.maxConcurrentAsyncInvocations,
@@ -82,7 +85,9 @@ public struct FunctionService: Sendable {
         system.addPublic(to: router)
         let authenticated = router.group().add(middleware: BearerAuthenticator(keys: verifier))
         system.add(to: authenticated)
-        FunctionRoutes(store: store, dispatcher: dispatcher, catalog: catalog, deployer: deployer, limits: configuration.limits).add(to: authenticated)
+        FunctionRoutes(
+            store: store, dispatcher: dispatcher, catalog: catalog, deployer: deployer, recorder: recorder, limits: configuration.limits
+        ).add(to: authenticated)
         InvokeRoutes(store: store, catalog: catalog, executor: executor, worker: worker, limits: configuration.limits).add(to: authenticated)
         KeyRoutes(store: store, verifier: verifier).add(to: authenticated)
         // The AWS Lambda API, signed with SigV4 instead of a bearer key, answering in Lambda's error form.
@@ -101,7 +106,7 @@ public struct FunctionService: Sendable {
         return Application(
             router: buildRouter(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-            services: [store, dispatcher, Bootstrap(service: self), keeper, worker],
+            services: [store, dispatcher, Bootstrap(service: self), keeper, recorder, worker],
             onServerRunning: { _ in
                 configuration.logger.notice("serving on http://\(configuration.host):\(configuration.port)")
             },

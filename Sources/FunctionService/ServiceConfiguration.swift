@@ -30,6 +30,9 @@ public struct ServiceConfiguration: Sendable {
     public var maxConcurrentAsyncInvocations = 8
     /// How often the async queue is looked at when nothing was queued through this process.
     public var asyncPollInterval: Duration = .milliseconds(250)
+    /// How long the records of sync calls may wait to be written together (`InvocationRecorder`):
+    /// what a `kill -9` can lose of calls whose answers it also cut off.
+    public var syncRecordBatchDelay: Duration = .milliseconds(5)
     public var heartbeatInterval: Duration = .seconds(5)
     /// A serve process whose heartbeat is older than this is gone: its running calls become
     /// `interrupted`.

@@ -46,6 +46,57 @@ extension RegistryTests {
             }
         }
 
+        /// What serve's recorder writes behind sync calls: many records per statement, running or final,
+        /// in the order given; a final state replaces a running one, never a record that is no longer
+        /// running.
+        @Test(arguments: StoreKind.allCases)
+        func syncRecordsAreWrittenInBatches(kind: StoreKind) async throws {
+            try await withStore(kind) { store, _ in
+                let version = try await store.createVersion(of: "batch", Samples.source("batch")).version
+                let first = SyncInvocationRecord(startingNow: version, instance: Samples.instanceA)
+                let second = SyncInvocationRecord(startingNow: version, instance: Samples.instanceA)
+                let quick = SyncInvocationRecord(startingNow: version, instance: Samples.instanceA)
+                    .finished(.succeeded(durationMS: 0.5, logTail: "out\n"))
+                try await store.recordSyncInvocations([first, second, quick])
+                #expect(try await store.invocation(id: first.id).status == .running)
+                let written = try await store.invocation(id: quick.id)
+                #expect(written.status == .succeeded && written.durationMS == 0.5 && written.logTail == "out\n")
+                #expect(written.mode == .sync && written.instance == Samples.instanceA.id && written.finishedAt != nil)
+                #expect(abs(try #require(written.startedAt).timeIntervalSince(quick.startedAt)) < 0.001)
+
+                // The first ends; the second was marked interrupted meanwhile and stays so.
+                #expect(try await store.declareInstanceGone(id: Samples.instanceA.id) == 2)
+                _ = try await store.recordSyncStart(of: version, instance: Samples.instanceB)
+                try await store.recordSyncInvocations([
+                    first.finished(.failed(InvocationError(type: "ValueError", message: "no"), durationMS: 2)),
+                    quick.finished(.failed(InvocationError(type: "Late", message: "a second outcome"), durationMS: 9)),
+                ])
+                #expect(try await store.invocation(id: first.id).status == .interrupted)
+                #expect(try await store.invocation(id: quick.id) == written)
+
+                let third = SyncInvocationRecord(startingNow: version, instance: Samples.instanceB)
+                try await store.recordSyncInvocations([third])
+                try await store.recordSyncInvocations([third.finished(.failed(InvocationError(type: "ValueError", message: "no"), durationMS: 2))])
+                let failed = try await store.invocation(id: third.id)
+                #expect(failed.status == .failed && failed.error == InvocationError(type: "ValueError", message: "no"))
+                // A running record never replaces anything.
+                try await store.recordSyncInvocations([third])
+                #expect(try await store.invocation(id: third.id) == failed)
+
+                // Newest first, in the order the calls were given.
+                let latest = try await store.latestInvocations(of: "batch", limit: 10).map(\.id)
+                #expect(latest.first == third.id && Array(latest.suffix(3)) == [quick.id, second.id, first.id])
+
+                // More than one statement takes.
+                let many = (0..<1203).map { _ in SyncInvocationRecord(startingNow: version, instance: Samples.instanceB).finished(.succeeded(durationMS: 1)) }
+                try await store.recordSyncInvocations(many)
+                #expect(try await store.latestInvocations(of: "batch", limit: 1000).map(\.id) == Array(many.suffix(1000).reversed().map(\.id)))
+                await #expect(throws: RegistryError.self) {
+                    try await store.recordSyncInvocations([SyncInvocationRecord(startingNow: version, instance: Samples.instanceB).finished(InvocationOutcome(status: .queued))])
+                }
+            }
+        }
+
         @Test(arguments: StoreKind.allCases)
         func asyncCallsKeepTheirInputAndResult(kind: StoreKind) async throws {
             try await withStore(kind) { store, _ in

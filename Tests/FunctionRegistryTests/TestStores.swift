@@ -100,3 +100,12 @@ enum Samples {
 /// The registry's root suite: its trait starts the PostgreSQL server once for every suite nested in it.
 @Suite(.postgresServer)
 struct RegistryTests {}
+
+extension FunctionStore {
+    /// A sync call recorded as running, read back: what serve's recorder writes when a call starts.
+    func recordSyncStart(of version: FunctionVersion, instance: InstanceIdentity) async throws -> Invocation {
+        let record = SyncInvocationRecord(startingNow: version, instance: instance)
+        try await recordSyncInvocations([record])
+        return try await invocation(id: record.id)
+    }
+}

@@ -81,6 +81,49 @@ extension ServiceAPITests {
         #expect(await again.stop() == 0)
     }
 
+    /// Sync calls are recorded behind their answers (`InvocationRecorder`); one still running when
+    /// serve is killed was written as running, and the next start marks it interrupted.
+    @Test func aSyncCallCutShortByAKillIsRecordedInterrupted() async throws {
+        let first = try await ServeProcess(warmPool: 0)
+        _ = try await first.deploy("sleepy", code: "import time\ndef entrypoint(data):\n    time.sleep(data)\n    return data\n")
+        #expect(try await first.invoke("sleepy", "0").status == 200)
+        let cut = Task { try? await first.invoke("sleepy", "5") }
+        try await Task.sleep(for: .seconds(1))
+        _ = await first.stop(signal: SIGKILL)
+        _ = await cut.value
+        let second = try await ServeProcess(state: first.state, warmPool: 0, environment: ["PYLAMBDA_ADMIN_KEY": first.adminKey])
+        defer { second.removeState() }
+        let records = try await second.call(.GET, "/v1/functions/sleepy/invocations").object["invocations"] as? [[String: Any]] ?? []
+        #expect(records.map { $0["status"] as? String } == ["interrupted", "succeeded"], "\(records)")
+        #expect(await second.stop() == 0)
+    }
+
+    /// A SIGTERM right after a burst of calls: every call's record is written before serve exits.
+    @Test func sigtermWritesTheRecordsOfEveryAnsweredCall() async throws {
+        let serve = try await ServeProcess(warmPool: 0)
+        defer { serve.removeState() }
+        _ = try await serve.deploy("echo", code: Self.echo, settings: ["concurrency": 2])
+        var ids: [String] = []
+        for index in 0..<40 {
+            let answer = try await serve.invoke("echo", String(index))
+            #expect(answer.status == 200)
+            ids.append(try #require(answer.headers.first(name: "X-Invocation-Id")))
+        }
+        // The answer came before its record was written; the record is there when asked for.
+        #expect(try await serve.call(.GET, "/v1/invocations/\(ids[39])").object["status"] as? String == "succeeded")
+        let burst = try await withThrowingTaskGroup(of: String?.self) { group in
+            for index in 0..<20 { group.addTask { try await serve.invoke("echo", String(index)).headers.first(name: "X-Invocation-Id") } }
+            return try await group.reduce(into: [String]()) { if let id = $1 { $0.append(id) } }
+        }
+        #expect(burst.count == 20)
+        #expect(await serve.stop() == 0)
+        let again = try await ServeProcess(state: serve.state, warmPool: 0, environment: ["PYLAMBDA_ADMIN_KEY": serve.adminKey])
+        let records = try await again.call(.GET, "/v1/functions/echo/invocations?limit=100").object["invocations"] as? [[String: Any]] ?? []
+        #expect(Set(records.compactMap { $0["id"] as? String }) == Set(ids + burst))
+        #expect(records.allSatisfy { $0["status"] as? String == "succeeded" }, "\(records.filter { $0["status"] as? String != "succeeded" })")
+        #expect(await again.stop() == 0)
+    }
+
     @Test func thirtySecondsOfMixedLoadAtSixteenConnections() async throws {
         try await withServe(warmPool: 2) { serve in
             _ = try await serve.deploy("echo", code: Self.echo, settings: ["concurrency": 4])

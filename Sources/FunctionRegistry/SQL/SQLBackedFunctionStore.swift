@@ -41,8 +41,8 @@ extension SQLBackedFunctionStore {
         try await registry.deleteFunction(named: name)
     }
 
-    public func recordSyncStart(of version: FunctionVersion, instance: InstanceIdentity) async throws(RegistryError) -> Invocation {
-        try await registry.recordSyncStart(of: version, instance: instance)
+    public func recordSyncInvocations(_ records: [SyncInvocationRecord]) async throws(RegistryError) {
+        try await registry.recordSyncInvocations(records)
     }
 
     public func enqueueAsync(of version: FunctionVersion, input: [UInt8]) async throws(RegistryError) -> Invocation {

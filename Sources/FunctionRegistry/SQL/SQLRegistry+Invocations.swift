@@ -6,23 +6,62 @@ import Foundation
 
 /// Invocation records and the durable async queue.
 extension SQLRegistry {
-    func recordSyncStart(of version: FunctionVersion, instance: InstanceIdentity) async throws(RegistryError) -> Invocation {
-        let id = Self.newInvocationID()
-        return try await writeStatement { db in
-            guard let row = try await db.first(
-                """
-                INSERT INTO invocations (id, function_id, function_name, version, mode, status, created_at, started_at, instance)
-                VALUES ($1, $2, $3, $4, 'sync', 'running', {now}, {now}, $5) RETURNING \(RecordColumns.invocation)
-                """,
-                .text(id), .integer(version.functionID), .text(version.functionName), .int(version.version), .text(instance.id))
-            else { throw RegistryError.corruptRecord("the new invocation \(id) was not returned") }
-            return try RecordColumns.invocation(row)
+    /// One statement for the whole batch: a call seen running is inserted as such; a final record is
+    /// inserted, or replaces the running one, but never a record that is no longer running (a call
+    /// marked interrupted stays so). Records must have distinct ids.
+    func recordSyncInvocations(_ records: [SyncInvocationRecord]) async throws(RegistryError) {
+        // Within both databases' limits on bound parameters.
+        for start in stride(from: 0, to: records.count, by: Self.maxSyncRecordsPerStatement) {
+            try await recordSyncInvocations(records[start..<min(records.count, start + Self.maxSyncRecordsPerStatement)])
         }
     }
 
+    private func recordSyncInvocations(_ records: ArraySlice<SyncInvocationRecord>) async throws(RegistryError) {
+        var binds: [SQLValue] = []
+        var rows: [String] = []
+        binds.reserveCapacity(records.count * Self.syncRecordColumns)
+        for record in records {
+            let outcome = record.outcome
+            if let outcome {
+                guard outcome.status.isFinal else {
+                    throw .invalidInput("a sync call cannot be recorded as \(outcome.status.rawValue); use running (no outcome) or a final status")
+                }
+                if let duration = outcome.durationMS, !(duration.isFinite && duration >= 0) {
+                    throw .invalidInput("duration_ms must be a finite number of at least 0, not \(duration)")
+                }
+            }
+            let first = binds.count + 1
+            rows.append("(" + (first..<(first + Self.syncRecordColumns)).map { "$\($0)" }.joined(separator: ", ") + ", 'sync')")
+            binds += [
+                .text(record.id), .integer(record.functionID), .text(record.functionName), .int(record.version),
+                .text(outcome?.status.rawValue ?? InvocationStatus.running.rawValue),
+                .timestamp(record.startedAt), .timestamp(record.startedAt),
+                outcome == nil ? .null : .timestamp(record.finishedAt ?? record.startedAt),
+                .optional(outcome?.durationMS),
+                .optional(outcome?.error.map { validation.storableMessage($0.type, maxBytes: 256) }),
+                .optional(outcome?.error.map { validation.storableMessage($0.message) }),
+                .optional(validation.storableTail(outcome?.logTail)), .text(record.instance),
+            ]
+        }
+        let sql = """
+            INSERT INTO invocations (id, function_id, function_name, version, status, created_at, started_at, finished_at,
+                duration_ms, error_type, error_message, log_tail, instance, mode)
+            VALUES \(rows.joined(separator: ", "))
+            ON CONFLICT (id) DO UPDATE SET status = excluded.status, finished_at = excluded.finished_at,
+                duration_ms = excluded.duration_ms, error_type = excluded.error_type, error_message = excluded.error_message,
+                log_tail = excluded.log_tail
+            WHERE invocations.status = 'running' AND invocations.mode = 'sync' AND excluded.status <> 'running'
+            """
+        _ = try await writeStatement { db in try await db.query(sql, binds) }
+    }
+
+    /// The bound values per row of `recordSyncInvocations`.
+    static let syncRecordColumns = 13
+    static let maxSyncRecordsPerStatement = 500
+
     func enqueueAsync(of version: FunctionVersion, input: [UInt8]) async throws(RegistryError) -> Invocation {
         try validation.checkPayload(input, what: "the input")
-        let id = Self.newInvocationID()
+        let id = Invocation.newID()
         return try await write { db in
             // The share lock keeps a delete from passing between this check and the insert: the delete
             // waits, then cancels this call along with the others.
@@ -134,7 +173,4 @@ extension SQLRegistry {
         }
     }
 
-    static func newInvocationID() -> String {
-        UUID().uuidString.lowercased()
-    }
 }

@@ -9,17 +9,20 @@ struct InvocationExecutor: Sendable {
     let dispatcher: Dispatcher
     let catalog: FunctionCatalog
     let metrics: ServiceMetrics
+    let recorder: InvocationRecorder
     let instance: InstanceIdentity
     let logger: Logger
 
-    /// A sync call: recorded as running first (so a crash leaves it `interrupted`, not unknown), then
-    /// run, then recorded with its outcome. Returns the record's id with the result or the error.
-    func invoke(_ version: FunctionVersion, payload: [UInt8], logTail: Bool) async throws(RegistryError)
+    /// A sync call: recorded as running (so a crash leaves it `interrupted`, not unknown), run, then
+    /// recorded with its outcome; the recorder writes both behind the call. Returns the record's id
+    /// with the result or the error.
+    func invoke(_ version: FunctionVersion, payload: [UInt8], logTail: Bool) async
         -> (id: String, outcome: Result<InvocationResult, DispatcherError>)
     {
-        let record = try await store.recordSyncStart(of: version, instance: instance)
+        let record = SyncInvocationRecord(startingNow: version, instance: instance)
+        await recorder.started(record)
         let outcome = await run(version, payload: payload, logTail: logTail, invocationID: record.id)
-        await finish(record.id, function: version.functionName, outcome: outcome, keepResult: false)
+        await recorder.ended(record.finished(finalOutcome(of: outcome, function: version.functionName, keepResult: false)))
         return (record.id, outcome.map(\.result))
     }
 
@@ -40,7 +43,12 @@ struct InvocationExecutor: Sendable {
             _ = try? await store.finishInvocation(id: invocation.id, outcome: status)
             return
         }
-        await finish(invocation.id, function: invocation.functionName, outcome: outcome, keepResult: true)
+        let final = finalOutcome(of: outcome, function: invocation.functionName, keepResult: true)
+        do {
+            _ = try await store.finishInvocation(id: invocation.id, outcome: final)
+        } catch {
+            logger.warning("could not record the end of invocation \(invocation.id): \(error)")
+        }
     }
 
     struct Timed: Sendable {
@@ -64,22 +72,16 @@ struct InvocationExecutor: Sendable {
         }
     }
 
-    private func finish(_ id: String, function: String, outcome: Result<Timed, DispatcherError>, keepResult: Bool) async {
-        let record: InvocationOutcome
+    /// How a call ended, as recorded; counted in the metrics.
+    private func finalOutcome(of outcome: Result<Timed, DispatcherError>, function: String, keepResult: Bool) -> InvocationOutcome {
         switch outcome {
         case .success(let timed):
-            let milliseconds = timed.duration.milliseconds
-            record = .succeeded(result: keepResult ? timed.result.json : nil, durationMS: milliseconds, logTail: timed.result.logTail)
             metrics.invocation(function: function, outcome: "succeeded", duration: timed.duration, coldStart: timed.result.coldStart)
+            return .succeeded(result: keepResult ? timed.result.json : nil, durationMS: timed.duration.milliseconds, logTail: timed.result.logTail)
         case .failure(let error):
             let (status, type, tail) = Self.classify(error)
-            record = InvocationOutcome(status: status, error: InvocationError(type: type, message: error.summary), logTail: tail)
             metrics.invocation(function: function, outcome: status.rawValue, duration: .zero, coldStart: false)
-        }
-        do {
-            _ = try await store.finishInvocation(id: id, outcome: record)
-        } catch {
-            logger.warning("could not record the end of invocation \(id): \(error)")
+            return InvocationOutcome(status: status, error: InvocationError(type: type, message: error.summary), logTail: tail)
         }
     }
 

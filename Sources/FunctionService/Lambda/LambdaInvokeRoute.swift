@@ -65,7 +65,7 @@ struct LambdaInvokeRoute {
         }
 
         let wantsTail = request.headers[.amzLogType] == "Tail"
-        let (id, outcome) = try await executor.invoke(version, payload: payload, logTail: wantsTail)
+        let (id, outcome) = await executor.invoke(version, payload: payload, logTail: wantsTail)
         var headers: HTTPFields = [.contentType: "application/json", .amznRequestID: id, .amzExecutedVersion: executed]
         switch outcome {
         case .success(let result):

@@ -17,6 +17,8 @@ struct FunctionRoutes {
     let dispatcher: Dispatcher
     let catalog: FunctionCatalog
     let deployer: FunctionDeployer
+    /// Flushed before the counts of a function's invocations are read.
+    let recorder: InvocationRecorder
     let limits: ServiceConfiguration.Limits
 
     func add(to router: RouterGroup<ServiceRequestContext>) {
@@ -113,7 +115,9 @@ struct FunctionRoutes {
 
     private func get(_ context: ServiceRequestContext) async throws -> Response {
         try requireAdmin(context)
-        return json(try await store.function(named: try functionName(context)).body)
+        let name = try functionName(context)
+        await recorder.flush()
+        return json(try await store.function(named: name).body)
     }
 
     private func versions(_ context: ServiceRequestContext) async throws -> Response {

@@ -57,7 +57,7 @@ struct InvokeRoutes {
             response.headers[.functionVersion] = String(version.version)
             return response
         }
-        let (id, outcome) = try await executor.invoke(version, payload: payload, logTail: wantsTail)
+        let (id, outcome) = await executor.invoke(version, payload: payload, logTail: wantsTail)
         switch outcome {
         case .success(let result):
             var headers: HTTPFields = [.contentType: "application/json", .invocationID: id, .functionVersion: String(version.version)]
@@ -73,6 +73,8 @@ struct InvokeRoutes {
 
     private func invocation(_ context: ServiceRequestContext) async throws -> Response {
         let id = context.parameters.get("id") ?? ""
+        // Sync calls are recorded behind their answers: the caller may ask at once.
+        await executor.recorder.flush()
         let record = try await store.invocation(id: id)
         guard context.caller?.mayUse(record.functionName) == true else {
             throw ServiceHTTPError.forbidden("this key may not read invocations of \(record.functionName)")
@@ -89,6 +91,7 @@ struct InvokeRoutes {
             guard let value = Int(text), (1...1000).contains(value) else { throw ServiceHTTPError.invalid("limit must be from 1 to 1000") }
             return value
         } ?? 20
+        await executor.recorder.flush()
         let records = try await store.latestInvocations(of: name, limit: limit)
         // Results of async calls are left out of the list; `GET /v1/invocations/{id}` has them.
         return json(InvocationList(invocations: records.map(\.body)))

@@ -1,0 +1,47 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The record of a sync call as serve writes it behind the call (see
+/// `FunctionStore.recordSyncInvocations`): `running` while `outcome` is nil, else final.
+///
+/// Its times are taken by the process that runs the call, when things happen, not when the record
+/// reaches the database.
+public struct SyncInvocationRecord: Sendable, Equatable {
+    public var id: String
+    public var functionName: String
+    public var functionID: Int64
+    public var version: Int
+    public var instance: String
+    public var startedAt: Date
+    /// Nil while the call runs.
+    public var outcome: InvocationOutcome?
+    public var finishedAt: Date?
+
+    /// A call of `version` on `instance` that starts now, with a new id.
+    public init(startingNow version: FunctionVersion, instance: InstanceIdentity) {
+        id = Invocation.newID()
+        functionName = version.functionName
+        functionID = version.functionID
+        self.version = version.version
+        self.instance = instance.id
+        startedAt = Date()
+    }
+
+    /// The same call, ended now.
+    public func finished(_ outcome: InvocationOutcome) -> Self {
+        var record = self
+        record.outcome = outcome
+        record.finishedAt = Date()
+        return record
+    }
+}
+
+extension Invocation {
+    /// A new invocation id: a lower-case UUID.
+    public static func newID() -> String {
+        UUID().uuidString.lowercased()
+    }
+}
