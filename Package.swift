@@ -209,6 +209,8 @@ let package = Package(
         .testTarget(
             name: "FunctionServiceTests",
             dependencies: [
+                "FunctionService",
+                "FunctionRegistry",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

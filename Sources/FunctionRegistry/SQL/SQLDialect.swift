@@ -7,7 +7,9 @@ enum SQLDialect: Sendable {
 
     /// The SQL as this database takes it: `{now}` becomes the current time in the column format, and
     /// for SQLite `$N` becomes `?N` (SQLite numbers `$name` parameters by first appearance instead).
-    /// The registry's statements are a fixed set, so each is rendered once and remembered.
+    /// The registry's statements are nearly a fixed set, so each is rendered once and remembered; the
+    /// few generated ones (a batch of records has a statement per size) stop being remembered beyond
+    /// `maxRemembered`.
     func render(_ sql: String) -> String {
         if let rendered = Self.rendered.withLock({ $0[self]?[sql] }) { return rendered }
         let rendered: String
@@ -17,11 +19,14 @@ enum SQLDialect: Sendable {
         case .sqlite:
             rendered = String(sql.replacing("{now}", with: "CAST(unixepoch('now', 'subsec') * 1000000 AS INTEGER)").map { $0 == "$" ? "?" : $0 })
         }
-        Self.rendered.withLock { $0[self, default: [:]][sql] = rendered }
+        Self.rendered.withLock { remembered in
+            if remembered[self, default: [:]].count < Self.maxRemembered { remembered[self, default: [:]][sql] = rendered }
+        }
         return rendered
     }
 
     private static let rendered = Mutex<[SQLDialect: [String: String]]>([:])
+    private static let maxRemembered = 256
 
     /// Appended to the SELECT that picks a queued invocation: other processes skip the rows this one
     /// has locked instead of waiting for them. SQLite's write transaction locks the whole database.

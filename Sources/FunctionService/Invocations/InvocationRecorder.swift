@@ -4,29 +4,38 @@ import ServiceLifecycle
 import Synchronization
 
 /// Writes the records of sync calls behind the calls, many per statement, so that no call waits for
-/// the database: two writes per call (running, then final) cost more than the call itself.
+/// the database: two writes per call (running, then final) cost more than the call itself. OpenWhisk
+/// stores the activation records of blocking calls the same way, after the answer.
 ///
 /// - A call's record is queued as `running` when it starts and replaced by its final state when it
 ///   ends. The writer takes what is queued every `batchDelay` at most (a call that ends within it is
 ///   written once, final), so a call that runs longer than that is in the database as `running`, and
 ///   is marked `interrupted` if this process dies.
 /// - Reads of records through this process call `flush()` first, so a client that got an answer
-///   with `X-Invocation-Id` finds its record at once.
-/// - What a sync call loses to a `kill -9` is at most the records of its last `batchDelay`: calls
-///   whose answers the clients did not get either. Async calls (whose input is the user's) never go
-///   through here: they are queued and finished in the registry directly.
+///   with `X-Invocation-Id` finds its record at once. Another serve process sharing a PostgreSQL
+///   registry sees it within `batchDelay`.
+/// - The price: a `kill -9` (or a registry that stays unreachable until shutdown) loses the records
+///   still queued, those of the last `batchDelay` or so, answered calls included. The calls' results
+///   were in their answers; async calls, whose input is the user's, never go through here (they are
+///   queued and finished in the registry directly).
 ///
-/// Graceful shutdown writes everything queued. Before `run()` starts and after it ended, records are
-/// written directly, one at a time, so none is ever dropped.
+/// A batch the registry refuses is retried record by record, and a record refused on its own is
+/// dropped with an error in the log, so one bad record cannot hold up the others. While the registry
+/// is unreachable, records wait, up to `maxQueued`; beyond that, new ones are dropped (and counted in
+/// the log). Graceful shutdown writes what is queued, trying for at most `shutdownDeadline`. Before
+/// `run()` starts and after it ended, each record is written on its own as it comes.
 final class InvocationRecorder: Service {
     let store: any FunctionStore
     let batchDelay: Duration
-    /// Beyond this many queued records, ending calls wait for a write (the database is slower than
-    /// the calls, or unreachable).
     let maxQueued: Int
+    let shutdownDeadline: Duration
     let logger: Logger
     private let state = Mutex(State())
     private let doorbell = Doorbell()
+
+    /// Longer error messages and log tails are cut before they are queued (the registry cuts them to
+    /// its own limits when it writes them).
+    static let maxQueuedTextBytes = 8 << 10
 
     private struct State {
         var isRunning = false
@@ -42,6 +51,8 @@ final class InvocationRecorder: Service {
         var waiters: [(attempt: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
         /// A reader waits: write without waiting out `batchDelay`.
         var urgent = false
+        /// Records dropped since the last warning about it.
+        var dropped = 0
 
         mutating func enqueue(_ record: SyncInvocationRecord) {
             if queued.updateValue(record, forKey: record.id) == nil { order.append(record.id) }
@@ -53,20 +64,40 @@ final class InvocationRecorder: Service {
             queued.removeAll(keepingCapacity: true)
             order.removeAll(keepingCapacity: true)
             urgent = false
-            inProgress = nextAttempt
+            let attempt = nextAttempt
+            inProgress = attempt
             nextAttempt += 1
-            return (records, inProgress!)
+            return (records, attempt)
+        }
+
+        /// Puts back records that were not written, in front of (and older than) what was queued since.
+        mutating func requeue(_ records: [SyncInvocationRecord]) {
+            let newer = queued
+            let newerOrder = order
+            queued.removeAll(keepingCapacity: true)
+            order.removeAll(keepingCapacity: true)
+            for record in records { enqueue(newer[record.id] ?? record) }
+            for id in newerOrder where queued[id] == nil { enqueue(newer[id]!) }
+        }
+
+        /// The attempt ended: the waiters it covers.
+        mutating func attemptEnded(_ attempt: UInt64) -> [CheckedContinuation<Void, Never>] {
+            attempted = attempt
+            inProgress = nil
+            let due = waiters.filter { $0.attempt <= attempt }.map(\.continuation)
+            waiters.removeAll { $0.attempt <= attempt }
+            return due
         }
     }
 
-    /// Write attempts at shutdown (each failed one waits 200 ms): a database that stays unreachable
-    /// does not hold the process.
-    private static let writesAtShutdown = 25
-
-    init(store: any FunctionStore, batchDelay: Duration, maxQueued: Int = 10_000, logger: Logger) {
+    init(
+        store: any FunctionStore, batchDelay: Duration, maxQueued: Int = 10_000, shutdownDeadline: Duration = .seconds(5),
+        logger: Logger
+    ) {
         self.store = store
         self.batchDelay = batchDelay
         self.maxQueued = max(1, maxQueued)
+        self.shutdownDeadline = shutdownDeadline
         self.logger = logger
     }
 
@@ -77,11 +108,11 @@ final class InvocationRecorder: Service {
 
     /// A sync call ended (`record` carries its outcome).
     func ended(_ record: SyncInvocationRecord) async {
-        await enqueue(record)
+        await enqueue(Self.bounded(record))
     }
 
-    /// Returns once every record queued before the call was written (or its write failed and was
-    /// logged; it is retried).
+    /// Returns once every record queued before the call was written, or its write failed (it is then
+    /// queued again, and the failure logged).
     func flush() async {
         let attempt = state.withLock { state -> UInt64? in
             guard state.isRunning else { return nil }
@@ -94,7 +125,8 @@ final class InvocationRecorder: Service {
         doorbell.ring()
         await withCheckedContinuation { continuation in
             let done = state.withLock { state -> Bool in
-                guard state.attempted < attempt else { return true }
+                // Once `run()` stopped, no attempt comes (it resumed the waiters it had).
+                guard state.isRunning, state.attempted < attempt else { return true }
                 state.waiters.append((attempt, continuation))
                 return false
             }
@@ -118,76 +150,137 @@ final class InvocationRecorder: Service {
             stopping.set()
             self.doorbell.ring()
         }
-        // Whatever is queued now is written, and from here on records are written directly.
-        for _ in 0..<Self.writesAtShutdown {
-            let isEmpty = state.withLock { state in
-                if state.order.isEmpty { state.isRunning = false }
-                return state.order.isEmpty
-            }
-            if isEmpty { break }
-            await writeQueued()
+        await writeEverythingQueued()
+    }
+
+    /// At the end of `run()`: what is queued is written (within `shutdownDeadline`), and from then on
+    /// records are written as they come.
+    private func writeEverythingQueued() async {
+        let deadline = ContinuousClock.now + shutdownDeadline
+        while ContinuousClock.now < deadline, state.withLock({ !$0.order.isEmpty }) {
+            // Shielded: a cancelled task's statements would be skipped.
+            await Task { await self.writeQueued(pauseAfterFailure: false) }.value
         }
-        let lost = state.withLock { state in
+        let (lost, waiters) = state.withLock { state in
             state.isRunning = false
-            return state.order.count
-        }
-        if lost > 0 { logger.error("the records of \(lost) sync invocations could not be written before shutdown") }
-        let waiters = state.withLock { state in
             defer { state.waiters.removeAll() }
-            return state.waiters
+            return (state.order.count, state.waiters.map(\.continuation))
         }
-        for waiter in waiters { waiter.continuation.resume() }
+        for waiter in waiters { waiter.resume() }
+        if lost > 0 { logger.error("the records of \(lost) sync invocations could not be written before shutdown") }
     }
 
     private func enqueue(_ record: SyncInvocationRecord) async {
-        let queued = state.withLock { state -> Int? in
-            guard state.isRunning else { return nil }
+        enum Next { case direct, queued(count: Int), full }
+        let next = state.withLock { state -> Next in
+            guard state.isRunning else { return .direct }
+            if state.order.count >= maxQueued, state.queued[record.id] == nil { return .full }
             state.enqueue(record)
-            return state.order.count
+            return .queued(count: state.order.count)
         }
-        guard let queued else {
-            await write([record])
-            return
+        switch next {
+        case .direct:
+            await writeDirectly(record)
+        case .queued(let count):
+            if count == 1 { doorbell.ring() }
+        case .full:
+            // The registry is slower than the calls, or unreachable: wait for one write, then queue.
+            await flush()
+            let dropped = state.withLock { state -> Int? in
+                guard state.isRunning else { return nil }
+                if state.order.count < maxQueued || state.queued[record.id] != nil {
+                    state.enqueue(record)
+                    return 0
+                }
+                state.dropped += 1
+                return state.dropped
+            }
+            guard let dropped else { return await writeDirectly(record) }
+            if dropped == 1 || dropped % 1000 == 0 {
+                logger.error("\(dropped) sync invocation records dropped: \(maxQueued) are waiting for the registry already")
+            }
         }
-        if queued == 1 { doorbell.ring() }
-        if queued >= maxQueued { await flush() }
     }
 
-    /// One write attempt of what is queued. Records that could not be written are queued again
-    /// (behind any newer state of the same call).
-    private func writeQueued() async {
+    /// One write attempt of what is queued. A failed batch is tried record by record: records the
+    /// registry refuses on their own are dropped; records it cannot take now are queued again.
+    private func writeQueued(pauseAfterFailure: Bool = true) async {
         let (batch, attempt) = state.withLock { $0.take() }
-        if !batch.isEmpty, !(await write(batch)) {
-            state.withLock { state in
-                let newer = state.queued
-                let newerOrder = state.order
-                state.queued.removeAll(keepingCapacity: true)
-                state.order.removeAll(keepingCapacity: true)
-                for record in batch { state.enqueue(newer[record.id] ?? record) }
-                for id in newerOrder where state.queued[id] == nil { state.enqueue(newer[id]!) }
+        var unwritten: [SyncInvocationRecord] = []
+        if !batch.isEmpty, let error = await write(batch) {
+            if Self.isTransient(error) || batch.count == 1 {
+                unwritten = Self.isTransient(error) ? batch : []
+                if !Self.isTransient(error) { logger.error("dropped the record of sync invocation \(batch[0].id): \(error)") }
+            } else {
+                for record in batch {
+                    guard let error = await write([record]) else { continue }
+                    if Self.isTransient(error) {
+                        unwritten.append(record)
+                    } else {
+                        logger.error("dropped the record of sync invocation \(record.id): \(error)")
+                    }
+                }
             }
-            // Not at once again: the database needs a moment.
+            if !unwritten.isEmpty {
+                logger.warning("could not write the records of \(unwritten.count) sync invocations (will retry): \(error)")
+            }
+        }
+        let waiters = state.withLock { state in
+            if !unwritten.isEmpty { state.requeue(unwritten) }
+            return state.attemptEnded(attempt)
+        }
+        for waiter in waiters { waiter.resume() }
+        if !unwritten.isEmpty && pauseAfterFailure {
+            // Not at once again: the registry needs a moment.
             try? await Task.sleep(for: .milliseconds(200))
             doorbell.ring()
         }
-        let resumed = state.withLock { state in
-            state.attempted = attempt
-            state.inProgress = nil
-            let due = state.waiters.filter { $0.attempt <= attempt }
-            state.waiters.removeAll { $0.attempt <= attempt }
-            return due
-        }
-        for waiter in resumed { waiter.continuation.resume() }
     }
 
-    @discardableResult
-    private func write(_ records: [SyncInvocationRecord]) async -> Bool {
+    private func writeDirectly(_ record: SyncInvocationRecord) async {
+        if let error = await write([record]) {
+            logger.error("could not write the record of sync invocation \(record.id): \(error)")
+        }
+    }
+
+    /// Nil when written.
+    private func write(_ records: [SyncInvocationRecord]) async -> RegistryError? {
         do {
             try await store.recordSyncInvocations(records)
-            return true
+            return nil
         } catch {
-            logger.warning("could not write the records of \(records.count) sync invocations (retrying): \(error)")
-            return false
+            return error
         }
+    }
+
+    /// Errors that may go away by themselves: the registry is busy, restarting or unreachable.
+    static func isTransient(_ error: RegistryError) -> Bool {
+        switch error {
+        case .unavailable, .shutDown: true
+        default: false
+        }
+    }
+
+    /// The record with its texts cut to `maxQueuedTextBytes`.
+    static func bounded(_ record: SyncInvocationRecord) -> SyncInvocationRecord {
+        guard var outcome = record.outcome else { return record }
+        /// Never inside a character: a continuation byte (10xxxxxx) does not start one.
+        func cut(_ text: String, keepingEnd: Bool) -> String {
+            let bytes = Array(text.utf8)
+            guard bytes.count > maxQueuedTextBytes else { return text }
+            if keepingEnd {
+                var start = bytes.count - maxQueuedTextBytes
+                while start < bytes.count, bytes[start] & 0xC0 == 0x80 { start += 1 }
+                return String(decoding: bytes[start...], as: UTF8.self)
+            }
+            var end = maxQueuedTextBytes
+            while end > 0, bytes[end] & 0xC0 == 0x80 { end -= 1 }
+            return String(decoding: bytes[..<end], as: UTF8.self)
+        }
+        outcome.logTail = outcome.logTail.map { cut($0, keepingEnd: true) }
+        if let message = outcome.error?.message { outcome.error?.message = cut(message, keepingEnd: false) }
+        var bounded = record
+        bounded.outcome = outcome
+        return bounded
     }
 }
