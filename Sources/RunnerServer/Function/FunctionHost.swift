@@ -16,6 +16,14 @@ final class FunctionHost {
         load = try host.attribute("load")
         run = try host.attribute("run")
         unload = try host.attribute("unload")
+        // The first load's one-time work, done before the runner listens: new code sent to a runner
+        // waiting in the warm pool loads in about 1 ms instead of 4. A cold start costs the same (the
+        // work only moves ahead of its /load). A failure here is only a slower first load.
+        do {
+            _ = try host.attribute("warm_up").call()
+        } catch {
+            logger.debug("warming up the load path failed: \(error)")
+        }
     }
 
     enum LoadOutcome {
