@@ -51,7 +51,9 @@ NOTES = [
     "same relay (swift-runner-unix) so that the two are comparable; the relay's own cost shows against the "
     "swift-runner row.",
     "The dispatcher figures come from `pylambda bench --json` (release build), which starts its own containers "
-    "with the dispatcher's limits, on Unix sockets.",
+    "with the dispatcher's limits, on Unix sockets. 16 concurrent callers: 4000 calls in all (250 each), once the "
+    "function's containers (4, the default concurrency) are all started and warm. New code on a warm pool: each "
+    "sample once the pool holds an idle generic runner.",
     "serve: a fresh `pylambda serve --warm-pool 0` per round (release build), pinned to one CPU with taskset, "
     "with a new temporary state directory (its admin key in admin.key) on a random free 127.0.0.1 port; echo.py "
     "deployed with {\"concurrency\": 1}, so one runner container (the dispatcher's limits: 1 CPU, 256 MiB, no "

@@ -11,6 +11,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Warm calls per measurement.")
     var iterations = 1000
 
+    @Option(name: .long, help: "Calls made by the 16 concurrent callers, all together.")
+    var concurrentCalls = 4000
+
     @Option(name: .long, help: "New-code samples with and without a warm pool.")
     var coldSamples = 15
 
@@ -31,7 +34,7 @@ struct BenchCommand: AsyncParsableCommand {
         let json = self.json
         do {
             try await DispatcherBenchmark.run(
-                configuration: configuration, iterations: iterations, coldSamples: coldSamples
+                configuration: configuration, iterations: iterations, concurrentCalls: concurrentCalls, coldSamples: coldSamples
             ) { sample in
                 print(json ? sample.json : sample.description)
             }

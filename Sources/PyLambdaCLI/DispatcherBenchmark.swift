@@ -35,7 +35,7 @@ enum DispatcherBenchmark {
     }
 
     static func run(
-        configuration: DispatcherConfiguration, iterations: Int = 1000, coldSamples: Int = 15,
+        configuration: DispatcherConfiguration, iterations: Int = 1000, concurrentCalls: Int = 4000, coldSamples: Int = 15,
         report: @Sendable (Sample) -> Void
     ) async throws {
         let source = "def entrypoint(data):\n    return data\n"
@@ -65,9 +65,15 @@ enum DispatcherBenchmark {
             report(Sample(name: "warm call, through dispatcher   ", seconds: through))
 
             let callers = 16
-            let perCaller = max(1, iterations / callers)
-            // Warm every container first, so that the figure is about calls, not starts.
-            _ = try await concurrently(callers: callers, calls: 1) { _ = try await dispatcher.invoke(function, payload: payload) }
+            let perCaller = max(1, concurrentCalls / callers)
+            // Until the pool has every container the function may have, warm: the figure is about
+            // calls, not starts. (One call per caller was not enough: most went to the containers
+            // already warm, and the rest of the scale-out happened while the calls were measured.)
+            let most = function.configuration.concurrency ?? configuration.maxContainersPerFunction
+            let deadline = ContinuousClock.now + .seconds(60)
+            repeat {
+                _ = try await concurrently(callers: callers, calls: 10) { _ = try await dispatcher.invoke(function, payload: payload) }
+            } while dispatcher.runners().count(where: { $0.codeHash == function.codeHash }) < most && ContinuousClock.now < deadline
             let wallStart = ContinuousClock.now
             let concurrent = try await concurrently(callers: callers, calls: perCaller) {
                 _ = try await dispatcher.invoke(function, payload: payload)
