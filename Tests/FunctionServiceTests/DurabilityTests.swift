@@ -93,7 +93,14 @@ extension ServiceAPITests {
         _ = await cut.value
         let second = try await ServeProcess(state: first.state, warmPool: 0, environment: ["PYLAMBDA_ADMIN_KEY": first.adminKey])
         defer { second.removeState() }
-        let records = try await second.call(.GET, "/v1/functions/sleepy/invocations").object["invocations"] as? [[String: Any]] ?? []
+        // The new process marks what the dead one left running as it starts, not before it answers.
+        var records: [[String: Any]] = []
+        let deadline = ContinuousClock.now + .seconds(60)
+        repeat {
+            records = try await second.call(.GET, "/v1/functions/sleepy/invocations").object["invocations"] as? [[String: Any]] ?? []
+            if records.first?["status"] as? String != "running" { break }
+            try await Task.sleep(for: .milliseconds(100))
+        } while ContinuousClock.now < deadline
         #expect(records.map { $0["status"] as? String } == ["interrupted", "succeeded"], "\(records)")
         #expect(await second.stop() == 0)
     }
