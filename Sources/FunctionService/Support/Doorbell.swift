@@ -26,11 +26,13 @@ final class Doorbell: Sendable {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 // Cancelled (the group is, once the timeout ended it, or the caller was) before or
-                // after the continuation is stored: either way it is resumed, exactly once, under the lock.
+                // after the continuation is stored: either way it is resumed, exactly once, under the
+                // lock. A ring that came after the timeout is left for the next wait.
                 await withTaskCancellationHandler {
                     await withCheckedContinuation { continuation in
                         let now = self.state.withLock { state -> Bool in
-                            if state.rung || Task.isCancelled {
+                            if Task.isCancelled { return true }
+                            if state.rung {
                                 state.rung = false
                                 return true
                             }
