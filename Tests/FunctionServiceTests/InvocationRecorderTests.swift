@@ -51,12 +51,7 @@ import Testing
     }
 
     @Test func beforeAndAfterItsRunRecordsAreWrittenAtOnce() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("recorder-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = SQLiteFunctionStore(configuration: SQLiteStoreConfiguration(path: directory + "/registry.sqlite"))
-        try await store.withRunning { store in
-            let version = try await store.createVersion(of: "direct", NewFunctionVersion(code: .source("def entrypoint(data):\n    return data\n"))).version
+        try await withStore { store, version in
             let recorder = InvocationRecorder(store: store, batchDelay: .seconds(60), logger: Logger(label: "test"))
             let before = SyncInvocationRecord(startingNow: version, instance: Self.instance)
             await recorder.ended(before.finished(.succeeded(durationMS: 1)))
@@ -84,12 +79,7 @@ import Testing
     private func withRecorder(
         _ body: (any FunctionStore, InvocationRecorder, FunctionVersion) async throws -> Void
     ) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("recorder-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = SQLiteFunctionStore(configuration: SQLiteStoreConfiguration(path: directory + "/registry.sqlite"))
-        try await store.withRunning { store in
-            let version = try await store.createVersion(of: "recorded", NewFunctionVersion(code: .source("def entrypoint(data):\n    return data\n"))).version
+        try await withStore { store, version in
             let recorder = InvocationRecorder(store: store, batchDelay: .milliseconds(20), logger: Logger(label: "test"))
             let running = Task { try await recorder.run() }
             // Running once a flush waits for nothing and a record is queued rather than written directly.
@@ -97,6 +87,18 @@ import Testing
             try await body(store, recorder, version)
             running.cancel()
             try await running.value
+        }
+    }
+
+    /// A running SQLite registry in a temporary directory, with one function version.
+    private func withStore(_ body: (any FunctionStore, FunctionVersion) async throws -> Void) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("recorder-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = SQLiteFunctionStore(configuration: SQLiteStoreConfiguration(path: directory + "/registry.sqlite"))
+        try await store.withRunning { store in
+            let version = try await store.createVersion(of: "recorded", NewFunctionVersion(code: .source("def entrypoint(data):\n    return data\n"))).version
+            try await body(store, version)
         }
     }
 }

@@ -72,6 +72,18 @@ struct InputValidation {
         }
     }
 
+    /// How a call ended, as it may be stored: a final status, a finite duration, a result within the
+    /// payload limit.
+    func checkFinal(_ outcome: InvocationOutcome) throws(RegistryError) {
+        guard outcome.status.isFinal else {
+            throw .invalidInput("an invocation cannot finish as \(outcome.status.rawValue); use a final status")
+        }
+        if let result = outcome.result { try checkPayload(result, what: "the result") }
+        if let duration = outcome.durationMS, !(duration.isFinite && duration >= 0) {
+            throw .invalidInput("duration_ms must be a finite number of at least 0, not \(duration)")
+        }
+    }
+
     func checkLimit(_ limit: Int) throws(RegistryError) {
         guard (1...limits.maxListLimit).contains(limit) else {
             throw .invalidInput("limit must be from 1 to \(limits.maxListLimit), not \(limit)")

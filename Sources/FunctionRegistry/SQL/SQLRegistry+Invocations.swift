@@ -22,14 +22,7 @@ extension SQLRegistry {
         binds.reserveCapacity(records.count * Self.syncRecordColumns)
         for record in records {
             let outcome = record.outcome
-            if let outcome {
-                guard outcome.status.isFinal else {
-                    throw .invalidInput("a sync call cannot be recorded as \(outcome.status.rawValue); use running (no outcome) or a final status")
-                }
-                if let duration = outcome.durationMS, !(duration.isFinite && duration >= 0) {
-                    throw .invalidInput("duration_ms must be a finite number of at least 0, not \(duration)")
-                }
-            }
+            if let outcome { try validation.checkFinal(outcome) }
             let first = binds.count + 1
             rows.append("(" + (first..<(first + Self.syncRecordColumns)).map { "$\($0)" }.joined(separator: ", ") + ", 'sync')")
             binds += [
@@ -103,13 +96,7 @@ extension SQLRegistry {
     }
 
     func finishInvocation(id: String, outcome: InvocationOutcome) async throws(RegistryError) -> Invocation {
-        guard outcome.status.isFinal else {
-            throw .invalidInput("an invocation cannot finish as \(outcome.status.rawValue); use a final status")
-        }
-        if let result = outcome.result { try validation.checkPayload(result, what: "the result") }
-        if let duration = outcome.durationMS, !(duration.isFinite && duration >= 0) {
-            throw .invalidInput("duration_ms must be a finite number of at least 0, not \(duration)")
-        }
+        try validation.checkFinal(outcome)
         let binds: [SQLValue] = [
             .text(id), .text(outcome.status.rawValue), .optional(outcome.durationMS),
             .optional(outcome.error.map { validation.storableMessage($0.type, maxBytes: 256) }),
