@@ -20,6 +20,16 @@ public struct InvocationOutcome: Sendable, Equatable {
         self.result = result
     }
 
+    /// This outcome with its error message and log tail cut to `maxBytes` each (a message's start, a
+    /// log's end), never inside a character: as the registry cuts them to its own limits when it
+    /// stores them.
+    public func cut(toTextBytes maxBytes: Int) -> Self {
+        var cut = self
+        cut.logTail = logTail.map { InputValidation.suffix($0, maxBytes: maxBytes) }
+        if let message = error?.message { cut.error?.message = InputValidation.prefix(message, maxBytes: maxBytes) }
+        return cut
+    }
+
     public static func succeeded(result: [UInt8]? = nil, durationMS: Double?, logTail: String? = nil) -> Self {
         Self(status: .succeeded, durationMS: durationMS, logTail: logTail, result: result)
     }

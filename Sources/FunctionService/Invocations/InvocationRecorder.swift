@@ -208,9 +208,10 @@ final class InvocationRecorder: Service {
         let (batch, attempt) = state.withLock { $0.take() }
         var unwritten: [SyncInvocationRecord] = []
         if !batch.isEmpty, let error = await write(batch) {
-            if Self.isTransient(error) || batch.count == 1 {
-                unwritten = Self.isTransient(error) ? batch : []
-                if !Self.isTransient(error) { logger.error("dropped the record of sync invocation \(batch[0].id): \(error)") }
+            if Self.isTransient(error) {
+                unwritten = batch
+            } else if batch.count == 1 {
+                logger.error("dropped the record of sync invocation \(batch[0].id): \(error)")
             } else {
                 for record in batch {
                     guard let error = await write([record]) else { continue }
@@ -263,24 +264,8 @@ final class InvocationRecorder: Service {
 
     /// The record with its texts cut to `maxQueuedTextBytes`.
     static func bounded(_ record: SyncInvocationRecord) -> SyncInvocationRecord {
-        guard var outcome = record.outcome else { return record }
-        /// Never inside a character: a continuation byte (10xxxxxx) does not start one.
-        func cut(_ text: String, keepingEnd: Bool) -> String {
-            let bytes = Array(text.utf8)
-            guard bytes.count > maxQueuedTextBytes else { return text }
-            if keepingEnd {
-                var start = bytes.count - maxQueuedTextBytes
-                while start < bytes.count, bytes[start] & 0xC0 == 0x80 { start += 1 }
-                return String(decoding: bytes[start...], as: UTF8.self)
-            }
-            var end = maxQueuedTextBytes
-            while end > 0, bytes[end] & 0xC0 == 0x80 { end -= 1 }
-            return String(decoding: bytes[..<end], as: UTF8.self)
-        }
-        outcome.logTail = outcome.logTail.map { cut($0, keepingEnd: true) }
-        if let message = outcome.error?.message { outcome.error?.message = cut(message, keepingEnd: false) }
         var bounded = record
-        bounded.outcome = outcome
+        bounded.outcome = record.outcome?.cut(toTextBytes: maxQueuedTextBytes)
         return bounded
     }
 }
