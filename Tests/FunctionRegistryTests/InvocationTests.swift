@@ -292,3 +292,19 @@ extension RegistryTests {
         }
     }
 }
+
+@Test func randomUUIDsAreLowerCaseVersion4UUIDsThatDiffer() {
+    let ids = (0..<1000).map { _ in RandomUUID.lowercased() }
+    #expect(Set(ids).count == ids.count)
+    for id in ids {
+        let bytes = Array(id.utf8)
+        #expect(bytes.count == 36)
+        #expect([8, 13, 18, 23].allSatisfy { bytes[$0] == UInt8(ascii: "-") })
+        let digits = bytes.enumerated().filter { ![8, 13, 18, 23].contains($0.offset) }.map(\.element)
+        #expect(digits.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }, "\(id)")
+        #expect(bytes[14] == UInt8(ascii: "4"), "version 4: \(id)")
+        #expect("89ab".utf8.contains(bytes[19]), "variant 10: \(id)")
+        // Foundation parses it back to the same UUID.
+        #expect(UUID(uuidString: id)?.uuidString.lowercased() == id)
+    }
+}

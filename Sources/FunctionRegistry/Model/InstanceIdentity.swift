@@ -29,7 +29,7 @@ public struct InstanceIdentity: Sendable, Equatable, Hashable {
         var buffer = [CChar](repeating: 0, count: 256)
         let hostname = gethostname(&buffer, buffer.count - 1) == 0
             ? String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "unknown"
-        return Self(id: UUID().uuidString.lowercased(), hostname: hostname, processID: getpid())
+        return Self(id: RandomUUID.lowercased(), hostname: hostname, processID: getpid())
     }
 }
 

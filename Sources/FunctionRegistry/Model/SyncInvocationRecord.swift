@@ -42,6 +42,6 @@ public struct SyncInvocationRecord: Sendable, Equatable {
 extension Invocation {
     /// A new invocation id: a lower-case UUID.
     public static func newID() -> String {
-        UUID().uuidString.lowercased()
+        RandomUUID.lowercased()
     }
 }

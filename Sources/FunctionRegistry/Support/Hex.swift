@@ -11,6 +11,11 @@ enum Hex {
         return String(decoding: text, as: UTF8.self)
     }
 
+    /// The digit of a value from 0 to 15.
+    static func digit(_ value: UInt8) -> UInt8 {
+        digits[Int(value)]
+    }
+
     static func isLowerHexDigit(_ byte: UInt8) -> Bool {
         (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
     }

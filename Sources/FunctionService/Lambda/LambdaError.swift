@@ -81,11 +81,11 @@ struct LambdaErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             var response = try await next(request, context)
-            if response.headers[.amznRequestID] == nil { response.headers[.amznRequestID] = UUID().uuidString.lowercased() }
+            if response.headers[.amznRequestID] == nil { response.headers[.amznRequestID] = RandomUUID.lowercased() }
             return response
         } catch {
             var lambda = Self.lambdaError(error)
-            if lambda.headers[.amznRequestID] == nil { lambda.headers[.amznRequestID] = UUID().uuidString.lowercased() }
+            if lambda.headers[.amznRequestID] == nil { lambda.headers[.amznRequestID] = RandomUUID.lowercased() }
             throw lambda
         }
     }
