@@ -17,9 +17,9 @@ class LoadError(RuntimeError):
     """wrk failed, or saw failed responses; the message carries its output."""
 
 
-def wrk(port: int, connections: int, seconds: int, path: str = "/run", script: str = POST_SCRIPT) -> dict:
-    """POSTs the echo payload (`script`, bench/post.lua unless given) to `path` for `seconds` after a
-    1 s warm-up at the same concurrency.
+def wrk(port: int, connections: int, seconds: int, path: str = "/run", script: str | None = POST_SCRIPT) -> dict:
+    """POSTs the echo payload (`script`, bench/post.lua unless given; None GETs `path`) to `path` for
+    `seconds` after a 1 s warm-up at the same concurrency.
 
     Returns req/s, the latency percentiles wrk prints (ms), the request count and socket errors. Any
     non-2xx response fails the figure: a server that answers errors fast is not fast."""
@@ -27,14 +27,14 @@ def wrk(port: int, connections: int, seconds: int, path: str = "/run", script: s
 
 
 def wrk_parallel(ports: list[int], connections: int, seconds: int, path: str = "/run",
-                 script: str = POST_SCRIPT) -> dict:
+                 script: str | None = POST_SCRIPT) -> dict:
     """One wrk (one thread, `connections` connections) per port, all started at once: first a 1 s
     warm-up of all of them together, then `seconds` measured together.
 
     Returns each wrk's figures (as `wrk` does) in `each`, and their summed req/s in `rps`: what the
     servers behind the ports deliver side by side on this machine."""
     urls = [f"http://127.0.0.1:{port}{path}" for port in ports]
-    base = ["wrk", "-t1", f"-c{connections}", "-s", script]
+    base = ["wrk", "-t1", f"-c{connections}", *(["-s", script] if script else [])]
     _together([[*base, "-d1s", url] for url in urls], timeout=60)
     outputs = _together([[*base, f"-d{seconds}s", "--latency", url] for url in urls], timeout=seconds + 60)
     each = [_figures(url, returncode, output) for url, (returncode, output) in zip(urls, outputs)]

@@ -99,6 +99,10 @@ def _serve_section(results: dict) -> list[str]:
              f"| POST /v1/functions/{{name}}/invoke (serve on 1 CPU, its runner --cpus 1) | "
              f"{_number(serve.get('c1', {}).get('p50_ms'), 3)} | {_number(serve.get('c1', {}).get('p99_ms'), 3)} | "
              f"{_number(serve.get('c16', {}).get('rps'), 0)} |"]
+    healthz = serve.get("healthz_c1")
+    if healthz:
+        lines.append(f"| GET /healthz on the same serve (no key, no function, no registry) | "
+                     f"{_number(healthz.get('p50_ms'), 3)} | {_number(healthz.get('p99_ms'), 3)} | |")
     runner = raw.get("swift-runner")
     if runner and "c1" in runner:
         lines.append(f"| the runner called directly (swift-runner row) | {_number(runner['c1'].get('p50_ms'), 3)} | "

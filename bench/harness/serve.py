@@ -19,7 +19,9 @@ class ServeMeasurement:
     default limits) serves it; an invoke key for that function made with `pylambda keys create`; 200
     checked warm-up calls; then wrk -t1 POSTs {"msg":"hello"} to /v1/functions/bench-echo/invoke with
     `Authorization: Bearer <key>`, at 1 connection (sequential: p50/p99) and at 16 (calls/s). Every
-    call is also a row in serve's SQLite registry. serve is stopped with SIGTERM at the end of the round."""
+    call is also a row in serve's SQLite registry. Then wrk GETs /healthz at 1 connection: the same
+    HTTP server, with no key, no function and no registry, which is the floor under serve's invoke.
+    serve is stopped with SIGTERM at the end of the round."""
 
     key = "serve"
     title = "`pylambda serve`: native HTTP invoke with a bearer key"
@@ -40,6 +42,7 @@ class ServeMeasurement:
             "key": f"pylambda keys create --scope invoke --function {FUNCTION}",
             "wrk": {"path": f"/v1/functions/{FUNCTION}/invoke", "headers": ["Authorization: Bearer <invoke key>"],
                     "connections": [1, 16], "threads": 1},
+            "wrk_floor": {"method": "GET", "path": "/healthz", "connections": [1], "threads": 1},
             "cpu_limits": "serve pinned to one CPU (taskset); its runner container --cpus 1; wrk unlimited",
         }
 
@@ -59,9 +62,10 @@ class ServeMeasurement:
             seconds = self.context.config.seconds
             c1 = wrk(self.serve.port, 1, seconds, path, script)
             c16 = wrk(self.serve.port, 16, seconds, path, script)
+            healthz_c1 = wrk(self.serve.port, 1, seconds, "/healthz", None)
         finally:
             shutdown = self._stop()
-        return {"c1": c1, "c16": c16, "deploy_ms": deploy_ms, "shutdown": shutdown}
+        return {"c1": c1, "c16": c16, "healthz_c1": healthz_c1, "deploy_ms": deploy_ms, "shutdown": shutdown}
 
     def close(self) -> None:
         self._stop()
