@@ -189,6 +189,17 @@ extension DockerTests {
         }
     }
 
+    @Test func aDependencyStoreUnderADirectoryOthersCanWriteIsRefused() throws {
+        let open = root + "-open-deps"
+        defer { try? FileManager.default.removeItem(atPath: open) }
+        try FileManager.default.createDirectory(atPath: open, withIntermediateDirectories: true)
+        #expect(chmod(open, 0o777) == 0, "world-writable, not sticky")
+        #expect(throws: DispatcherError.self) { try Dispatcher.openDependencyStore(open + "/deps") }
+        #expect(access(open + "/deps", F_OK) != 0, "nothing was made under it")
+        #expect(chmod(open, 0o1777) == 0, "sticky, like /tmp")
+        #expect(try Dispatcher.openDependencyStore(open + "/deps") == open + "/deps")
+    }
+
     @Test func aFIFOWhereAFileBelongsNeitherBlocksNorIsRead() throws {
         try withState { state, _ in
             let (directory, lock) = try state.createRunnerDirectory(name: "pylambda-test-2")

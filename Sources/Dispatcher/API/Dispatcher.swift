@@ -217,8 +217,10 @@ public final class Dispatcher: Service, Sendable {
 
 extension Dispatcher {
     /// Creates the dependency store's root if needed and makes it 0711 (runners reach a set by its key,
-    /// and cannot list the others). Never through a symbolic link, and only a directory of this user:
-    /// Docker mounts whatever the path names, as root.
+    /// and cannot list the others). Never through a symbolic link, only a directory of this user, and
+    /// only under directories no other user can write (as for the state directory): Docker mounts
+    /// whatever the path names when a container is created, as root, so another user able to rename
+    /// a directory above it could have a host directory of their choosing mounted into runners.
     static func openDependencyStore(_ path: String) throws(DispatcherError) -> String {
         // Trailing slashes would make O_NOFOLLOW follow a link; `..` would leave the checked path.
         var path = path
@@ -226,9 +228,17 @@ extension Dispatcher {
         guard path.hasPrefix("/"), path.count > 1, !path.split(separator: "/").contains(where: { $0 == ".." || $0 == "." }) else {
             throw .invalidConfiguration("the dependency store must be an absolute path without . or .., not \(path)")
         }
-        let store: DirectoryDescriptor
         do {
             try StateDirectory.makeParents(of: path)
+            try StateDirectory.checkAncestors(of: path)
+        } catch .unsafeAncestor(let ancestor) {
+            throw .invalidConfiguration(
+                "\(ancestor), above the dependency store \(path), belongs to another user or can be written by others; choose a dependency store under directories only root or you control")
+        } catch {
+            throw .invalidConfiguration("the dependency store \(path) cannot be made: \(error)")
+        }
+        let store: DirectoryDescriptor
+        do {
             _ = mkdir(path, 0o711)
             // O_NOFOLLOW: a symbolic link at the path is refused.
             store = try DirectoryDescriptor.open(absolutePath: path)

@@ -69,7 +69,9 @@ final class StateDirectory: Sendable {
         }
     }
 
-    private static func checkAncestors(of path: String) throws(StateDirectoryError) {
+    /// Every directory above `path` belongs to root or this user and is writable by nobody else
+    /// (unless sticky); a symbolic link among them only if root or this user made it.
+    static func checkAncestors(of path: String) throws(StateDirectoryError) {
         var current = ""
         for component in path.split(separator: "/").dropLast() {
             current += "/" + component
