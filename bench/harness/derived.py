@@ -1,6 +1,6 @@
 """Figures computed from one round's raw results: the ratios between servers measured side by side,
-and the differences the targets of issue 7 (runner, dispatcher, CLI) are stated in; the serve, deps and
-boto3 rows have figures set side by side but no targets. They are computed per round and their median
+and the differences the targets of issue 7 (runner, dispatcher, CLI) and issue 8 (serve) are stated in;
+the deps and boto3 rows have figures set side by side but no targets. They are computed per round and their median
 is reported, so that a slow minute of the machine skews one round's ratio, not one server.
 
 A new row adds its `Derived` entries here, naming the measurement keys it needs."""
@@ -90,12 +90,16 @@ DERIVED += [
             table="serve"),
     Derived("serve_minus_dispatcher_p50_ms", "p50 @1: serve's invoke - a warm call through the dispatcher",
             "ms", ("serve", "dispatcher"), lambda raw: _p50c1(raw, "serve") - _dispatcher(raw, "warm_dispatcher"),
-            table="serve"),
+            "<= 0.15 ms", lambda value: value <= 0.15, issue=8, table="serve"),
     Derived("serve_invoke_route_p50_ms",
             "p50 @1: serve's invoke - its /healthz - a warm call through the dispatcher (what the invoke route adds)",
             "ms", ("serve", "dispatcher"),
             lambda raw: _p50c1(raw, "serve") - raw["serve"]["healthz_c1"]["p50_ms"] - _dispatcher(raw, "warm_dispatcher"),
             table="serve"),
+    Derived("serve_pair_vs_direct_rps16",
+            "calls/s @16: serve, function with concurrency 2 / its two runners called directly", "x", ("serve",),
+            lambda raw: raw["serve"]["pair"]["serve_c16"]["rps"] / raw["serve"]["pair"]["direct_c16"]["rps"],
+            ">= 0.8x", lambda value: value >= 0.8, issue=8, table="serve"),
     Derived("serve_vs_runner_rps16", "calls/s @16: serve / the runner called directly (swift-runner)", "x",
             ("serve", "swift-runner"), lambda raw: _rps16(raw, "serve") / _rps16(raw, "swift-runner"),
             table="serve"),

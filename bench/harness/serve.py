@@ -1,15 +1,21 @@
 """`pylambda serve`'s native HTTP invoke with a bearer key: sequential latency and throughput."""
+import dataclasses
 import json
 import os
 import time
 
 from .context import EXPECTED, PAYLOAD, Context
-from .load import post_script, wrk
-from .serve_process import ServeError, ServeProcess, serve_cpu
+from .load import post_script, wrk, wrk_parallel
+from .serve_process import ServeError, ServeProcess, containers_of, serve_cpu
+from .servers import ServerMeasurement, server_specs
 
 FUNCTION = "bench-echo"
 CONCURRENCY = 1
 """One runner container for the function: serve on one CPU in front of one runner on one CPU."""
+PAIR_FUNCTION = "bench-echo-pair"
+PAIR_CONCURRENCY = 2
+PAIR_PORTS = (18087, 18088)
+"""Where the two runners called directly listen (host network, as the swift-runner row)."""
 
 
 class ServeMeasurement:
@@ -21,7 +27,11 @@ class ServeMeasurement:
     `Authorization: Bearer <key>`, at 1 connection (sequential: p50/p99) and at 16 (calls/s). Every
     call is also a row in serve's SQLite registry. Then wrk GETs /healthz at 1 connection: the same
     HTTP server, with no key, no function and no registry, which is the floor under serve's invoke.
-    serve is stopped with SIGTERM at the end of the round."""
+    Then issue 8's pair: the same echo.py deployed again with {"concurrency": 2} and its own invoke
+    key, driven at 16 connections until serve runs both of its containers (checked), then wrk -c16
+    (calls/s); beside it, in the same round, two swift-runner containers (--cpus 1 each, as the
+    swift-runner row) called directly by two wrk at 8 connections each, started together (summed
+    calls/s). serve is stopped with SIGTERM at the end of the round."""
 
     key = "serve"
     title = "`pylambda serve`: native HTTP invoke with a bearer key"
@@ -63,9 +73,11 @@ class ServeMeasurement:
             c1 = wrk(self.serve.port, 1, seconds, path, script)
             c16 = wrk(self.serve.port, 16, seconds, path, script)
             healthz_c1 = wrk(self.serve.port, 1, seconds, "/healthz", None)
+            pair = self._pair(seconds)
         finally:
             shutdown = self._stop()
-        return {"c1": c1, "c16": c16, "healthz_c1": healthz_c1, "deploy_ms": deploy_ms, "shutdown": shutdown}
+        return {"c1": c1, "c16": c16, "healthz_c1": healthz_c1, "pair": pair, "deploy_ms": deploy_ms,
+                "shutdown": shutdown}
 
     def close(self) -> None:
         self._stop()
@@ -79,12 +91,7 @@ class ServeMeasurement:
         """A fresh serve with echo.py deployed and warm; how long the deploy took (ms: it starts a new
         runner, since the warm pool is off) and an invoke key for the function."""
         self.serve = ServeProcess(self.context, f"serve-{self.rounds}").start()
-        started = time.perf_counter()
-        body = json.dumps({"code": self.source, "concurrency": CONCURRENCY}).encode()
-        status, answer = self.serve.request("PUT", f"/v1/functions/{FUNCTION}", body, timeout=120)
-        deploy_ms = (time.perf_counter() - started) * 1000
-        if status not in (200, 201):
-            raise ServeError(f"PUT /v1/functions/{FUNCTION} answered {status}: {answer[:500]!r}")
+        deploy_ms = self._deploy(FUNCTION, CONCURRENCY)
         key = self.serve.create_key("bench-invoke", "invoke", function=FUNCTION)["key"]
         for _ in range(200):
             status, answer = self.serve.request("POST", f"/v1/functions/{FUNCTION}/invoke", PAYLOAD,
@@ -92,6 +99,44 @@ class ServeMeasurement:
             if status != 200 or json.loads(answer) != json.loads(EXPECTED):
                 raise ServeError(f"serve answered {status}: {answer[:300]!r} while warming up")
         return deploy_ms, key
+
+    def _pair(self, seconds: int) -> dict:
+        """serve in front of a function with concurrency 2, and two runners called directly."""
+        self._deploy(PAIR_FUNCTION, PAIR_CONCURRENCY)
+        key = self.serve.create_key("bench-invoke-pair", "invoke", function=PAIR_FUNCTION)["key"]
+        script = post_script(os.path.join(self.context.scratch, "serve-pair.lua"), {"Authorization": f"Bearer {key}"})
+        path = f"/v1/functions/{PAIR_FUNCTION}/invoke"
+        # The second container starts when a call has to wait for the first: a short run at 16 connections.
+        wrk(self.serve.port, 16, 2, path, script)
+        running = len(containers_of(self.serve.process.pid))
+        if running != CONCURRENCY + PAIR_CONCURRENCY:
+            raise ServeError(f"serve runs {running} containers, not {CONCURRENCY + PAIR_CONCURRENCY}, after the scale-out")
+        through_serve = wrk(self.serve.port, 16, seconds, path, script)
+
+        runner = next(spec for spec in server_specs(self.context.config) if spec.key == "swift-runner")
+        started = []
+        try:
+            for port in PAIR_PORTS:
+                spec = dataclasses.replace(runner, key=f"swift-runner-{port}", port=port,
+                                           command=(*runner.command[:-1], str(port)))
+                measurement = ServerMeasurement(spec, self.context)
+                container, endpoint = measurement.start()
+                started.append(container)
+                measurement.warm(endpoint)
+            direct = wrk_parallel(list(PAIR_PORTS), 16 // len(PAIR_PORTS), seconds)
+        finally:
+            for container in started:
+                self.context.containers.remove(container)
+        return {"serve_c16": through_serve, "direct_c16": direct}
+
+    def _deploy(self, name: str, concurrency: int) -> float:
+        """Deploys echo.py as `name`; how long it took (ms)."""
+        started = time.perf_counter()
+        body = json.dumps({"code": self.source, "concurrency": concurrency}).encode()
+        status, answer = self.serve.request("PUT", f"/v1/functions/{name}", body, timeout=120)
+        if status not in (200, 201):
+            raise ServeError(f"PUT /v1/functions/{name} answered {status}: {answer[:500]!r}")
+        return (time.perf_counter() - started) * 1000
 
     def _stop(self) -> dict:
         if self.serve is None:

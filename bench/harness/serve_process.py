@@ -150,15 +150,20 @@ def _environment() -> dict:
     return {name: value for name, value in os.environ.items() if name not in _CLIENT_ENVIRONMENT}
 
 
-def _remove_leftovers(pid: int) -> int:
-    """Removes the containers whose owner label names this host and pid (the dispatcher's identity is
-    host/pid/start-ticks/nonce); how many there were."""
+def containers_of(pid: int) -> list[str]:
+    """The containers whose owner label names this host and pid (the dispatcher's identity is
+    host/pid/start-ticks/nonce)."""
     listed = subprocess.run(
         ["docker", "ps", "-a", "--filter", "label=pylambda.managed",
          "--format", '{{.ID}} {{.Label "pylambda.owner"}}'], capture_output=True, text=True, timeout=60)
     prefix = f"{socket.gethostname()}/{pid}/"
-    leftovers = [line.split()[0] for line in listed.stdout.splitlines()
-                 if len(line.split()) == 2 and line.split()[1].startswith(prefix)]
+    return [line.split()[0] for line in listed.stdout.splitlines()
+            if len(line.split()) == 2 and line.split()[1].startswith(prefix)]
+
+
+def _remove_leftovers(pid: int) -> int:
+    """Removes the containers serve `pid` left; how many there were."""
+    leftovers = containers_of(pid)
     for container in leftovers:
         subprocess.run(["docker", "rm", "-f", container], capture_output=True, timeout=60)
     return len(leftovers)
