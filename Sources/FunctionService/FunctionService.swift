@@ -9,7 +9,7 @@ import ServiceLifecycle
 /// `pylambda serve`: named, versioned functions over HTTP, on the `Dispatcher`.
 ///
 /// It is a group of services, each with one job, started in this order and stopped in the reverse one
-/// on SIGTERM: the registry (SQLite or PostgreSQL), the dispatcher (runners), the instance keeper
+/// on SIGTERM: the registry (SQLite or PostgreSQL), the dispatcher (runners), the instance heartbeat
 /// (heartbeats, interrupted calls of dead processes), the recorder (sync calls' records, written
 /// behind the calls), the async worker (the durable queue), and the HTTP server. So a graceful stop
 /// first stops accepting requests and lets the calls in flight finish, then stops claiming queued
@@ -26,7 +26,7 @@ public struct FunctionService: Sendable {
     let recorder: InvocationRecorder
     let executor: InvocationExecutor
     let worker: AsyncInvocationWorker
-    let keeper: InstanceKeeper
+    let heartbeat: InstanceHeartbeat
     let verifier: KeyVerifier
 
     /// Prepares everything; opens nothing but the state directory.
@@ -70,9 +70,11 @@ public struct FunctionService: Sendable {
         worker = AsyncInvocationWorker(
             store: store, executor: executor, maxConcurrent: configuration.maxConcurrentAsyncInvocations,
             pollInterval: configuration.asyncPollInterval, logger: configuration.logger)
-        keeper = InstanceKeeper(
-            store: store, instance: instance, heartbeatInterval: configuration.heartbeatInterval,
-            staleAfter: configuration.instanceStaleAfter, logger: configuration.logger)
+        var heartbeatConfiguration = InstanceHeartbeat.Configuration()
+        heartbeatConfiguration.interval = configuration.heartbeatInterval
+        heartbeatConfiguration.staleAfter = configuration.instanceStaleAfter
+        heartbeatConfiguration.logger = configuration.logger
+        heartbeat = InstanceHeartbeat(store: store, instance: instance, configuration: heartbeatConfiguration)
         verifier = KeyVerifier(store: store, environmentAdminKey: configuration.adminKey, cachesKeys: single)
     }
 
@@ -106,7 +108,7 @@ public struct FunctionService: Sendable {
         return Application(
             router: buildRouter(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-            services: [store, dispatcher, Bootstrap(service: self), keeper, recorder, worker],
+            services: [store, dispatcher, Bootstrap(service: self), heartbeat, recorder, worker],
             onServerRunning: { _ in
                 configuration.logger.notice("serving on http://\(configuration.host):\(configuration.port)")
             },
@@ -123,8 +125,9 @@ public struct FunctionService: Sendable {
     }
 }
 
-/// Once the registry is open: the first admin key, and a first heartbeat (which also marks what a
-/// killed predecessor left running as interrupted) before any call is taken.
+/// Once the registry is open: the first admin key, and a first heartbeat before any call is taken.
+/// (What a killed predecessor left running is marked interrupted once its heartbeat is two intervals
+/// old: a fresh one may be a live serve in another pid namespace with the same host name.)
 private struct Bootstrap: Service {
     let service: FunctionService
 
@@ -133,7 +136,7 @@ private struct Bootstrap: Service {
         try await AdminKey.bootstrap(
             store: service.store, stateDirectory: service.configuration.stateDirectory,
             fromEnvironment: service.configuration.adminKey, logger: service.configuration.logger)
-        await service.keeper.beat()
+        await service.heartbeat.beat()
         try? await gracefulShutdown()
     }
 }
