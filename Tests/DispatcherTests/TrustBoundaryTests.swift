@@ -200,6 +200,40 @@ extension DockerTests {
         #expect(try Dispatcher.openDependencyStore(open + "/deps") == open + "/deps")
     }
 
+    @Test func aGroupMayWriteAnAncestorOnlyWhenItIsTheUsersOwnGroup() throws {
+        let shared = root + "-group"
+        defer { try? FileManager.default.removeItem(atPath: shared) }
+        try FileManager.default.createDirectory(atPath: shared, withIntermediateDirectories: true)
+        #expect(chmod(shared, 0o775) == 0)
+        #expect(chown(shared, geteuid(), getegid()) == 0)
+        // This user's own group (a user private group, as Debian makes them): nobody else is in it.
+        let ownGroupIsPrivate = getgrgid(getegid())?.pointee.gr_mem.pointee == nil
+        if ownGroupIsPrivate {
+            #expect(try Dispatcher.openDependencyStore(shared + "/deps") == shared + "/deps")
+        }
+        // Another group: its members could rename what is inside.
+        if geteuid() == 0 {
+            #expect(chown(shared, 0, 4242) == 0)
+            #expect(throws: DispatcherError.self) { try Dispatcher.openDependencyStore(shared + "/deps-2") }
+        }
+    }
+
+    @Test func aLinkAboveTheDependencyStoreIsFollowedOnlyToWhereNobodyElseCanWrite() throws {
+        let open = root + "-open-target"
+        let link = root + "-link-to-open"
+        defer {
+            try? FileManager.default.removeItem(atPath: link)
+            try? FileManager.default.removeItem(atPath: open)
+        }
+        try FileManager.default.createDirectory(atPath: open + "/inner", withIntermediateDirectories: true)
+        #expect(chmod(open, 0o777) == 0, "world-writable, not sticky: anyone can rename inner")
+        #expect(chmod(open + "/inner", 0o755) == 0)
+        #expect(symlink(open + "/inner", link) == 0)
+        #expect(throws: DispatcherError.self) { try Dispatcher.openDependencyStore(link + "/deps") }
+        #expect(chmod(open, 0o755) == 0)
+        #expect(try Dispatcher.openDependencyStore(link + "/deps") == link + "/deps")
+    }
+
     @Test func aFIFOWhereAFileBelongsNeitherBlocksNorIsRead() throws {
         try withState { state, _ in
             let (directory, lock) = try state.createRunnerDirectory(name: "pylambda-test-2")

@@ -233,7 +233,7 @@ extension Dispatcher {
             try StateDirectory.checkAncestors(of: path)
         } catch .unsafeAncestor(let ancestor) {
             throw .invalidConfiguration(
-                "\(ancestor), above the dependency store \(path), belongs to another user or can be written by others; choose a dependency store under directories only root or you control")
+                "\(ancestor), above the dependency store \(path), belongs to another user or can be written by its group or others (`chmod go-w \(ancestor)` if it is yours, or set XDG_CACHE_HOME to a cache directory only you control)")
         } catch {
             throw .invalidConfiguration("the dependency store \(path) cannot be made: \(error)")
         }

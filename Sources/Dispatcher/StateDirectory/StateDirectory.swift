@@ -60,31 +60,64 @@ final class StateDirectory: Sendable {
         return StateDirectory(root: root, runners: runners)
     }
 
-    /// `mkdir -p` (0755) of the directories above `path`.
+    /// `mkdir -p` of the directories above `path`. Those it makes are 0755 whatever the umask (a
+    /// umask of 002 would leave them group-writable, and `checkAncestors` would refuse them).
     static func makeParents(of path: String) throws(StateDirectoryError) {
         var current = ""
         for component in path.split(separator: "/").dropLast() {
             current += "/" + component
-            if mkdir(current, 0o755) != 0 && errno != EEXIST { throw .system("mkdir \(current)", errno) }
+            if mkdir(current, 0o755) == 0 {
+                _ = chmod(current, 0o755)
+            } else if errno != EEXIST {
+                throw .system("mkdir \(current)", errno)
+            }
         }
     }
 
-    /// Every directory above `path` belongs to root or this user and is writable by nobody else
-    /// (unless sticky); a symbolic link among them only if root or this user made it.
+    /// Every directory above `path` belongs to root or this user, and nobody else can write it: not
+    /// others (unless it is sticky, like /tmp), and not its group unless that group is this user's
+    /// own (its primary group, with no other members, as Debian's user private groups are). A
+    /// symbolic link among them must be root's or this user's, and what it leads to is held to the
+    /// same rules. Otherwise another user could rename a directory on the way, and the paths the host
+    /// hands Docker (which mounts them as root) and connects to would lead elsewhere.
     static func checkAncestors(of path: String) throws(StateDirectoryError) {
         var current = ""
+        var throughLink = false
         for component in path.split(separator: "/").dropLast() {
             current += "/" + component
             var info = stat()
             guard lstat(current, &info) == 0 else { throw .system("stat \(current)", errno) }
-            let trusted = info.st_uid == 0 || info.st_uid == geteuid()
-            let isLink = info.st_mode & S_IFMT == S_IFLNK
-            if isLink {
-                guard trusted, stat(current, &info) == 0 else { throw .unsafeAncestor(current) }
+            guard info.st_uid == 0 || info.st_uid == geteuid() else { throw .unsafeAncestor(current) }
+            if info.st_mode & S_IFMT == S_IFLNK {
+                throughLink = true
+                guard stat(current, &info) == 0 else { throw .unsafeAncestor(current) }
             }
-            let writableByOthers = info.st_mode & 0o022 != 0 && info.st_mode & S_ISVTX == 0
-            guard info.st_uid == 0 || info.st_uid == geteuid(), !writableByOthers else { throw .unsafeAncestor(current) }
+            guard !isWritableByAnotherUser(info) else { throw .unsafeAncestor(current) }
         }
+        guard throughLink else { return }
+        // Where the links lead, every directory of it again (the resolved path has no links).
+        let parent = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
+        guard let resolved = realpath(parent.isEmpty ? "/" : parent, nil) else { throw .system("realpath \(parent)", errno) }
+        defer { free(resolved) }
+        let target = String(cString: resolved)
+        try checkAncestors(of: (target == "/" ? "" : target) + "/-")
+    }
+
+    private static func isWritableByAnotherUser(_ info: stat) -> Bool {
+        if info.st_mode & 0o002 != 0 && info.st_mode & S_ISVTX == 0 { return true }
+        return info.st_mode & 0o020 != 0 && !isOwnPrivateGroup(info.st_gid)
+    }
+
+    /// True for this user's primary group when it has no other members.
+    private static func isOwnPrivateGroup(_ gid: gid_t) -> Bool {
+        guard gid == getegid(), let group = getgrgid(gid), let user = getpwuid(geteuid()) else { return false }
+        let name = String(cString: user.pointee.pw_name)
+        var member = group.pointee.gr_mem
+        while let entry = member?.pointee {
+            guard String(cString: entry) == name else { return false }
+            member = member?.advanced(by: 1)
+        }
+        return true
     }
 
     func createRunnerDirectory(name: String) throws(StateDirectoryError) -> (RunnerDirectory, RunnerLock) {

@@ -12,7 +12,7 @@ public enum StateDirectoryError: Error, Sendable, Equatable, CustomStringConvert
     case unexpectedFileType(String)
     /// A name with a `/`, a NUL, or `.`/`..` was about to be used as a single path component.
     case invalidName(String)
-    /// A directory above the state directory belongs to another user, or others can write it.
+    /// A directory above the state directory belongs to another user, or another user can write it.
     case unsafeAncestor(String)
     /// The directory exists, holds other things, and was not made by PyLambda.
     case notOurs(path: String)
@@ -28,7 +28,7 @@ public enum StateDirectoryError: Error, Sendable, Equatable, CustomStringConvert
         case .invalidName(let name):
             return "\"\(name)\" is not a valid file name here"
         case .unsafeAncestor(let path):
-            return "\(path), above the state directory, belongs to another user or can be written by others; choose a state directory under directories only root or you control"
+            return "\(path), above the state directory, belongs to another user or can be written by its group or others (`chmod go-w \(path)` if it is yours); choose a state directory under directories only root or you control"
         case .notOurs(let path):
             return "\(path) already exists and holds files PyLambda did not make; choose another state directory"
         }
