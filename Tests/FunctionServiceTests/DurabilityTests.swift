@@ -82,7 +82,8 @@ extension ServiceAPITests {
     }
 
     /// Sync calls are recorded behind their answers (`InvocationRecorder`); one still running when
-    /// serve is killed was written as running, and the next start marks it interrupted.
+    /// serve is killed was written as running, and the next serve marks it interrupted once the dead
+    /// one's heartbeat is two intervals old.
     @Test func aSyncCallCutShortByAKillIsRecordedInterrupted() async throws {
         let first = try await ServeProcess(warmPool: 0)
         _ = try await first.deploy("sleepy", code: "import time\ndef entrypoint(data):\n    time.sleep(data)\n    return data\n")
@@ -93,7 +94,8 @@ extension ServiceAPITests {
         _ = await cut.value
         let second = try await ServeProcess(state: first.state, warmPool: 0, environment: ["PYLAMBDA_ADMIN_KEY": first.adminKey])
         defer { second.removeState() }
-        // The new process marks what the dead one left running as it starts, not before it answers.
+        // The new process marks what the dead one left running once its heartbeat is old enough (about
+        // 10 s), not before it answers.
         var records: [[String: Any]] = []
         let deadline = ContinuousClock.now + .seconds(60)
         repeat {
