@@ -116,5 +116,8 @@ def derive(raw: dict) -> dict:
     values = {}
     for derived in DERIVED:
         if all(key in raw and "error" not in raw[key] for key in derived.needs):
-            values[derived.key] = derived.compute(raw)
+            try:
+                values[derived.key] = derived.compute(raw)
+            except KeyError:
+                pass  # a part of the measurement failed, and says so in its "error"
     return values

@@ -108,7 +108,7 @@ def _serve_section(results: dict) -> list[str]:
         lines.append(f"| the runner called directly (swift-runner row) | {_number(runner['c1'].get('p50_ms'), 3)} | "
                      f"{_number(runner['c1'].get('p99_ms'), 3)} | {_number(runner.get('c16', {}).get('rps'), 0)} |")
     pair = serve.get("pair")
-    if pair:
+    if pair and "serve_c16" in pair and "direct_c16" in pair:
         lines.append(f"| the same, function with concurrency 2 (two containers) | | | "
                      f"{_number(pair['serve_c16'].get('rps'), 0)} |")
         lines.append(f"| two swift-runner containers called directly, 8 connections each | | | "
