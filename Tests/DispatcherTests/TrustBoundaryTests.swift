@@ -211,10 +211,12 @@ extension DockerTests {
         if ownGroupIsPrivate {
             #expect(try Dispatcher.openDependencyStore(shared + "/deps") == shared + "/deps")
         }
-        // Another group: its members could rename what is inside.
+        // Another group: its members could rename what is inside; unless it is sticky, like /tmp.
         if geteuid() == 0 {
             #expect(chown(shared, 0, 4242) == 0)
             #expect(throws: DispatcherError.self) { try Dispatcher.openDependencyStore(shared + "/deps-2") }
+            #expect(chmod(shared, 0o1775) == 0)
+            #expect(try Dispatcher.openDependencyStore(shared + "/deps-3") == shared + "/deps-3")
         }
     }
 

@@ -104,15 +104,25 @@ final class StateDirectory: Sendable {
     }
 
     private static func isWritableByAnotherUser(_ info: stat) -> Bool {
-        if info.st_mode & 0o002 != 0 && info.st_mode & S_ISVTX == 0 { return true }
+        // In a sticky directory (like /tmp, 1777) only an entry's owner may rename or remove it.
+        if info.st_mode & S_ISVTX != 0 { return false }
+        if info.st_mode & 0o002 != 0 { return true }
         return info.st_mode & 0o020 != 0 && !isOwnPrivateGroup(info.st_gid)
     }
 
-    /// True for this user's primary group when it has no other members.
+    /// True for this user's primary group when it has no other members. (The reentrant lookups:
+    /// several state directories may be opened at once.)
     private static func isOwnPrivateGroup(_ gid: gid_t) -> Bool {
-        guard gid == getegid(), let group = getgrgid(gid), let user = getpwuid(geteuid()) else { return false }
-        let name = String(cString: user.pointee.pw_name)
-        var member = group.pointee.gr_mem
+        guard gid == getegid() else { return false }
+        var buffer = [CChar](repeating: 0, count: 1 << 16)
+        var user = passwd()
+        var userResult: UnsafeMutablePointer<passwd>?
+        guard getpwuid_r(geteuid(), &user, &buffer, buffer.count, &userResult) == 0, userResult != nil else { return false }
+        let name = String(cString: user.pw_name)
+        var group = Glibc.group()
+        var groupResult: UnsafeMutablePointer<Glibc.group>?
+        guard getgrgid_r(gid, &group, &buffer, buffer.count, &groupResult) == 0, groupResult != nil else { return false }
+        var member = group.gr_mem
         while let entry = member?.pointee {
             guard String(cString: entry) == name else { return false }
             member = member?.advanced(by: 1)
