@@ -91,6 +91,8 @@ public struct InstanceHeartbeat: Service {
                 logger.warning("\(interrupted) running calls of serve instances without a heartbeat marked interrupted")
             }
         } catch {
+            // Cancelled by a graceful shutdown in the middle of a beat: nothing failed.
+            guard !Task.isCancelled else { return }
             logger.error("registry heartbeat failed: \(error)")
         }
     }

@@ -109,7 +109,8 @@ extension ServiceAPITests {
         let first = try await deployZip(serve, "stats", try Self.zip(entries))
         #expect(first.status == 201, "\(first.text)")
         let key = try #require(first.object["dependency_set"] as? String)
-        #expect(try await serve.invoke("stats", #"{"values": [1, 2, 3]}"#).object["mean"] as? Double == 2.0)
+        let firstAnswer = try await serve.invoke("stats", #"{"values": [1, 2, 3]}"#)
+        #expect(firstAnswer.object["mean"] as? Double == 2.0, "\(firstAnswer.status) \(firstAnswer.text)")
         // New code, same requirements: the same set, left as it was (not installed again).
         let before = try FileManager.default.attributesOfItem(atPath: state + "/deps/" + key)[.systemFileNumber] as? Int
         let second = try await deployZip(serve, "stats", try Self.zip(entries + [("extra.py", "X = 1\n")]))
