@@ -131,16 +131,23 @@ struct RunCommand: AsyncParsableCommand {
         }
         let cache = PackagePreparer.defaultCacheDirectory
         configuration.dependencyStoreDirectory = PackagePreparer.dependencyStoreDirectory(in: cache)
-        let function = try await FunctionLoader.definition(
-            of: file, handler: handler, requirements: requirements, cacheDirectory: cache,
-            configuration: configuration.function)
-
+        // First, because it checks the dependency store (and the directories above it) before
+        // anything is installed there.
         let dispatcher: Dispatcher
         do {
             dispatcher = try Dispatcher(configuration: configuration)
         } catch {
             StandardError.print("error: \(error)")
             throw ExitCode(Self.exitCode(for: error))
+        }
+        let function: FunctionDefinition
+        do {
+            function = try await FunctionLoader.definition(
+                of: file, handler: handler, requirements: requirements, cacheDirectory: cache,
+                configuration: configuration.function)
+        } catch {
+            await dispatcher.shutdown()
+            throw error
         }
         let interruption = Interruption()
         let signals = SignalTrap(signals: [SIGINT, SIGTERM]) { signal in
