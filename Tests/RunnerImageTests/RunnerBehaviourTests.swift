@@ -48,13 +48,20 @@ struct RunnerBehaviourTests {
 
             def entrypoint(data):
                 if data == 'slow':
-                    time.sleep(0.4)
+                    open('/run/pylambda/slow-started', 'w').close()
+                    time.sleep(0.6)
                 return len(ticks)
             """
         #expect(try await client.load(code).status == 200)
         async let slow = client.run(#""slow""#)
-        try await Task.sleep(for: .milliseconds(100))
-        #expect(try await client.run(#""late""#, headers: [(RunnerHeader.timeoutMilliseconds, "50")]).status == 504)
+        // The late call must queue behind the slow one, so it is sent only once the slow one runs
+        // (a fixed pause lost that race on a loaded CI machine).
+        let slowStarted = ContinuousClock.now + .seconds(10)
+        while !FileManager.default.fileExists(atPath: "\(directory)/slow-started"), ContinuousClock.now < slowStarted {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let late = try await client.run(#""late""#, headers: [(RunnerHeader.timeoutMilliseconds, "50")])
+        #expect(late.status == 504, "the queued call answered \(late.status): \(late.body)")
         _ = try await slow
         let before = Int(try await client.run(#""count""#).body) ?? 0
         try await Task.sleep(for: .milliseconds(500))
