@@ -124,9 +124,25 @@ public final class DockerClient: Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: body))
         }
-        let response = try await http.execute(request, timeout: TimeAmount(timeout))
-        let collected = try await response.body.collect(upTo: 64 << 20)
-        return (Int(response.status.code), Array(buffer: collected))
+        // AsyncHTTPClient's deadline ends at the response head. The daemon sends some heads at once
+        // and the body only when it has news (`/wait` answers when the container exits), so the
+        // deadline has to cover the body too, or a "wait at most 3 s" waits as long as the container
+        // runs.
+        let finished = request
+        return try await withThrowingTaskGroup(of: (status: Int, body: [UInt8])?.self) { group in
+            group.addTask {
+                let response = try await http.execute(finished, timeout: TimeAmount(timeout))
+                let collected = try await response.body.collect(upTo: 64 << 20)
+                return (Int(response.status.code), Array(buffer: collected))
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let answer = first else { throw HTTPClientError.deadlineExceeded }
+            return answer
+        }
     }
 
     static func makeHTTPClient() -> HTTPClient {
