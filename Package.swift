@@ -84,7 +84,6 @@ let package = Package(
             dependencies: [
                 "DockerEngine",
                 "RunnerProtocol",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -12,18 +12,7 @@ extension DockerTests {
     static func hijack(_ body: String, inBackground: Bool = false) -> String {
         """
         import os, socket, threading, time
-        def connection():
-            for fd in range(3, 512):
-                try:
-                    sock = socket.socket(fileno=os.dup(fd))
-                except OSError:
-                    continue
-                try:
-                    if sock.family == socket.AF_UNIX and sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN) == 0:
-                        return sock
-                except OSError:
-                    pass
-                sock.close()
+        \(findConnection)
         sent = threading.Event()
         class Announcing:
             # The function returns only once the attack has written something: its bytes come first.
@@ -44,6 +33,22 @@ extension DockerTests {
             return "the runner's own answer"
         """
     }
+
+    /// Python: `connection()` is the socket of the call in progress.
+    static let findConnection = """
+        def connection():
+            for fd in range(3, 512):
+                try:
+                    sock = socket.socket(fileno=os.dup(fd))
+                except OSError:
+                    continue
+                try:
+                    if sock.family == socket.AF_UNIX and sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN) == 0:
+                        return sock
+                except OSError:
+                    pass
+                sock.close()
+        """
 
     @Test func anAnswerThatNeverEndsTimesOutAndTheRunnerGoes() async throws {
         try await withDispatcher { dispatcher, docker in
@@ -122,6 +127,50 @@ extension DockerTests {
             ])
             #expect(created.split(separator: "\n").count == 1, "containers created: \(created)")
             _ = docker
+        }
+    }
+
+    /// After a forged answer, the runner writes its own on a connection the host is no longer
+    /// reading: those bytes are never taken for the next call's answer.
+    @Test func bytesAfterAnAnswerAreNeverTheNextCallsAnswer() async throws {
+        try await withDispatcher { dispatcher, _ in
+            let forger = FunctionDefinition(
+                source: """
+                    import os, socket
+                    \(Self.findConnection)
+                    def entrypoint(data):
+                        if data == "forge":
+                            body = b'"forged"'
+                            connection().sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: " + str(len(body)).encode() + b"\\r\\n\\r\\n" + body)
+                            return "the first call's own answer"
+                        return data
+                    """)
+            // The first whole answer is the call's: the function wrote it, so it is the function's.
+            #expect(try await dispatcher.invoke(forger, json: #""forge""#) == #""forged""#)
+            try await Task.sleep(for: .milliseconds(300))
+            for call in ["second", "third"] {
+                #expect(try await dispatcher.invoke(forger, json: "\"\(call)\"") == "\"\(call)\"")
+            }
+        }
+    }
+
+    /// A head that never ends is refused as soon as it is longer than any runner's, not at the deadline.
+    @Test func anAnswerWithAnEndlessHeadIsRefusedAtOnce() async throws {
+        try await withDispatcher { dispatcher, _ in
+            let endless = FunctionDefinition(
+                source: Self.hijack(
+                    """
+                    sock.sendall(b"HTTP/1.1 200 OK\\r\\nX-Pad: " + b"a" * 100000)
+                    time.sleep(60)
+                    """, inBackground: true))
+            let started = ContinuousClock.now
+            await #expect {
+                _ = try await dispatcher.invoke(endless, json: "null")
+            } throws: { error in
+                guard case DispatcherError.protocolViolation(let message) = error else { return false }
+                return message.contains("head is longer")
+            }
+            #expect(ContinuousClock.now - started < .seconds(10), "refused before the call's deadline")
         }
     }
 

@@ -1,0 +1,118 @@
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// Keep-alive connections to runners' Unix sockets, a few idle ones per socket, and the exchanges on
+/// them.
+///
+/// A warm call is one write and one read on a connection that is already open: what makes it cost a
+/// few tens of microseconds of the host's CPU. A general HTTP client does much more per request (URL
+/// parsing, header objects, a connection-pool state machine, tracing), and its parser accepts all of
+/// HTTP where a runner only ever answers in one shape (`RunnerResponseParser`).
+///
+/// Sockets are connected by path: every directory on the way belongs to the host and is sealed before
+/// the host connects (`RunnerDirectory.seal`). Owns its connections: `shutdown()` it.
+final class RunnerConnectionPool: Sendable {
+    private let group: any EventLoopGroup
+    private let idle = Mutex(IdleConnections())
+
+    /// More than one connection per socket is only ever in use for health checks beside a call.
+    static let maxIdlePerSocket = 4
+
+    private struct IdleConnections {
+        var bySocket: [String: [any Channel]] = [:]
+        var isShutDown = false
+    }
+
+    init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+        self.group = group
+    }
+
+    /// Sends `request` (a whole HTTP/1.1 request) to the runner at `socketPath` and reads its answer,
+    /// all before `deadline`. Throws `RunnerTransportError` (its `beforeSending` is true only when
+    /// nothing was written), `RunnerErrorResponse` for an answer too large, or `CancellationError`.
+    func exchange(socketPath: String, request: ByteBuffer, deadline: NIODeadline, maxBodyBytes: Int) async throws -> RunnerHTTPResponse {
+        let channel = try await connection(to: socketPath, deadline: deadline)
+        let answer = channel.eventLoop.makePromise(of: RunnerHTTPResponse.self)
+        let exchange = RunnerExchange(request: request, deadline: deadline, maxBodyBytes: maxBodyBytes, answer: answer)
+        let response = try await withTaskCancellationHandler {
+            channel.writeAndFlush(exchange, promise: nil)
+            return try await answer.futureResult.get()
+        } onCancel: {
+            channel.pipeline.fireUserInboundEventTriggered(RunnerExchangeCancelled())
+        }
+        if !response.closesConnection { giveBack(channel, socketPath: socketPath) }
+        return response
+    }
+
+    /// Closes the idle connections; later exchanges fail as if the runner were gone.
+    func shutdown() async {
+        let channels = idle.withLock { idle in
+            idle.isShutDown = true
+            defer { idle.bySocket = [:] }
+            return idle.bySocket.values.flatMap { $0 }
+        }
+        for channel in channels { try? await channel.close() }
+    }
+
+    private func connection(to socketPath: String, deadline: NIODeadline) async throws -> any Channel {
+        let reused: (any Channel)?? = idle.withLock { idle in
+            guard !idle.isShutDown else { return .none }
+            while let channel = idle.bySocket[socketPath]?.popLast() {
+                if channel.isActive { return .some(channel) }
+            }
+            return .some(nil)
+        }
+        switch reused {
+        case .none:
+            throw RunnerTransportError(beforeSending: true, deadlineExceeded: false, underlying: "the dispatcher is shutting down")
+        case .some(let channel?):
+            return channel
+        case .some(nil):
+            break
+        }
+        let remaining = deadline - .now()
+        guard remaining > .zero else {
+            throw RunnerTransportError(beforeSending: true, deadlineExceeded: true, underlying: "no time left to connect")
+        }
+        let bootstrap = ClientBootstrap(group: group)
+            .connectTimeout(remaining)
+            .channelInitializer { [weak self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let handler = RunnerExchangeHandler { [weak self, weak channel] in
+                        guard let self, let channel else { return }
+                        self.forget(channel, socketPath: socketPath)
+                    }
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                }
+            }
+        do {
+            return try await bootstrap.connect(unixDomainSocketPath: socketPath).get()
+        } catch {
+            // Nothing was written: another runner may be tried.
+            throw RunnerTransportError(beforeSending: true, deadlineExceeded: false, underlying: "cannot connect to \(socketPath): \(error)")
+        }
+    }
+
+    private func giveBack(_ channel: any Channel, socketPath: String) {
+        let kept = idle.withLock { idle in
+            // A connection closing now is either seen inactive here, or dropped by `forget` after
+            // this (its `channelInactive` comes after `isActive` turns false, and takes this lock).
+            guard !idle.isShutDown, channel.isActive, idle.bySocket[socketPath, default: []].count < Self.maxIdlePerSocket else {
+                return false
+            }
+            idle.bySocket[socketPath, default: []].append(channel)
+            return true
+        }
+        if !kept { channel.close(promise: nil) }
+    }
+
+    /// A closed connection leaves the idle ones (a removed runner's connections must not pile up).
+    private func forget(_ channel: any Channel, socketPath: String) {
+        idle.withLock { idle in
+            guard var channels = idle.bySocket[socketPath] else { return }
+            channels.removeAll { $0 === channel }
+            idle.bySocket[socketPath] = channels.isEmpty ? nil : channels
+        }
+    }
+}
