@@ -35,8 +35,15 @@ final class RunnerConnectionPool: Sendable {
         let channel = try await connection(to: socketPath, deadline: deadline)
         let answer = channel.eventLoop.makePromise(of: RunnerHTTPResponse.self)
         let exchange = RunnerExchange(request: request, deadline: deadline, maxBodyBytes: maxBodyBytes, answer: answer)
+        // The handler succeeds the write as soon as it holds the exchange. A write that fails never
+        // reached it (the connection closed and its pipeline is gone), so nothing was sent, and the
+        // answer would otherwise never come.
+        let handedOver = channel.eventLoop.makePromise(of: Void.self)
+        handedOver.futureResult.whenFailure { error in
+            answer.fail(RunnerTransportError(beforeSending: true, deadlineExceeded: false, underlying: "the connection had closed: \(error)"))
+        }
         let response = try await withTaskCancellationHandler {
-            channel.writeAndFlush(exchange, promise: nil)
+            channel.writeAndFlush(exchange, promise: handedOver)
             return try await answer.futureResult.get()
         } onCancel: {
             channel.pipeline.fireUserInboundEventTriggered(RunnerExchangeCancelled())
