@@ -1,5 +1,3 @@
-import DockerEngine
-import RunnerProtocol
 import Synchronization
 
 /// A runner that exists: its container (or process), its host directory, and the lock this dispatcher
@@ -11,10 +9,7 @@ final class LaunchedRunner: Sendable {
     let directory: RunnerDirectory
     let lock: RunnerLock
     let lifetime: RunnerLifetime
-    /// `http+unix://...` URLs of the runner's endpoints.
-    let runURL: String
-    let loadURL: String
-    let healthURL: String
+    /// The runner's socket, which `RunnerClient` connects to.
     let socketPath: String
     /// Unix seconds of the last `lock` touch: touched at most once a second, not on every call.
     private let lastTouch = Atomic<Int64>(0)
@@ -27,9 +22,6 @@ final class LaunchedRunner: Sendable {
         self.lock = lock
         self.lifetime = lifetime
         socketPath = directory.socketPath
-        runURL = UnixSocketURL.make(socketPath: socketPath, path: RunnerPath.run)
-        loadURL = UnixSocketURL.make(socketPath: socketPath, path: RunnerPath.load)
-        healthURL = UnixSocketURL.make(socketPath: socketPath, path: RunnerPath.health)
     }
 
     /// True the first time only: the call that gets a runner first pays for its start.
