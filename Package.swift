@@ -84,6 +84,8 @@ let package = Package(
             dependencies: [
                 "DockerEngine",
                 "RunnerProtocol",
+                // Its byte classes, for reading runners' answers.
+                "RunnerHTTP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,14 +1,14 @@
-/// RFC 9110's character classes, on single bytes.
-enum ByteClass {
+/// RFC 9110's character classes, on single bytes. Public for the host's reader of runner answers.
+public enum ByteClass {
     static let cr: UInt8 = 0x0D
     static let lf: UInt8 = 0x0A
-    static let space: UInt8 = 0x20
-    static let tab: UInt8 = 0x09
+    public static let space: UInt8 = 0x20
+    public static let tab: UInt8 = 0x09
     static let colon: UInt8 = 0x3A
 
     /// `tchar`: the characters of a token (method, field name): DIGIT, ALPHA and !#$%&'*+-.^_`|~.
-    @inline(__always)
-    static func isTokenCharacter(_ byte: UInt8) -> Bool {
+    @inlinable
+    public static func isTokenCharacter(_ byte: UInt8) -> Bool {
         contains(byte, 0x03FF_6CFA_0000_0000, 0x57FF_FFFF_C7FF_FFFE, 0, 0)
     }
 
@@ -26,8 +26,8 @@ enum ByteClass {
 
     /// Whether bit `byte` is set in the 256-bit set given as four words (bytes 0-63 in the first):
     /// a class test in a few instructions, with no table to load or branch chain to walk.
-    @inline(__always)
-    private static func contains(_ byte: UInt8, _ word0: UInt64, _ word1: UInt64, _ word2: UInt64, _ word3: UInt64) -> Bool {
+    @inlinable
+    static func contains(_ byte: UInt8, _ word0: UInt64, _ word1: UInt64, _ word2: UInt64, _ word3: UInt64) -> Bool {
         let word = switch byte >> 6 {
         case 0: word0
         case 1: word1
@@ -37,8 +37,8 @@ enum ByteClass {
         return word >> UInt64(byte & 63) & 1 != 0
     }
 
-    @inline(__always)
-    static func isWhitespace(_ byte: UInt8) -> Bool {
+    @inlinable
+    public static func isWhitespace(_ byte: UInt8) -> Bool {
         byte == space || byte == tab
     }
 

@@ -1,3 +1,5 @@
+import RunnerHTTP
+
 /// Reads one HTTP/1.1 answer from a runner's connection, strictly.
 ///
 /// The bytes come from inside the container, and a function can take over its runner's connection and
@@ -94,11 +96,11 @@ struct RunnerResponseParser {
             }
             guard let colon = line.firstIndex(of: 0x3A), colon > 0 else { throw .malformed("a field line has no name") }
             let name = UnsafeRawBufferPointer(rebasing: line[0..<colon])
-            guard name.allSatisfy(Self.isTokenByte) else { throw .malformed("a field name is not a token") }
+            guard name.allSatisfy(ByteClass.isTokenCharacter) else { throw .malformed("a field name is not a token") }
             var valueStart = colon + 1
             var valueEnd = line.count
-            while valueStart < valueEnd, line[valueStart] == 0x20 || line[valueStart] == 0x09 { valueStart += 1 }
-            while valueEnd > valueStart, line[valueEnd - 1] == 0x20 || line[valueEnd - 1] == 0x09 { valueEnd -= 1 }
+            while valueStart < valueEnd, ByteClass.isWhitespace(line[valueStart]) { valueStart += 1 }
+            while valueEnd > valueStart, ByteClass.isWhitespace(line[valueEnd - 1]) { valueEnd -= 1 }
             let value = UnsafeRawBufferPointer(rebasing: line[valueStart..<valueEnd])
             guard value.allSatisfy(Self.isFieldValueByte) else { throw .malformed("a field value holds a byte that is not visible ASCII") }
             if Self.equalsIgnoringCase(name, "content-length") {
@@ -139,18 +141,8 @@ struct RunnerResponseParser {
         return value
     }
 
-    private static func isTokenByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: true
-        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"),
-            UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"),
-            UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
-            true
-        default: false
-        }
-    }
-
-    /// Visible ASCII, space and tab; no other controls and nothing above 0x7E.
+    /// Visible ASCII, space and tab; no other controls and nothing above 0x7E. Stricter than
+    /// `ByteClass.isFieldValueCharacter`, which also takes obs-text: a runner never sends it.
     private static func isFieldValueByte(_ byte: UInt8) -> Bool {
         byte == 0x09 || (byte >= 0x20 && byte <= 0x7E)
     }
@@ -173,8 +165,8 @@ struct RunnerResponseParser {
             let end = value[start...].firstIndex(of: 0x2C) ?? value.count
             var first = start
             var last = end
-            while first < last, value[first] == 0x20 || value[first] == 0x09 { first += 1 }
-            while last > first, value[last - 1] == 0x20 || value[last - 1] == 0x09 { last -= 1 }
+            while first < last, ByteClass.isWhitespace(value[first]) { first += 1 }
+            while last > first, ByteClass.isWhitespace(value[last - 1]) { last -= 1 }
             if equalsIgnoringCase(UnsafeRawBufferPointer(rebasing: value[first..<last]), token) { return true }
             start = end + 1
         }
