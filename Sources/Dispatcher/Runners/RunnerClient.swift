@@ -86,16 +86,24 @@ struct RunnerClient: Sendable {
     ) async throws -> RunnerOutput {
         var request = ByteBuffer()
         request.reserveCapacity(256 + body.count)
-        request.writeString("POST \(path) HTTP/1.1\r\nHost: runner\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n")
+        // Written piece by piece: no string is built for it on a warm call.
+        request.writeStaticString("POST ")
+        request.writeString(path)
+        request.writeStaticString(" HTTP/1.1\r\nHost: runner\r\nContent-Type: application/json\r\nContent-Length: ")
+        request.writeString(String(body.count))
+        request.writeStaticString("\r\n")
         for (name, value) in headers {
             // Every value is made here or checked by the dispatcher; a control character would split
             // the request.
             guard value.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else {
                 throw RunnerTransportError(beforeSending: true, deadlineExceeded: false, underlying: "a header value holds a control character")
             }
-            request.writeString("\(name): \(value)\r\n")
+            request.writeString(name)
+            request.writeStaticString(": ")
+            request.writeString(value)
+            request.writeStaticString("\r\n")
         }
-        request.writeString("\r\n")
+        request.writeStaticString("\r\n")
         request.writeBytes(body)
         let response = try await connections.exchange(
             socketPath: runner.socketPath, request: request, deadline: .now() + TimeAmount(timeout), maxBodyBytes: maxResponseBytes)
