@@ -31,6 +31,13 @@ import Testing
             root.user = user
             #expect(throws: DispatcherError.self, "user \(user)") { try root.validate() }
         }
+        for bytes in [0, -1, (1 << 30) + 1, 1 << 32, Int.max] {
+            var huge = FunctionConfiguration()
+            huge.maxBodyBytes = bytes
+            #expect(throws: DispatcherError.self, "maxBodyBytes \(bytes)") { try huge.validate() }
+            // Made before it is validated: it must not trap either.
+            #expect(FunctionDefinition(source: "", configuration: huge).maxResponseBytes <= (1 << 30) + (64 << 10))
+        }
         var rootDispatcher = DispatcherConfiguration()
         rootDispatcher.function.user = "0:0"
         #expect { _ = try Dispatcher(configuration: rootDispatcher) } throws: { "\($0)".contains("must not be root") }

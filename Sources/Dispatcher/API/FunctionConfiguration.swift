@@ -24,7 +24,8 @@ public struct FunctionConfiguration: Sendable, Hashable {
     /// `uid:gid` inside the container, numeric; the image's `nobody` by default. Root (uid 0) and the
     /// dispatcher's own uid are refused: either could write the sealed socket directory on the host.
     public var user = "65534:65534"
-    /// Request and response size limit in the runner; nil keeps the runner's default.
+    /// Request and response size limit in the runner, from 1 byte to `maxBodyBytesLimit`; nil keeps
+    /// the runner's default (6 MiB).
     public var maxBodyBytes: Int?
     /// The OCI runtime: runc (Docker's default) or gVisor's runsc, a user-space kernel between the
     /// function and the host (cold starts are about 3x slower).
@@ -37,6 +38,9 @@ public struct FunctionConfiguration: Sendable, Hashable {
     /// Containers this function may scale out to (each runs one invocation at a time); nil uses the
     /// dispatcher's `maxContainersPerFunction`.
     public var concurrency: Int?
+
+    /// The largest `maxBodyBytes`: a result is held in memory whole, on the host too.
+    public static let maxBodyBytesLimit = 1 << 30
 
     /// The longest deadline a runner accepts (`X-Timeout-Ms` up to 86 400 000).
     public static let maxTimeout: Duration = .seconds(86_400)
@@ -82,6 +86,9 @@ public struct FunctionConfiguration: Sendable, Hashable {
         if pidsLimit < 8 { throw .invalidConfiguration("pidsLimit must be at least 8") }
         if logFileBytes < 4096 || logFiles < 1 { throw .invalidConfiguration("log rotation needs at least one file of 4 KiB") }
         if let concurrency, concurrency < 1 { throw .invalidConfiguration("concurrency must be at least 1") }
+        if let maxBodyBytes, !(1...Self.maxBodyBytesLimit).contains(maxBodyBytes) {
+            throw .invalidConfiguration("maxBodyBytes must be from 1 byte to 1 GiB, not \(maxBodyBytes)")
+        }
     }
 }
 

@@ -106,7 +106,8 @@ public struct FunctionDefinition: Sendable, Hashable {
         let timeout = configuration.effectiveTimeout
         timeoutHeader = String(max(1, timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000))
         transportTimeout = timeout + .seconds(5)
-        maxResponseBytes = (configuration.maxBodyBytes ?? 6 << 20) + (64 << 10)
+        // Clamped: `validate()` refuses a larger limit, but this runs first.
+        maxResponseBytes = min(max(configuration.maxBodyBytes ?? 6 << 20, 1), FunctionConfiguration.maxBodyBytesLimit) + (64 << 10)
     }
 
     public static func == (lhs: Self, rhs: Self) -> Bool { lhs.key == rhs.key }

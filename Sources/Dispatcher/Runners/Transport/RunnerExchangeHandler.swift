@@ -35,6 +35,9 @@ final class RunnerExchangeHandler: ChannelDuplexHandler {
 
     /// A connection keeps its buffer between calls unless an answer made it larger than this.
     private static let keptBufferCapacity = 64 * 1024
+    /// The buffer grows toward the announced length at most this much ahead of what arrived: an
+    /// answer that announces megabytes and sends nothing costs the host nothing.
+    private static let growthStep = 1 << 20
 
     init(onClose: @escaping @Sendable () -> Void) {
         self.onClose = onClose
@@ -83,7 +86,7 @@ final class RunnerExchangeHandler: ChannelDuplexHandler {
         case .success(nil):
             current = exchange
             if let expected = exchange.parser.bytesStillExpected, expected > received.readableBytes {
-                received.reserveCapacity(minimumWritableBytes: expected - received.readableBytes)
+                received.reserveCapacity(minimumWritableBytes: min(expected - received.readableBytes, Self.growthStep))
             }
         case .success(let (answer, consumed)?):
             current = exchange

@@ -20,13 +20,17 @@ struct RunnerResponseParser {
 
     /// What was read so far, once the head is whole.
     private var head: RunnerResponseHead?
+    /// How far the search for the head's end got: a head that arrives a byte at a time is searched
+    /// once, not once per byte.
+    private var searchedHeadBytes = 0
 
     /// Looks at everything received so far on the connection. Nil until the answer is whole; then the
     /// answer, and how many bytes of `received` it took.
     mutating func parse(_ received: UnsafeRawBufferPointer) throws(RunnerResponseError) -> (RunnerHTTPResponse, consumed: Int)? {
         if head == nil {
-            guard let end = Self.endOfHead(in: received) else {
+            guard let end = Self.endOfHead(in: received, from: searchedHeadBytes) else {
                 if received.count > Self.maxHeadBytes { throw .malformed("its head is longer than \(Self.maxHeadBytes) bytes") }
+                searchedHeadBytes = received.count
                 return nil
             }
             let parsed = try Self.parseHead(UnsafeRawBufferPointer(rebasing: received[0..<end]))
@@ -38,20 +42,21 @@ struct RunnerResponseParser {
         guard received.count >= total else { return nil }
         let body = [UInt8](UnsafeRawBufferPointer(rebasing: received[head.length..<total]))
         self.head = nil
+        searchedHeadBytes = 0
         return (RunnerHTTPResponse(status: head.status, logTail: head.logTail, body: body, closesConnection: head.closesConnection), total)
     }
 
-    /// How many bytes the body still needs once the head is known: to grow the buffer once, not by
-    /// doubling.
+    /// How many bytes the whole answer takes, once its head is known: the buffer grows toward it.
     var bytesStillExpected: Int? {
         head.map { $0.length + $0.contentLength }
     }
 
-    /// The offset just past the blank line that ends the head, if it has arrived.
-    private static func endOfHead(in bytes: UnsafeRawBufferPointer) -> Int? {
+    /// The offset just past the blank line that ends the head, if it has arrived. The first `searched`
+    /// bytes were looked at before (the blank line may still end in the bytes that follow them).
+    private static func endOfHead(in bytes: UnsafeRawBufferPointer, from searched: Int) -> Int? {
         let limit = min(bytes.count, maxHeadBytes)
         guard limit >= 4 else { return nil }
-        var index = 3
+        var index = max(3, searched)
         while index < limit {
             // Looks at the last byte of a possible CR LF CR LF first: mostly it is not LF.
             if bytes[index] == 0x0A, bytes[index - 1] == 0x0D, bytes[index - 2] == 0x0A, bytes[index - 3] == 0x0D {
