@@ -220,7 +220,10 @@ let package = Package(
         ),
         .testTarget(
             name: "DispatcherTests",
-            dependencies: ["Dispatcher", "DockerEngine", "FunctionPackages"]
+            dependencies: [
+                "Dispatcher", "DockerEngine", "FunctionPackages",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "FunctionRegistryTests",

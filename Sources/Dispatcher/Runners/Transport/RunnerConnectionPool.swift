@@ -46,7 +46,8 @@ final class RunnerConnectionPool: Sendable {
             channel.writeAndFlush(exchange, promise: handedOver)
             return try await answer.futureResult.get()
         } onCancel: {
-            channel.pipeline.fireUserInboundEventTriggered(RunnerExchangeCancelled())
+            exchange.cancellation.cancel()
+            channel.pipeline.fireUserInboundEventTriggered(RunnerExchangeCancelled(exchange: exchange.cancellation))
         }
         if !response.closesConnection { giveBack(channel, socketPath: socketPath) }
         return response

@@ -1,4 +1,5 @@
 import NIOCore
+import Synchronization
 
 /// One request to a runner and the promise of its answer, under one deadline for all of it.
 struct RunnerExchange: Sendable {
@@ -6,10 +7,26 @@ struct RunnerExchange: Sendable {
     var deadline: NIODeadline
     var maxBodyBytes: Int
     var answer: EventLoopPromise<RunnerHTTPResponse>
+    var cancellation = RunnerExchangeCancellation()
 }
 
-/// Sent down the pipeline when the caller's task is cancelled.
-struct RunnerExchangeCancelled: Sendable {}
+/// Whether the caller of one exchange gave up, and which exchange that is.
+///
+/// The caller's task can be cancelled before its exchange reaches the connection's event loop, or
+/// after it ended and the connection went on to the next call. The flag covers the first case (the
+/// request is never written), and the identity the second (the next call is left alone).
+final class RunnerExchangeCancellation: Sendable {
+    private let cancelled = Atomic(false)
+
+    var isCancelled: Bool { cancelled.load(ordering: .acquiring) }
+
+    func cancel() { cancelled.store(true, ordering: .releasing) }
+}
+
+/// Sent down the pipeline when the caller of `exchange` is cancelled.
+struct RunnerExchangeCancelled: Sendable {
+    let exchange: RunnerExchangeCancellation
+}
 
 /// Runs exchanges on one connection to a runner, one at a time, on the connection's event loop.
 ///
@@ -26,6 +43,7 @@ final class RunnerExchangeHandler: ChannelDuplexHandler {
         var answer: EventLoopPromise<RunnerHTTPResponse>
         var parser: RunnerResponseParser
         var deadline: Scheduled<Void>
+        var cancellation: RunnerExchangeCancellation
     }
 
     private var current: Current?
@@ -51,6 +69,12 @@ final class RunnerExchangeHandler: ChannelDuplexHandler {
             exchange.answer.fail(RunnerTransportError(beforeSending: true, deadlineExceeded: false, underlying: "the connection is busy"))
             return
         }
+        guard !exchange.cancellation.isCancelled else {
+            // Nothing was written; the connection is not given back, so it goes.
+            context.close(promise: nil)
+            exchange.answer.fail(CancellationError())
+            return
+        }
         guard context.channel.isActive else {
             // Closed between being taken from the idle connections and now: nothing was sent.
             exchange.answer.fail(RunnerTransportError(beforeSending: true, deadlineExceeded: false, underlying: "the connection had closed"))
@@ -63,7 +87,9 @@ final class RunnerExchangeHandler: ChannelDuplexHandler {
                 with: .failure(RunnerTransportError(beforeSending: false, deadlineExceeded: true, underlying: "no whole answer by the deadline")),
                 channel: channel)
         }
-        current = Current(answer: exchange.answer, parser: RunnerResponseParser(maxBodyBytes: exchange.maxBodyBytes), deadline: deadline)
+        current = Current(
+            answer: exchange.answer, parser: RunnerResponseParser(maxBodyBytes: exchange.maxBodyBytes), deadline: deadline,
+            cancellation: exchange.cancellation)
         context.writeAndFlush(wrapOutboundOut(exchange.request), promise: nil)
     }
 
@@ -122,10 +148,12 @@ final class RunnerExchangeHandler: ChannelDuplexHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        guard event is RunnerExchangeCancelled else {
+        guard let cancelled = event as? RunnerExchangeCancelled else {
             context.fireUserInboundEventTriggered(event)
             return
         }
+        // Not the exchange in progress: it never started (see `write`), or it ended already.
+        guard let current, current.cancellation === cancelled.exchange else { return }
         finish(with: .failure(CancellationError()), channel: context.channel)
     }
 
