@@ -48,7 +48,10 @@ final class StandbyThread: @unchecked Sendable {
                     giveUp()
                     return
                 }
-                continue  // the call ended after all
+                // The call ended after all (the next check says so), or the baton is not this
+                // call's: look again after a pause rather than spin on the watchdog's lock.
+                loop.baton.nap(until: now + delay)
+                continue
             case .checkAt(let instant):
                 wakeAt = instant
             case .idle:
