@@ -59,9 +59,12 @@ NOTES = [
     "deployed with {\"concurrency\": 1}, so one runner container (the dispatcher's limits: 1 CPU, 256 MiB, no "
     "network, Unix socket) serves it; an invoke key from `pylambda keys create`; wrk -t1 POSTs {\"msg\":\"hello\"} "
     "to /v1/functions/bench-echo/invoke with the key at 1 connection (p50/p99) and 16 (calls/s). Every call is "
-    "also a row in serve's SQLite registry. Then wrk GETs /healthz from the same serve at 1 connection: its HTTP "
-    "server with no key, no function and no registry, the floor under an invoke. wrk is not CPU-limited; on a "
-    "2-core machine serve, its runner and wrk share the cores.",
+    "also a row in serve's SQLite registry. Then wrk GETs /healthz from the same serve at 1 and 16 connections: its "
+    "HTTP server with no key, no function and no registry, the floor under an invoke (and at 16, the ceiling of "
+    "its calls/s). Then two pairs: a function deployed with {\"concurrency\": 2} driven at 16 connections, beside "
+    "two swift-runner containers of it called directly by two wrk -c8 started together; the functions are echo.py "
+    "and bench/functions/busy_echo.py (echo.py after about 2 ms of CPU). wrk is not CPU-limited; on a 2-core "
+    "machine serve, its runners and wrk share the cores.",
     "deps: `pylambda run DIR --no-keep-warm` (so both runs start a container) of a package whose requirements are "
     "six==1.16.0 with a `!=0.0.N` clause that excludes no release but makes every pair's set new; timed from process "
     "start to exit. The first run resolves and installs the set, the next finds it by its key. The store's download "

@@ -102,17 +102,19 @@ def _serve_section(results: dict) -> list[str]:
     healthz = serve.get("healthz_c1")
     if healthz:
         lines.append(f"| GET /healthz on the same serve (no key, no function, no registry) | "
-                     f"{_number(healthz.get('p50_ms'), 3)} | {_number(healthz.get('p99_ms'), 3)} | |")
+                     f"{_number(healthz.get('p50_ms'), 3)} | {_number(healthz.get('p99_ms'), 3)} | "
+                     f"{_number(serve.get('healthz_c16', {}).get('rps'), 0)} |")
     runner = raw.get("swift-runner")
     if runner and "c1" in runner:
         lines.append(f"| the runner called directly (swift-runner row) | {_number(runner['c1'].get('p50_ms'), 3)} | "
                      f"{_number(runner['c1'].get('p99_ms'), 3)} | {_number(runner.get('c16', {}).get('rps'), 0)} |")
-    pair = serve.get("pair")
-    if pair and "serve_c16" in pair and "direct_c16" in pair:
-        lines.append(f"| the same, function with concurrency 2 (two containers) | | | "
-                     f"{_number(pair['serve_c16'].get('rps'), 0)} |")
-        lines.append(f"| two swift-runner containers called directly, 8 connections each | | | "
-                     f"{_number(pair['direct_c16'].get('rps'), 0)} |")
+    for key, function in (("pair", "echo.py"), ("busy_pair", "busy_echo.py (about 2 ms of CPU per call)")):
+        pair = serve.get(key)
+        if pair and "serve_c16" in pair and "direct_c16" in pair:
+            lines.append(f"| invoke of {function}, concurrency 2 (two containers) | | | "
+                         f"{_number(pair['serve_c16'].get('rps'), 0)} |")
+            lines.append(f"| two swift-runner containers of {function} called directly, 8 connections each | | | "
+                         f"{_number(pair['direct_c16'].get('rps'), 0)} |")
     warm = raw.get("dispatcher", {}).get("warm_dispatcher")
     if warm:
         lines.append(f"| a warm call through the dispatcher, in process (`pylambda bench`) | "
