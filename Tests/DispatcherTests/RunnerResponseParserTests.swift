@@ -77,6 +77,31 @@ import Testing
         }
     }
 
+    /// The search for the head's end resumes where the last read left it: a head of exactly the
+    /// limit, arriving in pieces, is still found, and one byte more is still refused.
+    @Test func aHeadArrivingInPiecesIsFoundUpToItsLimit() throws {
+        let status = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nX-Pad: "
+        let atLimit = Array((status + String(repeating: "a", count: RunnerResponseParser.maxHeadBytes - status.utf8.count - 4) + "\r\n\r\n").utf8)
+        #expect(atLimit.count == RunnerResponseParser.maxHeadBytes)
+        for (head, isAccepted) in [(atLimit, true), (Array(atLimit[0..<(atLimit.count - 4)]) + Array("a\r\n\r\n".utf8), false)] {
+            var parser = RunnerResponseParser(maxBodyBytes: 1024)
+            var outcome: Result<(RunnerHTTPResponse, consumed: Int)?, RunnerResponseError> = .success(nil)
+            // Pieces of 1 to 7 bytes, so that the blank line is split in every way along the head.
+            var end = 0
+            while end < head.count, case .success(.none) = outcome {
+                end = min(head.count, end + 1 + end % 7)
+                outcome = head[0..<end].withUnsafeBytes { bytes in Result { () throws(RunnerResponseError) in try parser.parse(bytes) } }
+            }
+            if isAccepted {
+                #expect(try outcome.get()?.consumed == head.count)
+            } else {
+                #expect(throws: RunnerResponseError.malformed("its head is longer than \(RunnerResponseParser.maxHeadBytes) bytes")) {
+                    _ = try outcome.get()
+                }
+            }
+        }
+    }
+
     @Test func anAnswerAnnouncingMoreThanTheLimitIsRefusedBeforeItsBody() throws {
         #expect(throws: RunnerResponseError.tooLarge(1000)) {
             _ = try Self.parse("HTTP/1.1 200 OK\r\nContent-Length: 1001\r\n\r\n[", maxBodyBytes: 1000)

@@ -25,7 +25,8 @@ public struct FunctionConfiguration: Sendable, Hashable {
     /// dispatcher's own uid are refused: either could write the sealed socket directory on the host.
     public var user = "65534:65534"
     /// Request and response size limit in the runner, from 1 byte to `maxBodyBytesLimit`; nil keeps
-    /// the runner's default (6 MiB).
+    /// the runner's default (6 MiB). The host may hold an answer of this size twice over while it
+    /// reads it (its buffer's capacity is a power of two) and once more as the result.
     public var maxBodyBytes: Int?
     /// The OCI runtime: runc (Docker's default) or gVisor's runsc, a user-space kernel between the
     /// function and the host (cold starts are about 3x slower).

@@ -53,8 +53,9 @@ final class RunnerExchangeHandler: ChannelDuplexHandler {
 
     /// A connection keeps its buffer between calls unless an answer made it larger than this.
     private static let keptBufferCapacity = 64 * 1024
-    /// The buffer grows toward the announced length at most this much ahead of what arrived: an
-    /// answer that announces megabytes and sends nothing costs the host nothing.
+    /// The buffer grows toward the announced length at most this much ahead of what arrived (before
+    /// NIO rounds its capacity up to a power of two): an answer that announces megabytes and sends
+    /// nothing costs the host little.
     private static let growthStep = 1 << 20
 
     init(onClose: @escaping @Sendable () -> Void) {
