@@ -2,8 +2,8 @@
 public enum ByteClass {
     static let cr: UInt8 = 0x0D
     static let lf: UInt8 = 0x0A
-    public static let space: UInt8 = 0x20
-    public static let tab: UInt8 = 0x09
+    @usableFromInline static let space: UInt8 = 0x20
+    @usableFromInline static let tab: UInt8 = 0x09
     static let colon: UInt8 = 0x3A
 
     /// `tchar`: the characters of a token (method, field name): DIGIT, ALPHA and !#$%&'*+-.^_`|~.
