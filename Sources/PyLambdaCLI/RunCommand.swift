@@ -10,6 +10,10 @@ import Glibc
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
+        // So that, parsed on its own by `PyLambdaCommand.main()`'s fast path, it names itself
+        // `pylambda run` and skips the root command's completion-script checks. Under `pylambda` (the
+        // usual parse) only the root's super-command name counts, so this changes nothing there.
+        _superCommandName: "pylambda",
         abstract: "Run a function (a file, a package directory or a zip) once and print its JSON result.",
         discussion: """
             FILE is Python source defining `entrypoint(data)` (`-` reads it from stdin), or a package: a directory or a .zip of modules whose handler is `main.entrypoint` unless --handler says otherwise, with an optional requirements.txt. Requirements are installed on this machine as binary wheels for the runner's Python (cp311, manylinux_2_36_x86_64), once per set, and mounted read-only into the container, which still has no network. A handler with two parameters is called as Lambda's handler(event, context). The result goes to stdout as JSON (exit 0); any error goes to stderr, with the exit status saying what kind:

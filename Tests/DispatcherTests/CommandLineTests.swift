@@ -17,6 +17,43 @@ import Testing
         #expect(result.errors.contains(option), "the message names the option: \(result.errors)")
     }
 
+    /// `pylambda run` is parsed on its own first; whatever that parse refuses goes through the whole
+    /// command tree, so help, unknown options and validation read as they do for every subcommand.
+    @Test func runParsedOnItsOwnStillExplainsItself() throws {
+        let help = try TestEnvironment.runCLI(["run", "--help"])
+        #expect(help.status == 0, "\(help.errors)")
+        #expect(help.output.contains("USAGE: pylambda run "), "\(help.output)")
+        let unknown = try TestEnvironment.runCLI(["run", "/dev/null", "--bogus"])
+        #expect(unknown.status == 64)
+        #expect(unknown.errors.contains("Unknown option '--bogus'") && unknown.errors.contains("pylambda run"), "\(unknown.errors)")
+        let both = try TestEnvironment.runCLI(["run", "/dev/null", "--data", "{}", "--data-file", "/dev/null"])
+        #expect(both.status == 64)
+        #expect(both.errors.contains("Give --data or --data-file, not both."), "\(both.errors)")
+        let missing = try TestEnvironment.runCLI(["run"])
+        #expect(missing.status == 64)
+        #expect(missing.errors.contains("Missing expected argument"), "\(missing.errors)")
+    }
+
+    /// A call's failures leave `pylambda run` (parsed on its own) with the documented exit codes.
+    @Test func runExitsWithTheStatusOfItsCallsOutcome() async throws {
+        guard let docker = await TestEnvironment.docker() else { return }
+        let source = FileManager.default.temporaryDirectory.appendingPathComponent("exit-codes-\(getpid()).py")
+        let tag = UInt32.random(in: 0...UInt32.max)
+        try "# \(tag)\ndef entrypoint(data):\n    if data.get('fail'):\n        raise ValueError('asked to fail')\n    return data\n"
+            .write(to: source, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: source) }
+        let common = ["--image", TestEnvironment.image, "--no-keep-warm"]
+        let raised = try TestEnvironment.runCLI(["run", source.path, "--data", #"{"fail": true}"#] + common)
+        #expect(raised.status == 1, "\(raised.errors)")
+        #expect(raised.errors.contains("ValueError") && raised.errors.contains("asked to fail"), "\(raised.errors)")
+        let notJSON = try TestEnvironment.runCLI(["run", source.path, "--data", "{not json"] + common)
+        #expect(notJSON.status == 4, "\(notJSON.errors)")
+        let answered = try TestEnvironment.runCLI(["run", source.path, "--data", #"{"n": 1}"#] + common)
+        #expect(answered.status == 0, "\(answered.errors)")
+        #expect(answered.output == #"{"n":1}"#, "\(answered.output)")
+        await docker.shutdown()
+    }
+
     @Test func limitsOfTheLibraryAreClampedOrRefused() throws {
         var function = FunctionConfiguration()
         function.timeout = .seconds(1e13)
