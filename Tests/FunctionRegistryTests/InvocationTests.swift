@@ -293,8 +293,8 @@ extension RegistryTests {
     }
 }
 
-@Test func randomUUIDsAreLowerCaseVersion4UUIDsThatDiffer() {
-    let ids = (0..<1000).map { _ in RandomUUID.lowercased() }
+@Test(arguments: ["4", "7"]) func uuidsAreLowerCaseUUIDsOfTheirVersionThatDiffer(_ version: String) {
+    let ids = (0..<1000).map { _ in version == "4" ? RandomUUID.lowercased() : RandomUUID.timeOrdered() }
     #expect(Set(ids).count == ids.count)
     for id in ids {
         let bytes = Array(id.utf8)
@@ -302,9 +302,22 @@ extension RegistryTests {
         #expect([8, 13, 18, 23].allSatisfy { bytes[$0] == UInt8(ascii: "-") })
         let digits = bytes.enumerated().filter { ![8, 13, 18, 23].contains($0.offset) }.map(\.element)
         #expect(digits.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }, "\(id)")
-        #expect(bytes[14] == UInt8(ascii: "4"), "version 4: \(id)")
+        #expect(bytes[14] == version.utf8.first, "version \(version): \(id)")
         #expect("89ab".utf8.contains(bytes[19]), "variant 10: \(id)")
         // Foundation parses it back to the same UUID.
         #expect(UUID(uuidString: id)?.uuidString.lowercased() == id)
     }
+}
+
+/// Invocation ids grow with time (to the millisecond), so the registry's index of them grows at its
+/// end; and the time in them is the time they were made.
+@Test func invocationIDsAreOrderedByTheMillisecondTheyWereMadeIn() {
+    let start = Date(timeIntervalSince1970: 1_800_000_000.5)
+    // 10 ms apart: ids made in the same millisecond are in random order.
+    let ids = (0..<200).map { RandomUUID.timeOrdered(now: start.addingTimeInterval(Double($0) * 0.01)) }
+    #expect(ids == ids.sorted())
+    let first = Array(ids[0].utf8)
+    let hex = String(decoding: first[0..<8] + first[9..<13], as: UTF8.self)
+    #expect(UInt64(hex, radix: 16) == 1_800_000_000_500)
+    #expect(Array(Invocation.newID().utf8)[14] == UInt8(ascii: "7"))
 }

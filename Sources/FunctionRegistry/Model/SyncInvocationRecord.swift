@@ -40,8 +40,9 @@ public struct SyncInvocationRecord: Sendable, Equatable {
 }
 
 extension Invocation {
-    /// A new invocation id: a lower-case UUID.
+    /// A new invocation id: a lower-case, time-ordered UUID (version 7), so that the registry's
+    /// index of ids grows at its end.
     public static func newID() -> String {
-        RandomUUID.lowercased()
+        RandomUUID.timeOrdered()
     }
 }
