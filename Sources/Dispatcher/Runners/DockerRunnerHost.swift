@@ -40,6 +40,9 @@ final class DockerRunnerHost: RunnerHost {
         return inspect.state.running
     }
 
+    /// How long after a container's `die` with exit code 137 its `oom` event may still come.
+    static let oomEventGrace: Duration = .milliseconds(1500)
+
     func diagnose(_ id: String, directory: RunnerDirectory?, since: Int64) async -> RunnerEnd {
         guard let docker = try? await docker.client() else { return .gone }
         // Containers remove themselves when they exit (AutoRemove), so inspect may find nothing: how
@@ -55,7 +58,9 @@ final class DockerRunnerHost: RunnerHost {
         }
         var events: [DockerEvent] = []
         // `die` is logged just after the exit wakes the wait above, and the `oom` of a kernel kill
-        // (exit code 137) may trail it: look again briefly until the picture is complete.
+        // (exit code 137) may trail it: look again briefly until the picture is complete. On a loaded
+        // machine it trailed by more than 300 ms (a CI run read an OOM as "signal 9"), so a 137 waits
+        // up to `oomEventGrace`; only calls whose runner died pay it.
         let started = ContinuousClock.now
         while true {
             guard let found = try? await docker.containerEvents(id, actions: ["oom", "die", "kill"], since: since - 1)
@@ -64,7 +69,7 @@ final class DockerRunnerHost: RunnerHost {
             if events.contains(where: { $0.action == "oom" }) { return .outOfMemory }
             let elapsed = ContinuousClock.now - started
             if let died = events.last(where: { $0.action == "die" }) {
-                if died.exitCode != 137 || elapsed > .milliseconds(300) { break }
+                if died.exitCode != 137 || elapsed > Self.oomEventGrace { break }
             } else if elapsed > .seconds(2) {
                 break
             }
