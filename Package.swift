@@ -219,6 +219,10 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "PyLambdaCLITests",
+            dependencies: ["PyLambdaCLI"]
+        ),
+        .testTarget(
             name: "DispatcherTests",
             dependencies: [
                 "Dispatcher", "DockerEngine", "FunctionPackages",

@@ -25,25 +25,18 @@ struct PyLambdaCommand: AsyncParsableCommand {
 }
 
 extension PyLambdaCommand {
-    /// `pylambda run` first parses its arguments as `RunCommand` alone, and only when that fails (a
-    /// bad option, `--help`, any other subcommand) goes through the whole command tree, which then
-    /// prints the usual message.
+    /// `pylambda run` in its plain forms is read by `RunArguments.scan`, without ArgumentParser;
+    /// anything the scan declines (help, an unknown or repeated option, a value that does not convert
+    /// or validate, any other subcommand) goes through ArgumentParser's whole command tree, which
+    /// accepts it the same way or prints its usual message.
     ///
     /// Why: a warm `pylambda run` is a whole process around a call of well under a millisecond, and
-    /// the full parse is most of its CPU time. From the root, ArgumentParser reflects over each
-    /// command it passes through and over its own completion-script commands; each generic type it
-    /// meets for the first time is a protocol-conformance lookup, a scan of this binary's 11,000
-    /// conformance records.
-    /// The parse of `run` alone makes a warm run about 2 ms faster (29.0 -> 26.7 ms median over 150
-    /// interleaved runs of each; about 13% fewer instructions under callgrind). Same parser, same
-    /// options and validation, same exit codes.
+    /// ArgumentParser's parse is a quarter of its CPU time (see `RunArguments.scan`).
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
-        if arguments.first == RunCommand.configuration.commandName,
-            var run = try? RunCommand.parse(Array(arguments.dropFirst()))
-        {
+        if arguments.first == RunCommand.configuration.commandName, let run = RunArguments.scan(Array(arguments.dropFirst())) {
             do {
-                try await run.run()
+                try await RunCommand.run(run)
             } catch {
                 exit(withError: error)
             }

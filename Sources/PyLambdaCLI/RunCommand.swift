@@ -10,10 +10,6 @@ import Glibc
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        // So that, parsed on its own by `PyLambdaCommand.main()`'s fast path, it names itself
-        // `pylambda run` and skips the root command's completion-script checks. Under `pylambda` (the
-        // usual parse) only the root's super-command name counts, so this changes nothing there.
-        _superCommandName: "pylambda",
         abstract: "Run a function (a file, a package directory or a zip) once and print its JSON result.",
         discussion: """
             FILE is Python source defining `entrypoint(data)` (`-` reads it from stdin), or a package: a directory or a .zip of modules whose handler is `main.entrypoint` unless --handler says otherwise, with an optional requirements.txt. Requirements are installed on this machine as binary wheels for the runner's Python (cp311, manylinux_2_36_x86_64), once per set, and mounted read-only into the container, which still has no network. A handler with two parameters is called as Lambda's handler(event, context). The result goes to stdout as JSON (exit 0); any error goes to stderr, with the exit status saying what kind:
@@ -54,10 +50,10 @@ struct RunCommand: AsyncParsableCommand {
     var dataFile: String?
 
     @Option(name: .long, help: ArgumentHelp("Seconds the call may take (more than 0, at most 86400).", valueName: "S"))
-    var timeout: Double = 60
+    var timeout: Double = RunArguments.defaultTimeout
 
     @Option(name: .long, help: ArgumentHelp("Memory limit of the container in MiB (swap is not added).", valueName: "MB"))
-    var memory: Int = 256
+    var memory: Int = RunArguments.defaultMemory
 
     @Flag(name: .long, help: "Also print the last 4 KiB of the function's stdout/stderr (to stderr).")
     var logTail = false
@@ -67,13 +63,13 @@ struct RunCommand: AsyncParsableCommand {
         help: ArgumentHelp(
             "docker (isolated containers) or process (a plain child process: NO isolation, trusted code only).",
             valueName: "BACKEND"))
-    var backend: Backend = .docker
+    var backend: RunArguments.Backend = .docker
 
     @Option(name: .long, help: "Runner image.")
-    var image = "pylambda-runner:latest"
+    var image = RunArguments.defaultImage
 
     @Option(name: .long, help: ArgumentHelp("Seconds an unused container stays warm (1 to 86400).", valueName: "S"))
-    var idleTtl: Int = 300
+    var idleTtl: Int = RunArguments.defaultIdleTtl
 
     @Flag(name: .long, help: "Remove the container when done instead of leaving it warm for the next run.")
     var noKeepWarm = false
@@ -85,46 +81,46 @@ struct RunCommand: AsyncParsableCommand {
             valueName: "RUNTIME"))
     var runtime: ContainerRuntime = .runc
 
-    enum Backend: String, ExpressibleByArgument, CaseIterable {
-        case docker, process
+    /// The arguments as parsed, for `run(_:)` (which the fast path calls with its own scan).
+    var arguments: RunArguments {
+        RunArguments(
+            file: file, handler: handler, requirements: requirements, data: data, dataFile: dataFile, timeout: timeout,
+            memory: memory, logTail: logTail, backend: backend, image: image, idleTtl: idleTtl, noKeepWarm: noKeepWarm,
+            runtime: runtime)
     }
 
     func validate() throws {
-        if data != nil && dataFile != nil { throw ValidationError("Give --data or --data-file, not both.") }
-        if file == "-" && dataFile == "-" { throw ValidationError("Only one of FILE and --data-file can be stdin.") }
-        let maxSeconds = FunctionConfiguration.maxTimeout.components.seconds
-        if !timeout.isFinite || timeout <= 0 || timeout > Double(maxSeconds) {
-            throw ValidationError("--timeout is in seconds and must be more than 0 and at most \(maxSeconds) (a day).")
-        }
-        if !(1...DispatcherConfiguration.maxIdleTTLSeconds).contains(idleTtl) {
-            throw ValidationError("--idle-ttl is in seconds and must be from 1 to \(DispatcherConfiguration.maxIdleTTLSeconds) (a day).")
-        }
-        // Int64(memory) << 20 must not overflow; no machine has 2^43 MiB.
-        if memory < 16 || memory > 1 << 40 { throw ValidationError("--memory is in MiB and must be from 16 to \(1 << 40).") }
+        if let problem = arguments.validationError { throw ValidationError(problem) }
     }
 
     func run() async throws {
+        try await Self.run(arguments)
+    }
+
+    /// Runs the call `arguments` ask for, prints its result, and throws `ExitCode` with the
+    /// documented status when it fails.
+    static func run(_ arguments: RunArguments) async throws {
         let input: String
         do {
-            input = try data ?? dataFile.map(InputFile.read) ?? "{}"
+            input = try arguments.data ?? arguments.dataFile.map(InputFile.read) ?? "{}"
         } catch {
             StandardError.print("error: \(error)")
             throw ExitCode(2)
         }
 
         var configuration = DispatcherConfiguration()
-        configuration.image = image
+        configuration.image = arguments.image
         configuration.warmPoolSize = 0
-        configuration.idleTTL = .seconds(idleTtl)
-        configuration.keepWarmAfterShutdown = !noKeepWarm
+        configuration.idleTTL = .seconds(arguments.idleTtl)
+        configuration.keepWarmAfterShutdown = !arguments.noKeepWarm
         // A warm run only reads a few records and calls the runner; Docker is asked nothing unless a
         // container has to be started.
         configuration.orphanSweep = .beforeFirstStart
-        configuration.function.timeout = .milliseconds(max(1, Int64((timeout * 1000).rounded())))
-        configuration.function.memoryBytes = Int64(memory) << 20
-        configuration.function.runtime = runtime
+        configuration.function.timeout = .milliseconds(max(1, Int64((arguments.timeout * 1000).rounded())))
+        configuration.function.memoryBytes = Int64(arguments.memory) << 20
+        configuration.function.runtime = arguments.runtime
         configuration.logger.logLevel = .error
-        if backend == .process {
+        if arguments.backend == .process {
             guard let runner = RunnerExecutable.find() else {
                 StandardError.print("error: --backend process needs the swift-runner binary next to pylambda or on PATH (swift build --product swift-runner)")
                 throw ExitCode(3)
@@ -147,7 +143,7 @@ struct RunCommand: AsyncParsableCommand {
         let function: FunctionDefinition
         do {
             function = try await FunctionLoader.definition(
-                of: file, handler: handler, requirements: requirements, cacheDirectory: cache,
+                of: arguments.file, handler: arguments.handler, requirements: arguments.requirements, cacheDirectory: cache,
                 configuration: configuration.function)
         } catch {
             await dispatcher.shutdown()
@@ -169,7 +165,7 @@ struct RunCommand: AsyncParsableCommand {
             }
             let outcome: Result<InvocationResult, any Error>
             do {
-                outcome = .success(try await dispatcher.invoke(function, payload: Array(input.utf8), logTail: logTail))
+                outcome = .success(try await dispatcher.invoke(function, payload: Array(input.utf8), logTail: arguments.logTail))
             } catch {
                 outcome = .failure(error)
             }
@@ -212,3 +208,5 @@ struct RunCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension RunArguments.Backend: ExpressibleByArgument {}
