@@ -61,7 +61,9 @@ struct PackagePath: Hashable, Comparable, Sendable {
             if component.elementsEqual([UInt8(ascii: "."), UInt8(ascii: ".")]) {
                 throw .unsafePath(path: shown, reason: "`..` would leave the package")
             }
-            let normalised = String(decoding: component, as: UTF8.self).precomposedStringWithCanonicalMapping
+            // ASCII is its own NFC; the mapping's first use costs a warm `pylambda run` about 1 ms.
+            let text = String(decoding: component, as: UTF8.self)
+            let normalised = component.allSatisfy { $0 < 0x80 } ? text : text.precomposedStringWithCanonicalMapping
             guard !normalised.utf8.contains(UInt8(ascii: "/")), normalised != "..", normalised != "." else {
                 throw .unsafePath(path: shown, reason: "the name does not survive Unicode normalisation")
             }
