@@ -152,6 +152,10 @@ struct LifecycleTests {
     /// it: threads of the user's code then stood still.
     @Test
     func threadsStillRunAfterAQueuedRequestTimedOut() async throws {
+        // The slow call says when it started, so that the late one is sent while it runs, however
+        // loaded the machine is.
+        let started = FileManager.default.temporaryDirectory.appendingPathComponent("slow-started-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: started) }
         let code = """
             import threading, time
 
@@ -166,13 +170,14 @@ struct LifecycleTests {
 
             def entrypoint(data):
                 if data == 'slow':
+                    open(\(String(reflecting: started)), 'w').close()
                     time.sleep(0.4)
                 return len(ticks)
             """
         try await withRunner { client in
             try await client.mustLoad(code)
             async let slow = client.run(#""slow""#)
-            try await Task.sleep(for: .milliseconds(100))
+            #expect(try await eventually { FileManager.default.fileExists(atPath: started) })
             #expect(try await client.run(#""late""#, headers: [(RunnerHeader.timeoutMilliseconds, "50")]).status == .gatewayTimeout)
             _ = try await slow
             let before = Int(try await client.run(#""count""#).text) ?? 0
