@@ -220,7 +220,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PyLambdaCLITests",
-            dependencies: ["PyLambdaCLI"]
+            dependencies: ["PyLambdaCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(
             name: "DispatcherTests",

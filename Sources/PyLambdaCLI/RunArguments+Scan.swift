@@ -30,7 +30,7 @@ extension RunArguments {
             var name = argument.dropFirst(2)
             var value: String?
             if let equals = name.firstIndex(of: "=") {
-                // ArgumentParser reads `--data=` as a missing value, not an empty one.
+                // ArgumentParser reads `--data=` as `--data`, which takes the next argument; left to it.
                 guard equals != name.index(before: name.endIndex) else { return nil }
                 value = String(name[name.index(after: equals)...])
                 name = name[..<equals]

@@ -48,6 +48,8 @@ struct SwiftRunnerCommand: ParsableCommand {
     /// waits for both, and CPython's part is the longer (about 10 ms). Measured in the runner image
     /// (`--cpus 1`, 25 starts each, two rounds), spawn to the first `/load` answered: 33.2 -> 29.6
     /// and 34.1 -> 31.3 ms median. `--help` and a bad option exit while CPython may still start.
+    /// The signals stay blocked in every mode: a SIGTERM before the runner listens drains it once it
+    /// does, and `--help` or `--write-code-cache` cannot be interrupted (they end on their own).
     static func startInterpreter() {
         var blocked = sigset_t()
         sigemptyset(&blocked)

@@ -156,6 +156,8 @@ struct LifecycleTests {
         // loaded the machine is.
         let started = FileManager.default.temporaryDirectory.appendingPathComponent("slow-started-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: started) }
+        // Hex, so that no character of the path can break the Python literal.
+        let startedHex = started.utf8.map { String(format: "%02x", $0) }.joined()
         let code = """
             import threading, time
 
@@ -170,7 +172,7 @@ struct LifecycleTests {
 
             def entrypoint(data):
                 if data == 'slow':
-                    open(\(String(reflecting: started)), 'w').close()
+                    open(bytes.fromhex('\(startedHex)').decode(), 'w').close()
                     time.sleep(0.4)
                 return len(ticks)
             """
