@@ -36,11 +36,19 @@ public final class Runner: Service, Sendable {
         self.logger = logger
     }
 
+    /// Blocks `signals` in the calling thread and in the threads it starts from then on, as
+    /// `start()` does with `configuration.drainSignals`. An executable that starts a thread (its
+    /// interpreter's) before `start()` calls this first, so that every thread inherits the block the
+    /// runner's signalfd needs.
+    public static func blockDrainSignals(_ signals: [Int32]) {
+        SignalDescriptor.block(signals)
+    }
+
     /// Binds the address, starts the standby thread, and queues the serving loop on the interpreter
     /// thread (which may still be starting CPython: connections wait in the backlog meanwhile).
     public func start() throws(RunnerStartError) {
         guard !hasStarted.exchange(true, ordering: .relaxed) else { throw .alreadyStarted }
-        if !configuration.drainSignals.isEmpty { SignalDescriptor.block(configuration.drainSignals) }
+        if !configuration.drainSignals.isEmpty { Self.blockDrainSignals(configuration.drainSignals) }
         interpreter.start()
         let listener = try ListeningSocket.bind(configuration.address)
         let port = listener.port

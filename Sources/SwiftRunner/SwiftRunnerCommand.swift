@@ -51,10 +51,7 @@ struct SwiftRunnerCommand: ParsableCommand {
     /// The signals stay blocked in every mode: a SIGTERM before the runner listens drains it once it
     /// does, and `--help` or `--write-code-cache` cannot be interrupted (they end on their own).
     static func startInterpreter() {
-        var blocked = sigset_t()
-        sigemptyset(&blocked)
-        for signal in drainSignals { sigaddset(&blocked, signal) }
-        pthread_sigmask(SIG_BLOCK, &blocked, nil)
+        Runner.blockDrainSignals(drainSignals)
         interpreter.start()
     }
 
