@@ -42,6 +42,9 @@ final class DockerRunnerHost: RunnerHost {
 
     /// How long after a container's `die` with exit code 137 its `oom` event may still come.
     static let oomEventGrace: Duration = .milliseconds(1500)
+    /// How long `diagnose` looks for a `die` event at all, and keeps asking when the daemon's events
+    /// query fails: a daemon busy with an exit answers late, and giving up at once loses the `oom`.
+    static let dieEventGrace: Duration = .seconds(2)
 
     func diagnose(_ id: String, directory: RunnerDirectory?, since: Int64) async -> RunnerEnd {
         guard let docker = try? await docker.client() else { return .gone }
@@ -61,16 +64,20 @@ final class DockerRunnerHost: RunnerHost {
         // (exit code 137) may trail it: look again briefly until the picture is complete. On a loaded
         // machine it trailed by more than 300 ms (a CI run read an OOM as "signal 9"), so a 137 waits
         // up to `oomEventGrace`; only calls whose runner died pay it.
+        // A failed query is asked again within the same grace. Under gVisor on a loaded machine, a CI
+        // run read an OOM as "signal 9"; a single failed query, which used to end this loop, explains it.
         let started = ContinuousClock.now
         while true {
-            guard let found = try? await docker.containerEvents(id, actions: ["oom", "die", "kill"], since: since - 1)
-            else { break }
-            events = found
-            if events.contains(where: { $0.action == "oom" }) { return .outOfMemory }
             let elapsed = ContinuousClock.now - started
-            if let died = events.last(where: { $0.action == "die" }) {
-                if died.exitCode != 137 || elapsed > Self.oomEventGrace { break }
-            } else if elapsed > .seconds(2) {
+            if let found = try? await docker.containerEvents(id, actions: ["oom", "die", "kill"], since: since - 1) {
+                events = found
+                if events.contains(where: { $0.action == "oom" }) { return .outOfMemory }
+                if let died = events.last(where: { $0.action == "die" }) {
+                    if died.exitCode != 137 || elapsed > Self.oomEventGrace { break }
+                } else if elapsed > Self.dieEventGrace {
+                    break
+                }
+            } else if elapsed > Self.dieEventGrace {
                 break
             }
             try? await Task.sleep(for: .milliseconds(50))
