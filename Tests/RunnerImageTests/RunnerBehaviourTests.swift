@@ -35,7 +35,7 @@ struct RunnerBehaviourTests {
             try? FileManager.default.removeItem(atPath: directory)
         }
         let code = """
-            import threading, time
+            import os, threading, time
 
             ticks = []
 
@@ -49,18 +49,24 @@ struct RunnerBehaviourTests {
             def entrypoint(data):
                 if data == 'slow':
                     open('/run/pylambda/slow-started', 'w').close()
-                    time.sleep(0.6)
+                    # Until the test has its answer to the late call (at most 10 s).
+                    for _ in range(2000):
+                        if os.path.exists('/run/pylambda/release'):
+                            break
+                        time.sleep(0.005)
                 return len(ticks)
             """
         #expect(try await client.load(code).status == 200)
         async let slow = client.run(#""slow""#)
-        // The late call must queue behind the slow one, so it is sent only once the slow one runs
-        // (a fixed pause lost that race on a loaded CI machine).
+        // The late call must queue behind the slow one: it is sent only once the slow one runs, and
+        // the slow one ends only once the late one is answered. (Fixed pauses lost both races on a
+        // loaded CI machine: the late call ran first once, and once only after the slow one ended.)
         let slowStarted = ContinuousClock.now + .seconds(10)
         while !FileManager.default.fileExists(atPath: "\(directory)/slow-started"), ContinuousClock.now < slowStarted {
             try await Task.sleep(for: .milliseconds(5))
         }
         let late = try await client.run(#""late""#, headers: [(RunnerHeader.timeoutMilliseconds, "50")])
+        #expect(FileManager.default.createFile(atPath: "\(directory)/release", contents: nil))
         #expect(late.status == 504, "the queued call answered \(late.status): \(late.body)")
         _ = try await slow
         let before = Int(try await client.run(#""count""#).body) ?? 0
