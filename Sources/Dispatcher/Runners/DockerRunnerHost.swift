@@ -80,6 +80,8 @@ final class DockerRunnerHost: RunnerHost {
             } else if elapsed > Self.dieEventGrace {
                 break
             }
+            // A cancelled task's sleeps return at once: after one look, stop rather than query back to back.
+            if Task.isCancelled { break }
             try? await Task.sleep(for: .milliseconds(50))
         }
         // Killed through the API (`pylambda gc`, `docker rm -f`): not the runner's own doing.
