@@ -42,8 +42,9 @@ final class DockerRunnerHost: RunnerHost {
 
     /// How long after a container's `die` with exit code 137 its `oom` event may still come.
     static let oomEventGrace: Duration = .milliseconds(1500)
-    /// How long `diagnose` looks for a `die` event at all, and keeps asking when the daemon's events
+    /// How long `diagnose` keeps looking when no `die` event has come yet, or when the daemon's events
     /// query fails: a daemon busy with an exit answers late, and giving up at once loses the `oom`.
+    /// (One more query and a 50 ms pause may follow the last look.)
     static let dieEventGrace: Duration = .seconds(2)
 
     func diagnose(_ id: String, directory: RunnerDirectory?, since: Int64) async -> RunnerEnd {
@@ -63,23 +64,24 @@ final class DockerRunnerHost: RunnerHost {
         // `die` is logged just after the exit wakes the wait above, and the `oom` of a kernel kill
         // (exit code 137) may trail it: look again briefly until the picture is complete. On a loaded
         // machine it trailed by more than 300 ms (a CI run read an OOM as "signal 9"), so a 137 waits
-        // up to `oomEventGrace`; only calls whose runner died pay it.
-        // A failed query is asked again within the same grace. Under gVisor on a loaded machine, a CI
-        // run read an OOM as "signal 9"; a single failed query, which used to end this loop, explains it.
+        // up to `oomEventGrace`; only calls whose runner died pay it. A failed query is asked again
+        // within the same limits (a single failed query used to end this loop, the likely cause of a
+        // gVisor OOM read as "signal 9" in another CI run). Time is read after each query, so a query
+        // that hangs until its timeout ends the loop rather than starting another.
         let started = ContinuousClock.now
+        var sawDie137 = false
         while true {
+            let found = try? await docker.containerEvents(id, actions: ["oom", "die", "kill"], since: since - 1)
             let elapsed = ContinuousClock.now - started
-            if let found = try? await docker.containerEvents(id, actions: ["oom", "die", "kill"], since: since - 1) {
+            if let found {
                 events = found
                 if events.contains(where: { $0.action == "oom" }) { return .outOfMemory }
                 if let died = events.last(where: { $0.action == "die" }) {
-                    if died.exitCode != 137 || elapsed > Self.oomEventGrace { break }
-                } else if elapsed > Self.dieEventGrace {
-                    break
+                    if died.exitCode != 137 { break }
+                    sawDie137 = true
                 }
-            } else if elapsed > Self.dieEventGrace {
-                break
             }
+            if elapsed > (sawDie137 ? Self.oomEventGrace : Self.dieEventGrace) { break }
             // A cancelled task's sleeps return at once: after one look, stop rather than query back to back.
             if Task.isCancelled { break }
             try? await Task.sleep(for: .milliseconds(50))
