@@ -81,6 +81,7 @@ public struct FunctionService: Sendable {
     /// The routes, for tests that drive the API in-process.
     public func buildRouter() -> Router<ServiceRequestContext> {
         let router = Router(context: ServiceRequestContext.self)
+        router.add(middleware: OffLoopMiddleware())
         router.add(middleware: HTTPMetricsMiddleware(metrics: metrics))
         router.add(middleware: ErrorBodyMiddleware())
         let system = SystemRoutes(store: store, dispatcher: dispatcher, metrics: metrics)
@@ -107,6 +108,7 @@ public struct FunctionService: Sendable {
         let configuration = self.configuration
         return Application(
             router: buildRouter(),
+            server: .loopAffineHTTP1(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             services: [store, dispatcher, Bootstrap(service: self), heartbeat, recorder, worker],
             onServerRunning: { _ in

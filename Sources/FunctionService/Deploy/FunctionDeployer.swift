@@ -37,7 +37,12 @@ struct FunctionDeployer: Sendable {
         var createsFunction = false
     }
 
+    /// Off the event loop: it checks, hashes and unpacks the package, and may install its dependencies.
     func deploy(_ draft: Draft, as name: String) async throws -> CreatedVersion {
+        try await offLoop { try await deployOnCurrentExecutor(draft, as: name) }
+    }
+
+    private func deployOnCurrentExecutor(_ draft: Draft, as name: String) async throws -> CreatedVersion {
         let package = try Self.package(of: draft)
         let requirements = package.requirements?.normalizedText
         var new = NewFunctionVersion(

@@ -67,8 +67,11 @@ final class FunctionCatalog: Sendable {
             markUsed(cached.dependencySet)
             return cached
         }
-        let code = try await store.code(of: version)
-        let definition = try await makeDefinition(version, package: try Self.package(code, handler: version.handler, requirements: version.requirements))
+        // Off the event loop: the stored package is checked and unpacked again.
+        let definition = try await offLoop {
+            let code = try await store.code(of: version)
+            return try await makeDefinition(version, package: try Self.package(code, handler: version.handler, requirements: version.requirements))
+        }
         definitions.withLock { cache in
             if cache.count >= Self.maxDefinitions { cache.removeAll(keepingCapacity: true) }
             cache[key] = definition

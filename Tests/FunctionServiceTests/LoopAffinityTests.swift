@@ -1,0 +1,63 @@
+import AsyncHTTPClient
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import NIOPosix
+import Testing
+
+@testable import FunctionService
+
+/// serve's HTTP server handles a request on its connection's event loop (no thread hop on the way
+/// to the runner and back), and a request with a large body on Swift's default executor.
+@Suite struct LoopAffinityTests {
+    /// Where the handler ran, before and after it awaited: `loop` (the same event loop both times),
+    /// `pool` (no event loop either time), or `mixed`.
+    static func application() -> some ApplicationProtocol {
+        let router = Router()
+        router.add(middleware: OffLoopMiddleware())
+        router.on("/where", method: .post) { request, _ -> String in
+            let before = MultiThreadedEventLoopGroup.currentEventLoop
+            _ = try await request.body.collect(upTo: 4 << 20)
+            try await Task.sleep(for: .milliseconds(1))
+            let after = MultiThreadedEventLoopGroup.currentEventLoop
+            switch (before, after) {
+            case (let before?, let after?) where before === after: return "loop"
+            case (nil, nil): return "pool"
+            default: return "mixed"
+            }
+        }
+        return Application(router: router, server: .loopAffineHTTP1())
+    }
+
+    @Test func aSmallRequestStaysOnItsConnectionsLoop() async throws {
+        try await Self.application().test(.live) { client in
+            for body in ["", "{\"n\": 1}", String(repeating: "x", count: 256 << 10)] {
+                let answer = try await client.execute(uri: "/where", method: .post, body: ByteBuffer(string: body))
+                #expect(String(buffer: answer.body) == "loop", "a body of \(body.utf8.count) bytes")
+            }
+        }
+    }
+
+    @Test func aLargeRequestIsHandledOffTheLoop() async throws {
+        try await Self.application().test(.live) { client in
+            let answer = try await client.execute(
+                uri: "/where", method: .post, body: ByteBuffer(repeating: UInt8(ascii: "x"), count: (256 << 10) + 1))
+            #expect(String(buffer: answer.body) == "pool")
+            // The connection's next small request is back on the loop.
+            let small = try await client.execute(uri: "/where", method: .post, body: ByteBuffer(string: "{}"))
+            #expect(String(buffer: small.body) == "loop")
+        }
+    }
+
+    @Test func aChunkedRequestIsHandledOffTheLoop() async throws {
+        try await Self.application().test(.live) { client in
+            let port = try #require(client.port)
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/where")
+            request.method = .POST
+            // A body of unknown length goes chunked.
+            request.body = .stream([ByteBuffer(string: "{}")].async, length: .unknown)
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            #expect(String(buffer: try await response.body.collect(upTo: 1024)) == "pool")
+        }
+    }
+}
