@@ -9,6 +9,31 @@ final class ServiceMetrics: Sendable {
     private let factory: PrometheusMetricsFactory
     private let queueDepth: CoreMetrics.Gauge
     private let containers: [String: CoreMetrics.Gauge]
+    /// Each label set's handles, made once: making one looks the metric up in the registry by name
+    /// and labels (under its lock), which a call would otherwise do three times.
+    private let handles = Mutex(Handles())
+
+    private struct InvocationKey: Hashable {
+        var function: String
+        var outcome: String
+    }
+
+    private struct HTTPKey: Hashable {
+        var route: String
+        var status: Int
+    }
+
+    private struct InvocationMetrics {
+        var calls: CoreMetrics.Counter
+        var duration: CoreMetrics.Timer
+        var coldStarts: CoreMetrics.Counter
+    }
+
+    /// Bounded as the registry itself is: by the functions deployed and the routes and statuses.
+    private struct Handles {
+        var invocations: [InvocationKey: InvocationMetrics] = [:]
+        var httpRequests: [HTTPKey: CoreMetrics.Counter] = [:]
+    }
 
     init() {
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -26,18 +51,32 @@ final class ServiceMetrics: Sendable {
 
     /// One call ended: `outcome` is its status (`succeeded`, `failed`, `timed_out`, ...).
     func invocation(function: String, outcome: String, duration: Duration, coldStart: Bool) {
-        CoreMetrics.Counter(label: "pylambda_invocations_total", dimensions: [("function", function), ("outcome", outcome)], factory: factory)
-            .increment()
-        CoreMetrics.Timer(label: "pylambda_invocation_duration_seconds", dimensions: [("function", function)], factory: factory)
-            .recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
-        if coldStart {
-            CoreMetrics.Counter(label: "pylambda_cold_starts_total", dimensions: [("function", function)], factory: factory).increment()
+        let metrics = handles.withLock { handles in
+            handles.invocations[InvocationKey(function: function, outcome: outcome)] ?? {
+                let made = InvocationMetrics(
+                    calls: CoreMetrics.Counter(
+                        label: "pylambda_invocations_total", dimensions: [("function", function), ("outcome", outcome)], factory: factory),
+                    duration: CoreMetrics.Timer(label: "pylambda_invocation_duration_seconds", dimensions: [("function", function)], factory: factory),
+                    coldStarts: CoreMetrics.Counter(label: "pylambda_cold_starts_total", dimensions: [("function", function)], factory: factory))
+                handles.invocations[InvocationKey(function: function, outcome: outcome)] = made
+                return made
+            }()
         }
+        metrics.calls.increment()
+        metrics.duration.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        if coldStart { metrics.coldStarts.increment() }
     }
 
     func httpRequest(route: String, status: Int) {
-        CoreMetrics.Counter(label: "pylambda_http_requests_total", dimensions: [("route", route), ("status", String(status))], factory: factory)
-            .increment()
+        let counter = handles.withLock { handles in
+            handles.httpRequests[HTTPKey(route: route, status: status)] ?? {
+                let made = CoreMetrics.Counter(
+                    label: "pylambda_http_requests_total", dimensions: [("route", route), ("status", String(status))], factory: factory)
+                handles.httpRequests[HTTPKey(route: route, status: status)] = made
+                return made
+            }()
+        }
+        counter.increment()
     }
 
     /// Read at scrape time.
