@@ -43,7 +43,7 @@ public struct ServiceConfiguration: Sendable {
     public var allowIndexOptionsInRequirements = false
     /// The region in ARNs and the Lambda API's answers.
     public var region = "us-east-1"
-    public var logger = Logger(label: "pylambda.serve")
+    public var logger = Logger(label: "pylambda.serve", factory: { LazyMetadataLogHandler(label: $0) })
 
     public struct Limits: Sendable {
         /// An invocation's input (and, at the runner, its result): AWS Lambda's synchronous limit.
