@@ -101,6 +101,7 @@ let package = Package(
             name: "FunctionService",
             dependencies: [
                 "AWSSignatureV4",
+                "CLinux",
                 "Dispatcher",
                 "FunctionPackages",
                 "FunctionRegistry",

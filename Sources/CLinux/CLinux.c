@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "CLinux.h"
 #include <pthread.h>
+#include <sched.h>
 #include <string.h>
 
 int clinux_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data) {
@@ -37,4 +38,11 @@ void clinux_set_thread_name(const char *name) {
 
 int clinux_accept(int fd) {
     return accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}
+
+int clinux_allowed_cpu_count(void) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) != 0) return -1;
+    return CPU_COUNT(&set);
 }

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
@@ -58,6 +59,25 @@ import Testing
             request.body = .stream([ByteBuffer(string: "{}")].async, length: .unknown)
             let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
             #expect(String(buffer: try await response.body.collect(upTo: 1024)) == "pool")
+        }
+    }
+}
+
+extension ServiceAPITests {
+    /// A serve pinned to one CPU runs one event loop (NIO alone would run one per core), and that loop
+    /// serves both the callers' connections and the runners'.
+    @Test func aServePinnedToOneCPURunsOneEventLoop() async throws {
+        try await withServe(warmPool: 0, cpus: "0") { serve in
+            let loops = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(serve.process.processIdentifier)/task").filter { task in
+                let name = (try? String(contentsOfFile: "/proc/\(serve.process.processIdentifier)/task/\(task)/comm", encoding: .utf8)) ?? ""
+                return name.hasPrefix("NIO-SGLTN-")
+            }
+            #expect(loops.count == 1, "event loop threads: \(loops)")
+            #expect(try await serve.deploy("echo", code: Self.echo).status == 201)
+            for number in 1...3 {
+                let answer = try await serve.invoke("echo", "\(number)")
+                #expect(answer.status == 200 && answer.text == "{\"echo\":\(number)}", "\(answer.status) \(answer.text)")
+            }
         }
     }
 }

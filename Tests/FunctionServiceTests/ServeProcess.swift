@@ -28,15 +28,26 @@ final class ServeProcess: @unchecked Sendable {
         return cli
     }
 
-    /// Starts serve and waits until it answers `/healthz` and has written its admin key.
-    init(state: String? = nil, database: String? = nil, warmPool: Int = 1, extra: [String] = [], environment: [String: String] = [:]) async throws {
+    /// Starts serve and waits until it answers `/healthz` and has written its admin key. `cpus`
+    /// (a `taskset` CPU list such as "0") pins it, as `make bench` does.
+    init(
+        state: String? = nil, database: String? = nil, warmPool: Int = 1, extra: [String] = [], environment: [String: String] = [:],
+        cpus: String? = nil
+    ) async throws {
         self.state = state ?? "/tmp/pylambda-serve-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         port = try Self.freePort()
         log = self.state + ".log"
-        process.executableURL = try Self.cli()
+        let cli = try Self.cli()
         var arguments = ["serve", "--state", self.state, "--port", String(port), "--image", Self.image, "--warm-pool", String(warmPool)]
         if let database { arguments += ["--database", database] }
-        process.arguments = arguments + extra
+        if let cpus {
+            // taskset execs serve: the process keeps its pid.
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/taskset")
+            process.arguments = ["-c", cpus, cli.path] + arguments + extra
+        } else {
+            process.executableURL = cli
+            process.arguments = arguments + extra
+        }
         var merged = ProcessInfo.processInfo.environment
         merged.removeValue(forKey: "PYLAMBDA_ADMIN_KEY")
         for (key, value) in environment { merged[key] = value }

@@ -9,10 +9,11 @@ struct ServiceAPITests {
     static let echo = "def entrypoint(data):\n    return {'echo': data}\n"
 
     /// A serve for the body; stopped (SIGTERM) and checked to leave no runner behind.
-    func withServe(_ extra: [String] = [], warmPool: Int = 1, sourceLocation: SourceLocation = #_sourceLocation, _ body: (ServeProcess) async throws -> Void)
-        async throws
-    {
-        let serve = try await ServeProcess(warmPool: warmPool, extra: extra)
+    func withServe(
+        _ extra: [String] = [], warmPool: Int = 1, cpus: String? = nil, sourceLocation: SourceLocation = #_sourceLocation,
+        _ body: (ServeProcess) async throws -> Void
+    ) async throws {
+        let serve = try await ServeProcess(warmPool: warmPool, extra: extra, cpus: cpus)
         do {
             try await body(serve)
         } catch {

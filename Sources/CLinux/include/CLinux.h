@@ -1,7 +1,8 @@
 #ifndef CLINUX_H
 #define CLINUX_H
 
-// Linux calls the Glibc module does not export: the event primitives the runner's loop is built on, and thread names.
+// Linux calls the Glibc module does not export: the event primitives the runner's loop is built on, thread names,
+// and the process's CPU affinity.
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -31,5 +32,8 @@ int clinux_accept(int fd);
 
 /// Names the calling thread (the first 15 bytes), for `top -H` and `/proc/<pid>/task/*/comm`.
 void clinux_set_thread_name(const char *name);
+
+/// The CPUs the calling process may run on (`sched_getaffinity`, as `taskset` sets it), or -1.
+int clinux_allowed_cpu_count(void);
 
 #endif

@@ -60,6 +60,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        EventLoopCount.fitToAffinity()
         var configuration = ServiceConfiguration()
         configuration.host = host
         configuration.port = port ?? getenv("PORT").flatMap { Int(String(cString: $0)) } ?? 8900
