@@ -44,8 +44,10 @@ final class DockerRunnerHost: RunnerHost {
     static let oomEventGrace: Duration = .milliseconds(1500)
     /// How long `diagnose` keeps looking when no `die` event has come yet, or when the daemon's events
     /// query fails: a daemon busy with an exit answers late, and giving up at once loses the `oom`.
-    /// (One more query and a 50 ms pause may follow the last look.)
+    /// (One more query and a pause of `eventsQueryInterval` may follow the last look.)
     static let dieEventGrace: Duration = .seconds(2)
+    /// The pause between two looks at the daemon's events while `diagnose` waits for them.
+    static let eventsQueryInterval: Duration = .milliseconds(50)
 
     func diagnose(_ id: String, directory: RunnerDirectory?, since: Int64) async -> RunnerEnd {
         guard let docker = try? await docker.client() else { return .gone }
@@ -84,7 +86,7 @@ final class DockerRunnerHost: RunnerHost {
             if elapsed > (sawDie137 ? Self.oomEventGrace : Self.dieEventGrace) { break }
             // A cancelled task's sleeps return at once: after one look, stop rather than query back to back.
             if Task.isCancelled { break }
-            try? await Task.sleep(for: .milliseconds(50))
+            try? await Task.sleep(for: Self.eventsQueryInterval)
         }
         // Killed through the API (`pylambda gc`, `docker rm -f`): not the runner's own doing.
         if events.contains(where: { $0.action == "kill" }) { return .gone }
