@@ -13,15 +13,18 @@ struct InvocationExecutor: Sendable {
     let instance: InstanceIdentity
     let logger: Logger
 
-    /// A sync call: recorded as running (so a crash leaves it `interrupted`, not unknown), run, then
-    /// recorded with its outcome; the recorder writes both behind the call. Returns the record's id
-    /// with the result or the error.
+    /// A sync call: recorded as running once it has a runner (so a crash leaves it `interrupted`,
+    /// not unknown), then recorded with its outcome; the recorder writes both behind the call. While
+    /// it waits for a runner (the function's concurrency is reached) it is not running, and has no
+    /// record yet: most calls then end within the recorder's batch delay of their start, and are
+    /// written once. Returns the record's id with the result or the error.
     func invoke(_ version: FunctionVersion, payload: [UInt8], logTail: Bool) async
         -> (id: String, outcome: Result<InvocationResult, DispatcherError>)
     {
         let record = SyncInvocationRecord(startingNow: version, instance: instance)
-        await recorder.started(record)
-        let outcome = await run(version, payload: payload, logTail: logTail, invocationID: record.id)
+        let recorder = self.recorder
+        let outcome = await run(
+            version, payload: payload, logTail: logTail, invocationID: record.id, whenStarted: { recorder.running(record) })
         await recorder.ended(record.finished(finalOutcome(of: outcome, function: version.functionName, keepResult: false)))
         return (record.id, outcome.map(\.result))
     }
@@ -57,11 +60,14 @@ struct InvocationExecutor: Sendable {
     }
 
     /// `invocationID` is the record's: the function sees it as `context.aws_request_id`.
-    private func run(_ version: FunctionVersion, payload: [UInt8], logTail: Bool, invocationID: String) async -> Result<Timed, DispatcherError> {
+    private func run(
+        _ version: FunctionVersion, payload: [UInt8], logTail: Bool, invocationID: String, whenStarted: (() -> Void)? = nil
+    ) async -> Result<Timed, DispatcherError> {
         let started = ContinuousClock.now
         do {
             let definition = try await catalog.definition(of: version)
-            let result = try await dispatcher.invoke(definition, payload: payload, logTail: logTail, invocationID: invocationID)
+            let result = try await dispatcher.invoke(
+                definition, payload: payload, logTail: logTail, invocationID: invocationID, whenStarted: whenStarted)
             return .success(Timed(result: result, duration: ContinuousClock.now - started))
         } catch let error as DispatcherError {
             return .failure(error)

@@ -7,10 +7,10 @@ import Synchronization
 /// the database: two writes per call (running, then final) cost more than the call itself. OpenWhisk
 /// stores the activation records of blocking calls the same way, after the answer.
 ///
-/// - A call's record is queued as `running` when it starts and replaced by its final state when it
-///   ends. The writer takes what is queued every `batchDelay` at most (a call that ends within it is
-///   written once, final), so a call that runs longer than that is in the database as `running`, and
-///   is marked `interrupted` if this process dies.
+/// - A call's record is queued as `running` when it starts (it has a runner) and replaced by its
+///   final state when it ends. The writer takes what is queued every `batchDelay` at most (a call
+///   that ends within it is written once, final), so a call that runs longer than that is in the
+///   database as `running`, and is marked `interrupted` if this process dies.
 /// - Reads of records through this process call `flush()` first, so a client that got an answer
 ///   with `X-Invocation-Id` finds its record at once. Another serve process sharing a PostgreSQL
 ///   registry sees it within `batchDelay`.
@@ -101,9 +101,16 @@ final class InvocationRecorder: Service {
         self.logger = logger
     }
 
-    /// A sync call starts.
-    func started(_ record: SyncInvocationRecord) async {
-        await enqueue(record)
+    /// A sync call starts: queued as `running`, without waiting. When the queue is full, or `run()`
+    /// is not running (before it started or after it ended), this state is skipped: the call's final
+    /// state, from `ended`, is written then, and waits for room if it must.
+    func running(_ record: SyncInvocationRecord) {
+        let count = state.withLock { state -> Int? in
+            guard state.isRunning, state.order.count < maxQueued || state.queued[record.id] != nil else { return nil }
+            state.enqueue(record)
+            return state.order.count
+        }
+        if count == 1 { doorbell.ring() }
     }
 
     /// A sync call ended (`record` carries its outcome).
