@@ -148,7 +148,8 @@ extension ServiceAPITests {
                             index += 1
                             let (name, input, expected) = [("echo", "[1]", 200), ("fib", #"{"n": 20}"#, 200), ("fails", "{}", 500)][index % 3]
                             let answer = try await serve.invoke(name, input)
-                            let outcome = answer.status == expected ? "expected" : "\(name) \(answer.status) \(answer.errorType ?? answer.text)"
+                            // An unexpected answer is counted with its detail, which names the cause.
+                            let outcome = answer.status == expected ? "expected" : "\(name) \(answer.status) \(answer.text.prefix(300))"
                             counts[outcome, default: 0] += 1
                         }
                         return counts
