@@ -16,6 +16,26 @@ struct GcCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Also remove containers labelled pylambda.managed=true that no record here names.")
     var foreign = false
 
+    @Option(
+        name: .customLong("label"),
+        help: "With --foreign, only the containers that also carry this label (KEY=VALUE); repeatable. Labels only narrow what --foreign removes.")
+    var labels: [String] = []
+
+    func validate() throws {
+        if !labels.isEmpty && !foreign { throw ValidationError("--label narrows --foreign; give --foreign too") }
+        for label in labels where !label.contains("=") {
+            throw ValidationError("--label takes KEY=VALUE, not \(String(reflecting: label))")
+        }
+    }
+
+    /// The `--label` filters as key and value.
+    private var labelFilters: [(key: Substring, value: Substring)] {
+        labels.map { label in
+            let equals = label.firstIndex(of: "=")!
+            return (label[..<equals], label[label.index(after: equals)...])
+        }
+    }
+
     func run() async throws {
         try await DockerConnection.withManagedRunners { runners in try await run(with: runners) }
     }
@@ -39,7 +59,11 @@ struct GcCommand: AsyncParsableCommand {
                 }
             }
             if foreign {
-                for container in try await runners.foreignContainers() {
+                let filters = labelFilters
+                let chosen = try await runners.foreignContainers().filter { container in
+                    filters.allSatisfy { container.labels[String($0.key)] == String($0.value) }
+                }
+                for container in chosen {
                     if dryRun {
                         print("would remove foreign container \(container.name) (\(container.state))")
                         continue

@@ -111,7 +111,12 @@ extension DockerTests {
         #expect(gc.status == 0, "\(gc.errors)")
         #expect(FileManager.default.fileExists(atPath: canary + "/keep"), "a label decided what was removed")
         #expect((try? await docker.inspectContainer(impostor)) != nil, "gc removes only what is recorded here")
-        let foreign = try TestEnvironment.runCLI(["gc", "--foreign"])
+        let unlabelled = try TestEnvironment.runCLI(["gc", "--foreign", "--label", "pylambda.test=nobody", "--dry-run"])
+        #expect(unlabelled.status == 0 && !unlabelled.output.contains("pylambda-impostor-"), "\(unlabelled.output)")
+        let alone = try TestEnvironment.runCLI(["gc", "--label", "pylambda.test=impostor"])
+        #expect(alone.status == 64 && alone.errors.contains("--label narrows --foreign"), "\(alone.errors)")
+        // Narrowed to the impostor: other suites' runners (a serve's, say) are foreign here too.
+        let foreign = try TestEnvironment.runCLI(["gc", "--foreign", "--label", "pylambda.test=impostor"])
         #expect(foreign.status == 0, "\(foreign.errors)")
         #expect(foreign.output.contains("removed foreign container"))
         #expect((try? await docker.inspectContainer(impostor)) == nil)
