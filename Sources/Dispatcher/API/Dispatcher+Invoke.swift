@@ -36,7 +36,7 @@ extension Dispatcher {
                     maxResponseBytes: function.maxResponseBytes)
                 // The answer comes from inside the container: a function holding the connection can
                 // write anything there. Callers are promised JSON.
-                if JSONValidator.isValid(output.body) {
+                if await Self.isJSON(output.body) {
                     pool.release(lease, healthy: true)
                     return InvocationResult(json: output.body, logTail: output.logTail, coldStart: lease.runner.takeFirstCall())
                 }
@@ -89,6 +89,15 @@ extension Dispatcher {
             }
             throw failure
         }
+    }
+
+    /// Results larger than this are checked on Swift's default executor, off the caller's: checking
+    /// 6 MiB of small objects takes about 50 ms, and serve's callers are on event loops.
+    static let resultBytesCheckedInPlace = 256 << 10
+
+    static func isJSON(_ body: [UInt8]) async -> Bool {
+        guard body.count > resultBytesCheckedInPlace else { return JSONValidator.isValid(body) }
+        return await withTaskExecutorPreference(globalConcurrentExecutor) { JSONValidator.isValid(body) }
     }
 
     /// It goes into a header: no control characters, no spaces.

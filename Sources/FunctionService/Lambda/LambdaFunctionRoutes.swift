@@ -35,7 +35,8 @@ struct LambdaFunctionRoutes {
         router.put("/functions/{name}/code") { _, context in try await updateCode(context) }
         router.put("/functions/{name}/configuration") { _, context in try await updateConfiguration(context) }
         router.post("/functions/{name}/versions") { _, context in try await publish(context) }
-        router.get("/functions/{name}/versions") { request, context in try await versions(request, context) }
+        // Off the event loop: it reads and encodes every version.
+        router.get("/functions/{name}/versions") { request, context in try await offLoop { try await versions(request, context) } }
         router.delete("/functions/{name}") { request, context in try await delete(request, context) }
     }
 
@@ -94,8 +95,8 @@ struct LambdaFunctionRoutes {
             code: .zipPackage(zip), handler: latest.kind == .zipPackage ? latest.handler : nil, settings: latest.settings,
             description: latest.description, publish: body.publish ?? false)
         if body.dryRun == true {
-            // Checked (the zip, its paths and handler), not deployed.
-            _ = try FunctionDeployer.package(of: draft)
+            // Checked (the zip, its paths and handler), not deployed; unpacking is off the event loop.
+            _ = try await offLoop { try FunctionDeployer.package(of: draft) }
             return lambdaJSON(LambdaFunctionConfiguration(latest, qualified: false, region: region))
         }
         let created = try await deployer.deploy(draft, as: name)
@@ -111,11 +112,14 @@ struct LambdaFunctionRoutes {
         let settings = try FunctionSettingsInput(
             memoryMB: body.memorySize, timeoutSeconds: body.timeout.map(Double.init), environment: body.environment?.variables
         ).checked(against: limits, names: Self.fieldNames, base: latest.settings)
-        let created = try await deployer.deploy(
-            FunctionDeployer.Draft(
-                code: try await store.code(of: latest), handler: body.handler ?? latest.handler,
-                requirements: latest.requirements ?? "", settings: settings, description: body.description ?? latest.description),
-            as: name)
+        // The stored package (up to 50 MiB) is read and copied off the event loop.
+        let created = try await offLoop {
+            try await deployer.deploy(
+                FunctionDeployer.Draft(
+                    code: try await store.code(of: latest), handler: body.handler ?? latest.handler,
+                    requirements: latest.requirements ?? "", settings: settings, description: body.description ?? latest.description),
+                as: name)
+        }
         return lambdaJSON(LambdaFunctionConfiguration(created.version, qualified: false, region: region))
     }
 

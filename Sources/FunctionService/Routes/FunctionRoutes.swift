@@ -25,7 +25,8 @@ struct FunctionRoutes {
         router.put("/v1/functions/{name}") { request, context in try await deploy(request, context) }
         router.get("/v1/functions") { request, context in try await list(request, context) }
         router.get("/v1/functions/{name}") { _, context in try await get(context) }
-        router.get("/v1/functions/{name}/versions") { _, context in try await versions(context) }
+        // Off the event loop: it reads and encodes every version.
+        router.get("/v1/functions/{name}/versions") { _, context in try await offLoop { try await versions(context) } }
         router.delete("/v1/functions/{name}") { _, context in try await delete(context) }
     }
 
