@@ -1,4 +1,5 @@
 import NIOCore
+import Synchronization
 
 /// Runs a task's jobs on one NIO event loop: the loop that owns the task's connection.
 ///
@@ -15,9 +16,24 @@ import NIOCore
 final class EventLoopTaskExecutor: TaskExecutor {
     let eventLoop: any EventLoop
 
-    init(_ eventLoop: any EventLoop) {
+    private init(_ eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
     }
+
+    /// The executor of `eventLoop`: one per loop, made once and never released. Queued jobs hold it
+    /// unowned, and work a default actor started on it may outlive the task that brought it there.
+    /// (A loop whose group shuts down drops the jobs still queued on it: serve's loops are NIO's
+    /// shared ones, which never shut down.)
+    static func of(_ eventLoop: any EventLoop) -> EventLoopTaskExecutor {
+        executors.withLock { executors in
+            if let made = executors[ObjectIdentifier(eventLoop)] { return made }
+            let made = EventLoopTaskExecutor(eventLoop)
+            executors[ObjectIdentifier(eventLoop)] = made
+            return made
+        }
+    }
+
+    private static let executors = Mutex<[ObjectIdentifier: EventLoopTaskExecutor]>([:])
 
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
