@@ -7,21 +7,19 @@ import Logging
 /// formatted a string per request (a few percent of serve's CPU per call), for messages that are
 /// almost never logged at the default level. The output is the same.
 struct LazyMetadataLogHandler: LogHandler {
+    /// Given all of its metadata with each message, in the order `StreamLogHandler` merges them.
     private var stream: StreamLogHandler
     var metadata: Logger.Metadata = [:]
+    var metadataProvider: Logger.MetadataProvider?
 
     init(label: String) {
-        stream = StreamLogHandler.standardError(label: label)
+        stream = StreamLogHandler.standardError(label: label, metadataProvider: nil)
+        metadataProvider = LoggingSystem.metadataProvider
     }
 
     var logLevel: Logger.Level {
         get { stream.logLevel }
         set { stream.logLevel = newValue }
-    }
-
-    var metadataProvider: Logger.MetadataProvider? {
-        get { stream.metadataProvider }
-        set { stream.metadataProvider = newValue }
     }
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -31,8 +29,11 @@ struct LazyMetadataLogHandler: LogHandler {
 
     func log(event: LogEvent) {
         var event = event
-        // What the statement gives wins over the logger's own, as in `StreamLogHandler`.
-        if !metadata.isEmpty { event.metadata = metadata.merging(event.metadata ?? [:]) { _, statement in statement } }
+        // The logger's own, then the provider's, then the statement's: each wins over the one before.
+        var merged = metadata
+        if let provided = metadataProvider?.get(), !provided.isEmpty { merged.merge(provided) { _, provided in provided } }
+        if let statement = event.metadata, !statement.isEmpty { merged.merge(statement) { _, statement in statement } }
+        event.metadata = merged.isEmpty ? nil : merged
         stream.log(event: event)
     }
 }
