@@ -66,7 +66,12 @@ final class RunnerConnectionPool: Sendable {
     private func connection(to socketPath: String, deadline: NIODeadline) async throws -> any Channel {
         let reused: (any Channel)?? = idle.withLock { idle in
             guard !idle.isShutDown else { return .none }
-            while let channel = idle.bySocket[socketPath]?.popLast() {
+            guard var channels = idle.bySocket.removeValue(forKey: socketPath) else { return .some(nil) }
+            defer { if !channels.isEmpty { idle.bySocket[socketPath] = channels } }
+            // One on the caller's own event loop if there is one (`pylambda serve` calls from its
+            // connections' loops): its exchange then wakes no other thread.
+            while let index = channels.lastIndex(where: { $0.eventLoop.inEventLoop }) ?? channels.indices.last {
+                let channel = channels.remove(at: index)
                 if channel.isActive { return .some(channel) }
             }
             return .some(nil)
@@ -83,7 +88,8 @@ final class RunnerConnectionPool: Sendable {
         guard remaining > .zero else {
             throw RunnerTransportError(beforeSending: true, deadlineExceeded: true, underlying: "no time left to connect")
         }
-        let bootstrap = ClientBootstrap(group: group)
+        // On the caller's event loop when it is on one, for the same reason.
+        let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.currentEventLoop ?? group.next())
             .connectTimeout(remaining)
             .channelInitializer { [weak self] channel in
                 channel.eventLoop.makeCompletedFuture {
