@@ -58,6 +58,11 @@ final class InvocationRecorder: Service {
             if queued.updateValue(record, forKey: record.id) == nil { order.append(record.id) }
         }
 
+        /// A record already queued only changes state; a new one needs a free place.
+        func hasRoom(for record: SyncInvocationRecord, maxQueued: Int) -> Bool {
+            order.count < maxQueued || queued[record.id] != nil
+        }
+
         /// Takes what is queued for the next attempt; returns it with the attempt's number.
         mutating func take() -> ([SyncInvocationRecord], UInt64) {
             let records = order.compactMap { queued[$0] }
@@ -106,7 +111,7 @@ final class InvocationRecorder: Service {
     /// state, from `ended`, is written then, and waits for room if it must.
     func running(_ record: SyncInvocationRecord) {
         let count = state.withLock { state -> Int? in
-            guard state.isRunning, state.order.count < maxQueued || state.queued[record.id] != nil else { return nil }
+            guard state.isRunning, state.hasRoom(for: record, maxQueued: maxQueued) else { return nil }
             state.enqueue(record)
             return state.order.count
         }
@@ -181,7 +186,7 @@ final class InvocationRecorder: Service {
         enum Next { case direct, queued(count: Int), full }
         let next = state.withLock { state -> Next in
             guard state.isRunning else { return .direct }
-            if state.order.count >= maxQueued, state.queued[record.id] == nil { return .full }
+            if !state.hasRoom(for: record, maxQueued: maxQueued) { return .full }
             state.enqueue(record)
             return .queued(count: state.order.count)
         }
@@ -195,7 +200,7 @@ final class InvocationRecorder: Service {
             await flush()
             let dropped = state.withLock { state -> Int? in
                 guard state.isRunning else { return nil }
-                if state.order.count < maxQueued || state.queued[record.id] != nil {
+                if state.hasRoom(for: record, maxQueued: maxQueued) {
                     state.enqueue(record)
                     return 0
                 }
