@@ -51,16 +51,16 @@ final class ServiceMetrics: Sendable {
 
     /// One call ended: `outcome` is its status (`succeeded`, `failed`, `timed_out`, ...).
     func invocation(function: String, outcome: String, duration: Duration, coldStart: Bool) {
+        let key = InvocationKey(function: function, outcome: outcome)
         let metrics = handles.withLock { handles in
-            handles.invocations[InvocationKey(function: function, outcome: outcome)] ?? {
-                let made = InvocationMetrics(
-                    calls: CoreMetrics.Counter(
-                        label: "pylambda_invocations_total", dimensions: [("function", function), ("outcome", outcome)], factory: factory),
-                    duration: CoreMetrics.Timer(label: "pylambda_invocation_duration_seconds", dimensions: [("function", function)], factory: factory),
-                    coldStarts: CoreMetrics.Counter(label: "pylambda_cold_starts_total", dimensions: [("function", function)], factory: factory))
-                handles.invocations[InvocationKey(function: function, outcome: outcome)] = made
-                return made
-            }()
+            if let made = handles.invocations[key] { return made }
+            let made = InvocationMetrics(
+                calls: CoreMetrics.Counter(
+                    label: "pylambda_invocations_total", dimensions: [("function", function), ("outcome", outcome)], factory: factory),
+                duration: CoreMetrics.Timer(label: "pylambda_invocation_duration_seconds", dimensions: [("function", function)], factory: factory),
+                coldStarts: CoreMetrics.Counter(label: "pylambda_cold_starts_total", dimensions: [("function", function)], factory: factory))
+            handles.invocations[key] = made
+            return made
         }
         metrics.calls.increment()
         metrics.duration.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
@@ -68,13 +68,13 @@ final class ServiceMetrics: Sendable {
     }
 
     func httpRequest(route: String, status: Int) {
+        let key = HTTPKey(route: route, status: status)
         let counter = handles.withLock { handles in
-            handles.httpRequests[HTTPKey(route: route, status: status)] ?? {
-                let made = CoreMetrics.Counter(
-                    label: "pylambda_http_requests_total", dimensions: [("route", route), ("status", String(status))], factory: factory)
-                handles.httpRequests[HTTPKey(route: route, status: status)] = made
-                return made
-            }()
+            if let made = handles.httpRequests[key] { return made }
+            let made = CoreMetrics.Counter(
+                label: "pylambda_http_requests_total", dimensions: [("route", route), ("status", String(status))], factory: factory)
+            handles.httpRequests[key] = made
+            return made
         }
         counter.increment()
     }
