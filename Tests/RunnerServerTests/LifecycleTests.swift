@@ -30,7 +30,10 @@ struct LifecycleTests {
 
     @Test
     func asAServiceAGracefulShutdownDrainsTheRunner() async throws {
-        await InterpreterLease.shared.acquire()
+        try await withInterpreterLease { try await drainsTheRunnerAsAService() }
+    }
+
+    private func drainsTheRunnerAsAService() async throws {
         var configuration = RunnerConfiguration()
         configuration.address = .tcp(host: "127.0.0.1", port: 0)
         var logger = Logger(label: "runner-service")
@@ -45,15 +48,21 @@ struct LifecycleTests {
                 port = runner.port
             }
             let client = TestClient(address: .tcp(port: port!))
-            try await client.mustLoad(function("import time\ntime.sleep(0.3)\nreturn 'finished'"))
+            // The call says when it started, so that the shutdown comes while it runs, however loaded
+            // the machine is (a fixed 100 ms could pass before the request reached the runner).
+            let started = FileManager.default.temporaryDirectory.appendingPathComponent("drain-started-\(UUID().uuidString)").path
+            defer { try? FileManager.default.removeItem(atPath: started) }
+            // Hex, so that no character of the path can break the Python literal.
+            let startedHex = started.utf8.map { String(format: "%02x", $0) }.joined()
+            try await client.mustLoad(
+                function("import time\nopen(bytes.fromhex('\(startedHex)').decode(), 'w').close()\ntime.sleep(0.3)\nreturn 'finished'"))
             async let inFlight = client.run("0")
-            try await Task.sleep(for: .milliseconds(100))
+            #expect(try await eventually { FileManager.default.fileExists(atPath: started) })
             await group.triggerGracefulShutdown()
             #expect(try await inFlight.text == #""finished""#)
             try await tasks.waitForAll()
         }
         #expect(await runner.exitCode == RunnerExitCode.clean)
-        await InterpreterLease.shared.release()
     }
 
     @Test

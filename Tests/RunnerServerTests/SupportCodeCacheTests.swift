@@ -6,12 +6,10 @@ import Testing
 struct SupportCodeCacheTests {
     @Test
     func theCacheIsUsedOnlyForTheSameSourcesAndTheSameCPython() async throws {
-        await InterpreterLease.shared.acquire()
         let directory = try makeTemporaryDirectory("pylambda-cache")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = "\(directory)/support-code"
-        let written = try Runner.writeSupportCodeCache(to: path, interpreter: testInterpreter)
-        await InterpreterLease.shared.release()
+        let written = try await withInterpreterLease { try Runner.writeSupportCodeCache(to: path, interpreter: testInterpreter) }
         #expect(written > 1000)
         let version = try await testInterpreter.perform { python in python.version }
         let modules = RunnerSupportModule.modules

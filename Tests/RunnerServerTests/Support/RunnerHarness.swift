@@ -45,6 +45,20 @@ actor InterpreterLease {
     }
 }
 
+/// Runs `body` holding the interpreter lease, and gives it back however `body` ends: a lease kept by
+/// a failed test would hang every runner test after it.
+func withInterpreterLease<T>(_ body: () async throws -> T) async throws -> T {
+    await InterpreterLease.shared.acquire()
+    do {
+        let value = try await body()
+        await InterpreterLease.shared.release()
+        return value
+    } catch {
+        await InterpreterLease.shared.release()
+        throw error
+    }
+}
+
 /// A started runner and a client for it.
 struct RunnerUnderTest: Sendable {
     let runner: Runner
