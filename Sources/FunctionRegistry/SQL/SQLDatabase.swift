@@ -30,9 +30,8 @@ protocol SQLDatabase: Sendable {
     /// rolls back when it throws.
     func transaction<Result: Sendable>(_ body: (any SQLExecutor) async throws -> Result) async throws -> Result
 
-    /// Runs `body`, which issues one write statement: PostgreSQL runs it as its own transaction,
-    /// SQLite inside `BEGIN IMMEDIATE` (a lone UPDATE in WAL mode could otherwise fail when another
-    /// process wrote between its read and its write).
+    /// Runs `body`, which issues one write statement, as its own transaction (autocommit, on SQLite's
+    /// writer connection).
     func singleStatementWrite<Result: Sendable>(_ body: (any SQLExecutor) async throws -> Result) async throws -> Result
 
     /// The backend's error as a registry error with a message a user can act on.

@@ -159,8 +159,16 @@ final class SQLiteRegistryDatabase: SQLDatabase {
         }
     }
 
+    /// The statement runs on the writer connection in autocommit mode: no `BEGIN IMMEDIATE` and
+    /// `COMMIT` around it, which were two more trips to the connection's thread per write. A write
+    /// statement takes the write lock as it starts, as `BEGIN IMMEDIATE` does, and SQLite retries
+    /// that (busy handler) when the snapshot it started to read from is stale, because no transaction
+    /// was open before it (`sqlite3BtreeBeginTrans`); only a read transaction that later writes gets
+    /// `SQLITE_BUSY_SNAPSHOT`.
     func singleStatementWrite<Result: Sendable>(_ body: (any SQLExecutor) async throws -> Result) async throws -> Result {
-        try await transaction(body)
+        try await opened().writer.withLease { connection in
+            try await body(SQLiteExecutor(connection: connection))
+        }
     }
 
     func registryError(for error: any Error) -> RegistryError {
