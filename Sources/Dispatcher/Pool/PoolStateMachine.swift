@@ -294,14 +294,20 @@ struct PoolStateMachine: Sendable {
             if let function = runner.function { supply[function, default: 0] += 1 }
         }
         var demand: [FunctionKey: Int] = [:]
+        // Functions found without an idle runner: none becomes idle during this walk, so the calls
+        // queued behind the first (at 16 connections on 2 runners, 14 of them) do not look again.
+        var noIdleRunner: Set<FunctionKey> = []
         var full = false
         var index = 0
         while index < waiters.count {
             let waiter = waiters[index]
-            if let runner = takeIdle(waiter.function, now: now, actions: &actions) {
-                actions.append(.lease(waiter.id, runner))
-                waiters.remove(at: index)
-                continue
+            if !noIdleRunner.contains(waiter.function) {
+                if let runner = takeIdle(waiter.function, now: now, actions: &actions) {
+                    actions.append(.lease(waiter.id, runner))
+                    waiters.remove(at: index)
+                    continue
+                }
+                noIdleRunner.insert(waiter.function)
             }
             index += 1
             demand[waiter.function, default: 0] += 1
@@ -353,7 +359,7 @@ struct PoolStateMachine: Sendable {
     private mutating func takeIdle(
         _ function: FunctionKey, now: ContinuousClock.Instant, actions: inout [Action]
     ) -> PoolRunnerID? {
-        while let runner = runners.values.filter({ $0.function == function && $0.phase == .idle })
+        while let runner = runners.values.lazy.filter({ $0.function == function && $0.phase == .idle })
             .max(by: { $0.lastUsed < $1.lastUsed })
         {
             guard runner.isFresh(at: now, margin: limits.handOutMargin) else {
@@ -368,7 +374,7 @@ struct PoolStateMachine: Sendable {
     }
 
     private func idleGeneric(_ profile: ContainerProfile, now: ContinuousClock.Instant) -> PoolRunnerID? {
-        runners.values.filter {
+        runners.values.lazy.filter {
             $0.function == nil && $0.profile == profile && $0.phase == .idle
                 && $0.isFresh(at: now, margin: limits.handOutMargin)
         }.max(by: { $0.lastUsed < $1.lastUsed })?.id
@@ -378,7 +384,7 @@ struct PoolStateMachine: Sendable {
     /// it takes.
     private mutating func makeRoom(actions: inout [Action]) -> Bool {
         if runners.count < limits.maxContainers { return true }
-        guard let victim = runners.values.filter({ $0.phase == .idle }).min(by: { $0.lastUsed < $1.lastUsed }) else {
+        guard let victim = runners.values.lazy.filter({ $0.phase == .idle }).min(by: { $0.lastUsed < $1.lastUsed }) else {
             return false
         }
         runners[victim.id] = nil
