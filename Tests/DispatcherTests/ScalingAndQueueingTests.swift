@@ -67,6 +67,29 @@ extension DockerTests {
         }
     }
 
+    /// `release` says whether the runner went straight to a waiting call: `invoke` then lets that
+    /// call send its request before answering its own (serve's busy functions keep their runners busy).
+    @Test func releasingARunnerSaysWhetherAWaitingCallTookIt() async throws {
+        try await withDispatcher({ $0.maxContainersPerFunction = 1 }) { dispatcher, _ in
+            let function = FunctionDefinition(source: Functions.echo, configuration: dispatcher.configuration.function)
+            let first = try await dispatcher.pool.acquire(function)
+            let waiting = Task { try await dispatcher.pool.acquire(function) }
+            #expect(await TestEnvironment.eventually { dispatcher.pool.waitingCallCount == 1 }, "the second call waits")
+            #expect(dispatcher.pool.release(first, healthy: true), "the waiting call took the runner")
+            let second = try await waiting.value
+            #expect(second.id == first.id)
+            #expect(!dispatcher.pool.release(second, healthy: true), "nobody was waiting")
+            let third = try await dispatcher.pool.acquire(function)
+            let waitingAgain = Task { try await dispatcher.pool.acquire(function) }
+            #expect(await TestEnvironment.eventually { dispatcher.pool.waitingCallCount == 1 }, "another call waits")
+            // An unhealthy runner is removed; the waiting call gets a new one, not this one.
+            #expect(!dispatcher.pool.release(third, healthy: false))
+            let fourth = try await waitingAgain.value
+            #expect(fourth.id != third.id)
+            dispatcher.pool.release(fourth, healthy: true)
+        }
+    }
+
     @Test func aBusyFunctionDoesNotStarveAnotherWhenThePoolIsFull() async throws {
         try await withDispatcher({
             $0.maxContainers = 1

@@ -37,7 +37,13 @@ extension Dispatcher {
                 // The answer comes from inside the container: a function holding the connection can
                 // write anything there. Callers are promised JSON.
                 if await Self.isJSON(output.body) {
-                    pool.release(lease, healthy: true)
+                    if pool.release(lease, healthy: true) {
+                        // The runner went to a call that waited for it. That call runs first (it
+                        // sends its request), then this one writes its answer: the runner is not
+                        // left idle for as long as answering this call takes. On serve's event
+                        // loops both calls are jobs of one queue, and this puts this one last.
+                        await Task.yield()
+                    }
                     return InvocationResult(json: output.body, logTail: output.logTail, coldStart: lease.runner.takeFirstCall())
                 }
                 pool.release(lease, healthy: false)

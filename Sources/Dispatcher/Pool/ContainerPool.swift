@@ -132,12 +132,17 @@ final class ContainerPool: Sendable {
     }
 
     /// The call is over. `healthy: false` (timeout, crash, unknown state) removes the runner.
-    func release(_ lease: RunnerLease, healthy: Bool) {
+    /// Returns true when the runner went straight to a call that was waiting for one.
+    @discardableResult
+    func release(_ lease: RunnerLease, healthy: Bool) -> Bool {
         let effects = state.withLock { state in
             Self.resolve(state.machine.release(lease.id, healthy: healthy, now: .now), in: &state, pool: self)
         }
         if healthy { lease.runner.markUsed(now: UnixTime.now()) }
         apply(effects)
+        return healthy && effects.contains { effect in
+            if case .resume(_, .success(let next)) = effect { next.id == lease.id } else { false }
+        }
     }
 
     /// After a call timed out and its runner was removed: a fresh runner for the function, started now
@@ -176,6 +181,9 @@ final class ContainerPool: Sendable {
             }.sorted { $0.name < $1.name }
         }
     }
+
+    /// Calls waiting for a runner now, for tests.
+    var waitingCallCount: Int { state.withLock { $0.machine.waiters.count } }
 
     // MARK: Adoption
 
