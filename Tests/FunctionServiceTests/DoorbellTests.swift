@@ -9,15 +9,34 @@ import Testing
     @Test(.timeLimit(.minutes(1))) func aCancelledWaitReturnsAndLeavesTheRingForTheNextWait() async {
         let doorbell = Doorbell()
         doorbell.ring()
-        let cancelled = Task {
-            withUnsafeCurrentTask { $0?.cancel() }
-            await doorbell.wait(timeout: .seconds(3600))
+        for wait in [{ await doorbell.wait(timeout: .seconds(3600)) }, { await doorbell.wait() }] as [@Sendable () async -> Void] {
+            let cancelled = Task {
+                withUnsafeCurrentTask { $0?.cancel() }
+                await wait()
+            }
+            await cancelled.value
         }
-        await cancelled.value
         // Rung already: returns at once, not after the hour (the time limit stops a regression).
         let started = ContinuousClock.now
         await doorbell.wait(timeout: .seconds(3600))
         #expect(ContinuousClock.now - started < .seconds(30))
+    }
+
+    /// The wait without a timeout ends at a ring, and when its task is cancelled while it waits.
+    @Test(.timeLimit(.minutes(1))) func aWaitWithoutATimeoutEndsAtARingAndAtCancellation() async throws {
+        let doorbell = Doorbell()
+        let waiting = Task { await doorbell.wait() }
+        try await Task.sleep(for: .milliseconds(50))
+        doorbell.ring()
+        await waiting.value
+        let cancelled = Task { await doorbell.wait() }
+        try await Task.sleep(for: .milliseconds(50))
+        cancelled.cancel()
+        await cancelled.value
+        // The ring was used by the first wait: the next one waits out its timeout.
+        let started = ContinuousClock.now
+        await doorbell.wait(timeout: .milliseconds(20))
+        #expect(ContinuousClock.now - started >= .milliseconds(20))
     }
 
     @Test(.timeLimit(.minutes(1))) func aWaitEndsAtItsTimeoutAndAtARing() async throws {

@@ -152,7 +152,7 @@ final class InvocationRecorder: Service {
         let stopping = Flag()
         await withGracefulShutdownHandler {
             while !stopping.isSet && !Task.isCancelled {
-                await self.doorbell.wait(timeout: .seconds(3600))
+                await self.doorbell.wait()
                 if !stopping.isSet, !self.state.withLock({ $0.urgent }) {
                     try? await Task.sleep(for: self.batchDelay)
                 }

@@ -1,7 +1,7 @@
 import Synchronization
 
-/// Wakes one waiting task early: `wait(timeout:)` returns when `ring()` is called, at once if it was
-/// rung since the last wait, when the timeout passes, or when the waiting task is cancelled.
+/// Wakes one waiting task: `wait()` returns when `ring()` is called (at once if it was rung since the
+/// last wait) or when the waiting task is cancelled; `wait(timeout:)` also when the timeout passes.
 final class Doorbell: Sendable {
     private struct State {
         var rung = false
@@ -22,32 +22,37 @@ final class Doorbell: Sendable {
         waiter?.resume()
     }
 
+    /// Returns when `ring()` is called (at once if it was rung since the last wait), or when the
+    /// waiting task is cancelled. No timer and no child task: the recorder waits here once per batch.
+    func wait() async {
+        // Cancelled before or after the continuation is stored: either way it is resumed, exactly
+        // once, under the lock. A cancelled wait leaves a ring to the next wait.
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let now = state.withLock { state -> Bool in
+                    if Task.isCancelled { return true }
+                    if state.rung {
+                        state.rung = false
+                        return true
+                    }
+                    state.waiter = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            takeWaiter()?.resume()
+        }
+    }
+
+    /// `wait()`, which also returns once `timeout` has passed.
     func wait(timeout: Duration) async {
         await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                // Cancelled (the group is, once the timeout ended it, or the caller was) before or
-                // after the continuation is stored: either way it is resumed, exactly once, under the
-                // lock. A ring that came after the timeout is left for the next wait.
-                await withTaskCancellationHandler {
-                    await withCheckedContinuation { continuation in
-                        let now = self.state.withLock { state -> Bool in
-                            if Task.isCancelled { return true }
-                            if state.rung {
-                                state.rung = false
-                                return true
-                            }
-                            state.waiter = continuation
-                            return false
-                        }
-                        if now { continuation.resume() }
-                    }
-                } onCancel: {
-                    self.takeWaiter()?.resume()
-                }
-            }
+            group.addTask { await self.wait() }
             group.addTask {
                 try? await Task.sleep(for: timeout)
-                // Time is up: the waiter (if still waiting) is resumed here, exactly once.
+                // Time is up: the waiter (if still waiting) is resumed here, exactly once. A ring
+                // that came after the timeout is left for the next wait.
                 self.takeWaiter()?.resume()
             }
             await group.next()
