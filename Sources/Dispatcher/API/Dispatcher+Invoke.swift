@@ -37,6 +37,8 @@ extension Dispatcher {
                 // The answer comes from inside the container: a function holding the connection can
                 // write anything there. Callers are promised JSON.
                 if await Self.isJSON(output.body) {
+                    // Read before the runner is given back: the next call on it must not take it.
+                    let coldStart = lease.runner.takeFirstCall()
                     if pool.release(lease, healthy: true) {
                         // The runner went to a call that waited for it. That call runs first (it
                         // sends its request), then this one writes its answer: the runner is not
@@ -44,7 +46,7 @@ extension Dispatcher {
                         // loops both calls are jobs of one queue, and this puts this one last.
                         await Task.yield()
                     }
-                    return InvocationResult(json: output.body, logTail: output.logTail, coldStart: lease.runner.takeFirstCall())
+                    return InvocationResult(json: output.body, logTail: output.logTail, coldStart: coldStart)
                 }
                 pool.release(lease, healthy: false)
                 failure = .protocolViolation("the runner's answer is not JSON")
