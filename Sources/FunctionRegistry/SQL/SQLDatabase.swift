@@ -31,7 +31,8 @@ protocol SQLDatabase: Sendable {
     func transaction<Result: Sendable>(_ body: (any SQLExecutor) async throws -> Result) async throws -> Result
 
     /// Runs `body`, which issues one write statement, as its own transaction (autocommit, on SQLite's
-    /// writer connection).
+    /// writer connection). What the statement wrote stays written even if `body` throws afterwards
+    /// (say, decoding the rows it returned).
     func singleStatementWrite<Result: Sendable>(_ body: (any SQLExecutor) async throws -> Result) async throws -> Result
 
     /// The backend's error as a registry error with a message a user can act on.
