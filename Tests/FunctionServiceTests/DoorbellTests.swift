@@ -26,11 +26,11 @@ import Testing
     @Test(.timeLimit(.minutes(1))) func aWaitWithoutATimeoutEndsAtARingAndAtCancellation() async throws {
         let doorbell = Doorbell()
         let waiting = Task { await doorbell.wait() }
-        try await Task.sleep(for: .milliseconds(50))
+        try await Self.untilWaiting(doorbell)
         doorbell.ring()
         await waiting.value
         let cancelled = Task { await doorbell.wait() }
-        try await Task.sleep(for: .milliseconds(50))
+        try await Self.untilWaiting(doorbell)
         cancelled.cancel()
         await cancelled.value
         // The ring was used by the first wait: the next one waits out its timeout.
@@ -43,10 +43,16 @@ import Testing
         let doorbell = Doorbell()
         await doorbell.wait(timeout: .milliseconds(10))
         let waiting = Task { await doorbell.wait(timeout: .seconds(3600)) }
-        try await Task.sleep(for: .milliseconds(50))
+        try await Self.untilWaiting(doorbell)
         let rung = ContinuousClock.now
         doorbell.ring()
         await waiting.value
         #expect(ContinuousClock.now - rung < .seconds(30))
+    }
+
+    /// Until a task waits on `doorbell` (its continuation is stored): a ring or cancellation then
+    /// wakes a waiting task, not one that has yet to start waiting.
+    private static func untilWaiting(_ doorbell: Doorbell) async throws {
+        while !doorbell.isWaiting { try await Task.sleep(for: .milliseconds(1)) }
     }
 }

@@ -61,6 +61,9 @@ final class Doorbell: Sendable {
         }
     }
 
+    /// A task is waiting now, for tests.
+    var isWaiting: Bool { state.withLock { $0.waiter != nil } }
+
     private func takeWaiter() -> CheckedContinuation<Void, Never>? {
         state.withLock { state in
             defer { state.waiter = nil }
