@@ -98,7 +98,7 @@ public struct FunctionService: Sendable {
             .add(middleware: LambdaErrorMiddleware())
             .add(middleware: SignatureAuthenticator(store: store, limits: configuration.limits))
         LambdaFunctionRoutes(store: store, deployer: deployer, limits: configuration.limits, region: configuration.region).add(to: lambda)
-        LambdaInvokeRoute(store: store, catalog: catalog, executor: executor, worker: worker).add(to: lambda)
+        LambdaInvokeRoute(catalog: catalog, executor: executor, worker: worker).add(to: lambda)
         return router
     }
 

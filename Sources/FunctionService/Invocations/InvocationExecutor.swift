@@ -29,6 +29,15 @@ struct InvocationExecutor: Sendable {
         return (record.id, outcome.map(\.result))
     }
 
+    /// An async call: queued in the registry. The records of this process's sync calls still waiting
+    /// to be written go first: the registry numbers records in the order they are written, and lists
+    /// them newest first in that order, so a sync call answered before this one must not be listed as
+    /// newer. Costs a write only when such records wait (then the 202 waits for it).
+    func enqueue(_ version: FunctionVersion, input: [UInt8]) async throws(RegistryError) -> Invocation {
+        await recorder.flush()
+        return try await store.enqueueAsync(of: version, input: input)
+    }
+
     /// A queued call this instance claimed: run at most once, whatever happens.
     func run(_ claimed: ClaimedInvocation) async {
         let invocation = claimed.invocation

@@ -20,7 +20,6 @@ import Foundation
 /// `{"errorMessage", "errorType", "stackTrace"}`, as Lambda answers it; a failure to run it at all is
 /// an error status.
 struct LambdaInvokeRoute {
-    let store: any FunctionStore
     let catalog: FunctionCatalog
     let executor: InvocationExecutor
     let worker: AsyncInvocationWorker
@@ -55,7 +54,7 @@ struct LambdaInvokeRoute {
         case "DryRun":
             return Response(status: .noContent, headers: [.amzExecutedVersion: executed])
         case "Event":
-            let queued = try await store.enqueueAsync(of: version, input: payload)
+            let queued = try await executor.enqueue(version, input: payload)
             worker.queued()
             return Response(status: .accepted, headers: [.amznRequestID: queued.id, .amzExecutedVersion: executed])
         case "RequestResponse":

@@ -50,7 +50,7 @@ struct InvokeRoutes {
         let version = try await catalog.version(of: name, number: number)
 
         if isAsync {
-            let queued = try await store.enqueueAsync(of: version, input: payload)
+            let queued = try await executor.enqueue(version, input: payload)
             worker.queued()
             var response = json(AsyncInvocationAccepted(invocationID: queued.id), status: .accepted)
             response.headers[.invocationID] = queued.id
