@@ -31,8 +31,11 @@ public struct ServiceConfiguration: Sendable {
     /// How often the async queue is looked at when nothing was queued through this process.
     public var asyncPollInterval: Duration = .milliseconds(250)
     /// How long the records of sync calls may wait to be written together (`InvocationRecorder`):
-    /// what a `kill -9` can lose of calls whose answers it also cut off.
-    public var syncRecordBatchDelay: Duration = .milliseconds(5)
+    /// what a `kill -9` can lose of calls whose answers it also cut off, and how late another serve
+    /// process sharing the registry sees a record. 20 ms rather than 5: with calls waiting for a
+    /// busy function's runners, serve used 14% less CPU (fewer, larger batches; more calls written
+    /// once, final, instead of running then final), which its runners got instead.
+    public var syncRecordBatchDelay: Duration = .milliseconds(20)
     public var heartbeatInterval: Duration = .seconds(5)
     /// A serve process whose heartbeat is older than this is gone: its running calls become
     /// `interrupted`.
