@@ -286,38 +286,54 @@ struct PoolStateMachine: Sendable {
     /// Serves waiting calls, oldest first: an idle runner of their function; else a runner already
     /// starting for them; else, within the function's concurrency, a warm generic runner to load, or a
     /// new container (evicting the least recently used idle runner when the pool is full).
+    /// What one walk of `schedule` has learnt about a function.
+    private struct FunctionTally {
+        /// It had no idle runner: none becomes idle during the walk, so the calls queued behind the
+        /// first (at 16 connections on 2 runners, 14 of them) do not look again.
+        var noIdleRunner = false
+        /// Its runners starting or loading: each will take one of its waiting calls.
+        var coming = 0
+        /// Its calls met so far in the walk that are still waiting.
+        var waiting = 0
+        /// All its runners, counted when first needed (once it has no idle runner, only this walk's
+        /// starts and loads change the count).
+        var runners: Int?
+    }
+
     private mutating func schedule(now: ContinuousClock.Instant) -> [Action] {
         guard !isShutDown else { return [] }
         var actions: [Action] = []
-        var supply: [FunctionKey: Int] = [:]
+        // One dictionary lookup per waiting call: this walk runs at every acquire and release.
+        var tallies: [FunctionKey: FunctionTally] = [:]
         for runner in runners.values where runner.phase == .starting || runner.phase == .loading {
-            if let function = runner.function { supply[function, default: 0] += 1 }
+            if let function = runner.function { tallies[function, default: FunctionTally()].coming += 1 }
         }
-        var demand: [FunctionKey: Int] = [:]
-        // Functions found without an idle runner: none becomes idle during this walk, so the calls
-        // queued behind the first (at 16 connections on 2 runners, 14 of them) do not look again.
-        var noIdleRunner: Set<FunctionKey> = []
         var full = false
         var index = 0
         while index < waiters.count {
             let waiter = waiters[index]
-            if !noIdleRunner.contains(waiter.function) {
+            var tally = tallies[waiter.function] ?? FunctionTally()
+            if !tally.noIdleRunner {
                 if let runner = takeIdle(waiter.function, now: now, actions: &actions) {
                     actions.append(.lease(waiter.id, runner))
                     waiters.remove(at: index)
                     continue
                 }
-                noIdleRunner.insert(waiter.function)
+                tally.noIdleRunner = true
             }
             index += 1
-            demand[waiter.function, default: 0] += 1
-            if demand[waiter.function, default: 0] <= supply[waiter.function, default: 0] { continue }
-            if runners.values.count(where: { $0.function == waiter.function }) >= waiter.concurrency { continue }
+            defer { tallies[waiter.function] = tally }
+            tally.waiting += 1
+            if tally.waiting <= tally.coming { continue }
+            let count = tally.runners ?? runners.values.count(where: { $0.function == waiter.function })
+            tally.runners = count
+            if count >= waiter.concurrency { continue }
             if let generic = idleGeneric(waiter.function.profile, now: now) {
                 runners[generic]?.function = waiter.function
                 runners[generic]?.phase = .loading
                 actions.append(.load(generic, waiter.function))
-                supply[waiter.function, default: 0] += 1
+                tally.coming += 1
+                tally.runners = count + 1
                 continue
             }
             guard !full, makeRoom(actions: &actions) else {
@@ -329,7 +345,8 @@ struct PoolStateMachine: Sendable {
                 id: id, profile: waiter.function.profile, function: waiter.function, phase: .starting, lastUsed: now,
                 ownIdleTTL: limits.runnerIdleTTL)
             actions.append(.start(id, waiter.function, waiter.function.profile))
-            supply[waiter.function, default: 0] += 1
+            tally.coming += 1
+            tally.runners = count + 1
         }
         // The warm pool is refilled only when no call needs the room, and never in front of a /load.
         if !full && !runners.values.contains(where: { $0.phase == .loading }) {
