@@ -62,7 +62,8 @@ public struct FunctionService: Sendable {
         catalog = FunctionCatalog(
             store: store, cachesLatest: single, defaults: dispatcherConfiguration.function, region: configuration.region,
             preparer: preparer)
-        deployer = FunctionDeployer(store: store, dispatcher: dispatcher, catalog: catalog, registryLimits: registryLimits)
+        deployer = FunctionDeployer(
+            store: store, dispatcher: dispatcher, catalog: catalog, metrics: metrics, registryLimits: registryLimits)
         recorder = InvocationRecorder(store: store, batchDelay: configuration.syncRecordBatchDelay, logger: configuration.logger)
         executor = InvocationExecutor(
             store: store, dispatcher: dispatcher, catalog: catalog, metrics: metrics, recorder: recorder, instance: instance,

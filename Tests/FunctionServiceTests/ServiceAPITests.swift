@@ -77,6 +77,30 @@ struct ServiceAPITests {
         }
     }
 
+    /// The metrics of the API table, per function; a deleted function's series leave `/metrics`.
+    @Test func metricsCountCallsPerFunctionAndForgetDeletedOnes() async throws {
+        try await withServe { serve in
+            _ = try await serve.deploy("metered", code: Self.echo)
+            _ = try await serve.deploy("kept", code: Self.echo)
+            for _ in 0..<2 { #expect(try await serve.invoke("metered", "1").status == 200) }
+            #expect(try await serve.invoke("kept", "1").status == 200)
+            func series(_ name: String) async throws -> [Substring] {
+                try await serve.call(.GET, "/metrics").text.split(separator: "\n").filter { $0.hasPrefix(name) }
+            }
+            let calls = try await series("pylambda_invocations_total{")
+            #expect(calls.contains { $0.contains(#"function="metered""#) && $0.contains(#"outcome="succeeded""#) && $0.hasSuffix(" 2") }, "\(calls)")
+            #expect(try await series("pylambda_invocation_duration_seconds_count{").contains { $0.contains(#"function="metered""#) && $0.hasSuffix(" 2") })
+            #expect(try await series("pylambda_cold_starts_total{").contains { $0.contains(#"function="metered""#) })
+            #expect(try await series("pylambda_containers{").count == 2, "busy and idle")
+            #expect(try await series("pylambda_async_queue_depth").count == 1)
+
+            #expect(try await serve.call(.DELETE, "/v1/functions/metered").status == 204)
+            let after = try await serve.call(.GET, "/metrics").text
+            #expect(!after.contains(#"function="metered""#), "the deleted function's series are gone")
+            #expect(after.contains(#"function="kept""#), "the other function's stay")
+        }
+    }
+
     @Test func badDeploysAre400WithAReason() async throws {
         try await withServe { serve in
             for (name, body, reason) in [

@@ -16,6 +16,7 @@ struct FunctionDeployer: Sendable {
     let store: any FunctionStore
     let dispatcher: Dispatcher
     let catalog: FunctionCatalog
+    let metrics: ServiceMetrics
     /// The registry's own limits, checked before any of the code runs.
     let registryLimits: RegistryLimits
 
@@ -92,6 +93,7 @@ struct FunctionDeployer: Sendable {
     func undeploy(_ name: String) async throws {
         let deleted = try await store.deleteFunction(named: name)
         catalog.deleted(name)
+        metrics.forget(function: deleted.name)
         dispatcher.removeRunners { $0?.name == deleted.name }
     }
 

@@ -67,6 +67,26 @@ final class ServiceMetrics: Sendable {
         if coldStart { metrics.coldStarts.increment() }
     }
 
+    /// The function was deleted through this process: its series leave `/metrics`, so that a service
+    /// that sees many short-lived functions does not keep one set of series per name for good (as
+    /// kube-state-metrics drops the series of deleted objects). The name deployed again starts from
+    /// zero, which Prometheus reads as a counter reset. A call of it still ending after the delete
+    /// brings its series back; another serve process sharing the registry keeps its own until it
+    /// restarts.
+    func forget(function: String) {
+        let forgotten = handles.withLock { handles -> [InvocationMetrics] in
+            let keys = handles.invocations.keys.filter { $0.function == function }
+            return keys.compactMap { handles.invocations.removeValue(forKey: $0) }
+        }
+        // One function's outcomes share its duration histogram and cold-start counter; unregistering
+        // a metric the registry no longer holds does nothing.
+        for metrics in forgotten {
+            metrics.calls.destroy()
+            metrics.duration.destroy()
+            metrics.coldStarts.destroy()
+        }
+    }
+
     func httpRequest(route: String, status: Int) {
         let key = HTTPKey(route: route, status: status)
         let counter = handles.withLock { handles in
