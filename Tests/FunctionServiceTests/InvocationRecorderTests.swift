@@ -76,6 +76,27 @@ import Testing
         }
     }
 
+    /// A flush (a reader, an async call being queued) does not wait out the batch delay the writer is
+    /// already in: it ends it.
+    @Test(.timeLimit(.minutes(1))) func aFlushEndsTheBatchDelayEarly() async throws {
+        try await withStore { store, version in
+            let recorder = InvocationRecorder(store: store, batchDelay: .seconds(30), logger: Logger(label: "test"))
+            let running = Task { try await recorder.run() }
+            try await Task.sleep(for: .milliseconds(100))
+            let record = SyncInvocationRecord(startingNow: version, instance: Self.instance)
+            await recorder.ended(record.finished(.succeeded(durationMS: 1)))
+            // The writer woke for the record and is waiting out its 30 s.
+            try await Task.sleep(for: .milliseconds(200))
+            let started = ContinuousClock.now
+            await recorder.flush()
+            #expect(ContinuousClock.now - started < .seconds(10))
+            let status = try await store.invocation(id: record.id).status
+            #expect(status == .succeeded)
+            running.cancel()
+            try await running.value
+        }
+    }
+
     private func withRecorder(
         _ body: (any FunctionStore, InvocationRecorder, FunctionVersion) async throws -> Void
     ) async throws {

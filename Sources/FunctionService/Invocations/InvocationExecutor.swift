@@ -32,7 +32,9 @@ struct InvocationExecutor: Sendable {
     /// An async call: queued in the registry. The records of this process's sync calls still waiting
     /// to be written go first: the registry numbers records in the order they are written, and lists
     /// them newest first in that order, so a sync call answered before this one must not be listed as
-    /// newer. Costs a write only when such records wait (then the 202 waits for it).
+    /// newer. The 202 then waits for that write (or one under way), not for the batch delay. Records
+    /// of other serve processes, and records put back after a failed write, are still numbered when
+    /// they are written.
     func enqueue(_ version: FunctionVersion, input: [UInt8]) async throws(RegistryError) -> Invocation {
         await recorder.flush()
         return try await store.enqueueAsync(of: version, input: input)

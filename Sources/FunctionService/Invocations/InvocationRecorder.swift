@@ -12,8 +12,9 @@ import Synchronization
 ///   that ends within it is written once, final), so a call that runs longer than that is in the
 ///   database as `running`, and is marked `interrupted` if this process dies.
 /// - Reads of records through this process call `flush()` first, so a client that got an answer
-///   with `X-Invocation-Id` finds its record at once. Another serve process sharing a PostgreSQL
-///   registry sees it within `batchDelay`.
+///   with `X-Invocation-Id` finds its record at once; so does queueing an async call, so that it is
+///   numbered after the sync calls answered before it. A flush ends the batch delay early. Another
+///   serve process sharing a PostgreSQL registry sees a record within `batchDelay`.
 /// - The price: a `kill -9` (or a registry that stays unreachable until shutdown) loses the records
 ///   still queued, those of the last `batchDelay` or so, answered calls included. The calls' results
 ///   were in their answers; async calls, whose input is the user's, never go through here (they are
@@ -154,7 +155,9 @@ final class InvocationRecorder: Service {
             while !stopping.isSet && !Task.isCancelled {
                 await self.doorbell.wait()
                 if !stopping.isSet, !self.state.withLock({ $0.urgent }) {
-                    try? await Task.sleep(for: self.batchDelay)
+                    // Ended early by a ring: a `flush()` (a reader, or an async call being queued)
+                    // or the shutdown.
+                    await self.doorbell.wait(timeout: self.batchDelay)
                 }
                 await self.writeQueued()
             }
