@@ -98,6 +98,15 @@ struct ServiceAPITests {
             let after = try await serve.call(.GET, "/metrics").text
             #expect(!after.contains(#"function="metered""#), "the deleted function's series are gone")
             #expect(after.contains(#"function="kept""#), "the other function's stay")
+
+            // A call still running when its function is deleted does not bring the series back.
+            _ = try await serve.deploy("slow", code: "import time\ndef entrypoint(data):\n    time.sleep(data)\n    return data\n")
+            #expect(try await serve.invoke("slow", "0").status == 200)
+            async let late = serve.invoke("slow", "1.5")
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(try await serve.call(.DELETE, "/v1/functions/slow").status == 204)
+            #expect(try await late.status == 200)
+            #expect(!(try await serve.call(.GET, "/metrics").text.contains(#"function="slow""#)))
         }
     }
 

@@ -93,7 +93,7 @@ struct FunctionDeployer: Sendable {
     func undeploy(_ name: String) async throws {
         let deleted = try await store.deleteFunction(named: name)
         catalog.deleted(name)
-        metrics.forget(function: deleted.name)
+        metrics.forget(functionID: deleted.id)
         dispatcher.removeRunners { $0?.name == deleted.name }
     }
 

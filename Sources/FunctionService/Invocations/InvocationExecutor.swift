@@ -25,7 +25,7 @@ struct InvocationExecutor: Sendable {
         let recorder = self.recorder
         let outcome = await run(
             version, payload: payload, logTail: logTail, invocationID: record.id, whenStarted: { recorder.running(record) })
-        await recorder.ended(record.finished(finalOutcome(of: outcome, function: version.functionName, keepResult: false)))
+        await recorder.ended(record.finished(finalOutcome(of: outcome, functionID: version.functionID, function: version.functionName, keepResult: false)))
         return (record.id, outcome.map(\.result))
     }
 
@@ -57,7 +57,7 @@ struct InvocationExecutor: Sendable {
             _ = try? await store.finishInvocation(id: invocation.id, outcome: status)
             return
         }
-        let final = finalOutcome(of: outcome, function: invocation.functionName, keepResult: true)
+        let final = finalOutcome(of: outcome, functionID: invocation.functionID, function: invocation.functionName, keepResult: true)
         do {
             _ = try await store.finishInvocation(id: invocation.id, outcome: final)
         } catch {
@@ -90,14 +90,16 @@ struct InvocationExecutor: Sendable {
     }
 
     /// How a call ended, as recorded; counted in the metrics.
-    private func finalOutcome(of outcome: Result<Timed, DispatcherError>, function: String, keepResult: Bool) -> InvocationOutcome {
+    private func finalOutcome(
+        of outcome: Result<Timed, DispatcherError>, functionID: Int64, function: String, keepResult: Bool
+    ) -> InvocationOutcome {
         switch outcome {
         case .success(let timed):
-            metrics.invocation(function: function, outcome: "succeeded", duration: timed.duration, coldStart: timed.result.coldStart)
+            metrics.invocation(functionID: functionID, function: function, outcome: "succeeded", duration: timed.duration, coldStart: timed.result.coldStart)
             return .succeeded(result: keepResult ? timed.result.json : nil, durationMS: timed.duration.milliseconds, logTail: timed.result.logTail)
         case .failure(let error):
             let (status, type, tail) = Self.classify(error)
-            metrics.invocation(function: function, outcome: status.rawValue, duration: .zero, coldStart: false)
+            metrics.invocation(functionID: functionID, function: function, outcome: status.rawValue, duration: .zero, coldStart: false)
             return InvocationOutcome(status: status, error: InvocationError(type: type, message: error.summary), logTail: tail)
         }
     }

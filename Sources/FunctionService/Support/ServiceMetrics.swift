@@ -13,8 +13,10 @@ final class ServiceMetrics: Sendable {
     /// and labels (under its lock), which a call would otherwise do three times.
     private let handles = Mutex(Handles())
 
+    /// By the function's registry id, not its name: a deleted function's late calls are told apart
+    /// from those of a new function of the same name.
     private struct InvocationKey: Hashable {
-        var function: String
+        var functionID: Int64
         var outcome: String
     }
 
@@ -29,10 +31,12 @@ final class ServiceMetrics: Sendable {
         var coldStarts: CoreMetrics.Counter
     }
 
-    /// Bounded as the registry itself is: by the functions deployed and the routes and statuses.
+    /// Bounded as the registry itself is: by the live functions and the routes and statuses.
     private struct Handles {
         var invocations: [InvocationKey: InvocationMetrics] = [:]
         var httpRequests: [HTTPKey: CoreMetrics.Counter] = [:]
+        /// Functions deleted through this process (8 bytes each): their late calls are not counted.
+        var deletedFunctions: Set<Int64> = []
     }
 
     init() {
@@ -49,11 +53,13 @@ final class ServiceMetrics: Sendable {
         })
     }
 
-    /// One call ended: `outcome` is its status (`succeeded`, `failed`, `timed_out`, ...).
-    func invocation(function: String, outcome: String, duration: Duration, coldStart: Bool) {
-        let key = InvocationKey(function: function, outcome: outcome)
-        let metrics = handles.withLock { handles in
+    /// One call of the function `functionID`, named `function`, ended: `outcome` is its status
+    /// (`succeeded`, `failed`, `timed_out`, ...).
+    func invocation(functionID: Int64, function: String, outcome: String, duration: Duration, coldStart: Bool) {
+        let key = InvocationKey(functionID: functionID, outcome: outcome)
+        let metrics = handles.withLock { handles -> InvocationMetrics? in
             if let made = handles.invocations[key] { return made }
+            if handles.deletedFunctions.contains(functionID) { return nil }
             let made = InvocationMetrics(
                 calls: CoreMetrics.Counter(
                     label: "pylambda_invocations_total", dimensions: [("function", function), ("outcome", outcome)], factory: factory),
@@ -62,6 +68,7 @@ final class ServiceMetrics: Sendable {
             handles.invocations[key] = made
             return made
         }
+        guard let metrics else { return }
         metrics.calls.increment()
         metrics.duration.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
         if coldStart { metrics.coldStarts.increment() }
@@ -69,21 +76,23 @@ final class ServiceMetrics: Sendable {
 
     /// The function was deleted through this process: its series leave `/metrics`, so that a service
     /// that sees many short-lived functions does not keep one set of series per name for good (as
-    /// kube-state-metrics drops the series of deleted objects). The name deployed again starts from
-    /// zero, which Prometheus reads as a counter reset. A call of it still ending after the delete
-    /// brings its series back; another serve process sharing the registry keeps its own until it
-    /// restarts.
-    func forget(function: String) {
-        let forgotten = handles.withLock { handles -> [InvocationMetrics] in
-            let keys = handles.invocations.keys.filter { $0.function == function }
-            return keys.compactMap { handles.invocations.removeValue(forKey: $0) }
-        }
-        // One function's outcomes share its duration histogram and cold-start counter; unregistering
-        // a metric the registry no longer holds does nothing.
-        for metrics in forgotten {
-            metrics.calls.destroy()
-            metrics.duration.destroy()
-            metrics.coldStarts.destroy()
+    /// kube-state-metrics drops the series of deleted objects), and its calls still running are not
+    /// counted when they end. The name deployed again is a new function, whose series start from zero
+    /// (Prometheus reads that as a counter reset). Another serve process sharing the registry keeps
+    /// its own series of the function until it restarts.
+    func forget(functionID: Int64) {
+        handles.withLock { handles in
+            handles.deletedFunctions.insert(functionID)
+            let keys = handles.invocations.keys.filter { $0.functionID == functionID }
+            for key in keys {
+                guard let metrics = handles.invocations.removeValue(forKey: key) else { continue }
+                // Under the lock, as they are made: a call ending now cannot make them again in
+                // between. One function's outcomes share its duration histogram and cold-start
+                // counter; unregistering what the registry no longer holds does nothing.
+                metrics.calls.destroy()
+                metrics.duration.destroy()
+                metrics.coldStarts.destroy()
+            }
         }
     }
 
