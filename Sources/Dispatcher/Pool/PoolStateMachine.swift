@@ -283,9 +283,6 @@ struct PoolStateMachine: Sendable {
 
     // MARK: The allocator
 
-    /// Serves waiting calls, oldest first: an idle runner of their function; else a runner already
-    /// starting for them; else, within the function's concurrency, a warm generic runner to load, or a
-    /// new container (evicting the least recently used idle runner when the pool is full).
     /// What one walk of `schedule` has learnt about a function.
     private struct FunctionTally {
         /// It had no idle runner: none becomes idle during the walk, so the calls queued behind the
@@ -300,10 +297,13 @@ struct PoolStateMachine: Sendable {
         var runners: Int?
     }
 
+    /// Serves waiting calls, oldest first: an idle runner of their function; else a runner already
+    /// starting for them; else, within the function's concurrency, a warm generic runner to load, or a
+    /// new container (evicting the least recently used idle runner when the pool is full).
     private mutating func schedule(now: ContinuousClock.Instant) -> [Action] {
         guard !isShutDown else { return [] }
         var actions: [Action] = []
-        // One dictionary lookup per waiting call: this walk runs at every acquire and release.
+        // One tally read and written back per waiting call: this walk runs at every acquire and release.
         var tallies: [FunctionKey: FunctionTally] = [:]
         for runner in runners.values where runner.phase == .starting || runner.phase == .loading {
             if let function = runner.function { tallies[function, default: FunctionTally()].coming += 1 }
