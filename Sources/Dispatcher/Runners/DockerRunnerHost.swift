@@ -40,8 +40,10 @@ final class DockerRunnerHost: RunnerHost {
         return inspect.state.running
     }
 
-    /// How long after a container's `die` with exit code 137 its `oom` event may still come.
-    static let oomEventGrace: Duration = .milliseconds(1500)
+    /// How long after a container's `die` with exit code 137 its `oom` event may still come. 1.5 s
+    /// was once not enough for a gVisor runner during a full test run (two cores, tests in parallel):
+    /// its OOM was reported as "signal 9". Only calls whose runner died with 137 wait this long.
+    static let oomEventGrace: Duration = .seconds(3)
     /// How long `diagnose` keeps looking when no `die` event has come yet, or when the daemon's events
     /// query fails: a daemon busy with an exit answers late, and giving up at once loses the `oom`.
     /// (One more query and a pause of `eventsQueryInterval` may follow the last look.)
