@@ -48,16 +48,11 @@ struct LifecycleTests {
                 port = runner.port
             }
             let client = TestClient(address: .tcp(port: port!))
-            // The call says when it started, so that the shutdown comes while it runs, however loaded
-            // the machine is (a fixed 100 ms could pass before the request reached the runner).
-            let started = FileManager.default.temporaryDirectory.appendingPathComponent("drain-started-\(UUID().uuidString)").path
-            defer { try? FileManager.default.removeItem(atPath: started) }
-            // Hex, so that no character of the path can break the Python literal.
-            let startedHex = started.utf8.map { String(format: "%02x", $0) }.joined()
-            try await client.mustLoad(
-                function("import time\nopen(bytes.fromhex('\(startedHex)').decode(), 'w').close()\ntime.sleep(0.3)\nreturn 'finished'"))
+            // The shutdown comes while the call runs.
+            let started = CallStartedMarker()
+            try await client.mustLoad(function("import time\n\(started.python)\ntime.sleep(0.3)\nreturn 'finished'"))
             async let inFlight = client.run("0")
-            #expect(try await eventually { FileManager.default.fileExists(atPath: started) })
+            #expect(try await started.waitForCall())
             await group.triggerGracefulShutdown()
             #expect(try await inFlight.text == #""finished""#)
             try await tasks.waitForAll()
@@ -161,12 +156,8 @@ struct LifecycleTests {
     /// it: threads of the user's code then stood still.
     @Test
     func threadsStillRunAfterAQueuedRequestTimedOut() async throws {
-        // The slow call says when it started, so that the late one is sent while it runs, however
-        // loaded the machine is.
-        let started = FileManager.default.temporaryDirectory.appendingPathComponent("slow-started-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: started) }
-        // Hex, so that no character of the path can break the Python literal.
-        let startedHex = started.utf8.map { String(format: "%02x", $0) }.joined()
+        // The late call is sent while the slow one runs.
+        let started = CallStartedMarker()
         let code = """
             import threading, time
 
@@ -181,14 +172,14 @@ struct LifecycleTests {
 
             def entrypoint(data):
                 if data == 'slow':
-                    open(bytes.fromhex('\(startedHex)').decode(), 'w').close()
+                    \(started.python)
                     time.sleep(0.4)
                 return len(ticks)
             """
         try await withRunner { client in
             try await client.mustLoad(code)
             async let slow = client.run(#""slow""#)
-            #expect(try await eventually { FileManager.default.fileExists(atPath: started) })
+            #expect(try await started.waitForCall())
             #expect(try await client.run(#""late""#, headers: [(RunnerHeader.timeoutMilliseconds, "50")]).status == .gatewayTimeout)
             _ = try await slow
             let before = Int(try await client.run(#""count""#).text) ?? 0

@@ -35,9 +35,15 @@ struct StandbyTests {
     @Test(arguments: setups)
     func requestsArrivingDuringACallRunAfterItInOrder(setup: Setup) async throws {
         try await withRunner(setup) { client in
-            try await client.mustLoad(function("import time\nif data == 'slow':\n    time.sleep(0.5)\nglobal log\nlog.append(data)\nreturn log", prelude: "log = []"))
+            // The others are sent while the slow call runs (a fixed 100 ms was not always enough for it
+            // to reach the runner in CI).
+            let started = CallStartedMarker()
+            try await client.mustLoad(
+                function(
+                    "import time\nif data == 'slow':\n    \(started.python)\n    time.sleep(0.5)\nglobal log\nlog.append(data)\nreturn log",
+                    prelude: "log = []"))
             async let slow = client.run(#""slow""#)
-            try await Task.sleep(for: .milliseconds(100))
+            #expect(try await started.waitForCall())
             let connections = try (0..<3).map { _ in try RawConnection(client.address) }
             for (index, connection) in connections.enumerated() {
                 try connection.send("POST /run HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\n\(index)")
@@ -52,9 +58,13 @@ struct StandbyTests {
     @Test(arguments: [Setup.tcp, .tcpStandbyAtOnce])
     func aQueuedRequestPastItsDeadlineIsAnswered504WithoutRunning(setup: Setup) async throws {
         try await withRunner(setup) { client in
-            try await client.mustLoad(function("import time\nglobal ran\nran.append(data)\nif data == 'slow':\n    time.sleep(1)\nreturn ran", prelude: "ran = []"))
+            let started = CallStartedMarker()
+            try await client.mustLoad(
+                function(
+                    "import time\nglobal ran\nran.append(data)\nif data == 'slow':\n    \(started.python)\n    time.sleep(1)\nreturn ran",
+                    prelude: "ran = []"))
             async let slow = client.run(#""slow""#)
-            try await Task.sleep(for: .milliseconds(150))
+            #expect(try await started.waitForCall())
             let queued = try await client.run(#""queued""#, headers: [(RunnerHeader.timeoutMilliseconds, "200")])
             #expect(queued.status == .gatewayTimeout)
             #expect(try queued.errorBody().detail == "the invocation timed out after 0.2 s while waiting for an earlier invocation")
