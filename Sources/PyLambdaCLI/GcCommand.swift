@@ -23,18 +23,13 @@ struct GcCommand: AsyncParsableCommand {
 
     func validate() throws {
         if !labels.isEmpty && !foreign { throw ValidationError("--label narrows --foreign; give --foreign too") }
-        for label in labels where !label.contains("=") {
+        for label in labels where KeyValueArgument(label) == nil {
             throw ValidationError("--label takes KEY=VALUE, not \(String(reflecting: label))")
         }
     }
 
-    /// The `--label` filters as key and value.
-    private var labelFilters: [(key: Substring, value: Substring)] {
-        labels.map { label in
-            let equals = label.firstIndex(of: "=")!
-            return (label[..<equals], label[label.index(after: equals)...])
-        }
-    }
+    /// The `--label` filters (all of them: `validate()` refused any that is not KEY=VALUE).
+    private var labelFilters: [KeyValueArgument] { labels.compactMap { KeyValueArgument($0) } }
 
     func run() async throws {
         try await DockerConnection.withManagedRunners { runners in try await run(with: runners) }
@@ -61,7 +56,7 @@ struct GcCommand: AsyncParsableCommand {
             if foreign {
                 let filters = labelFilters
                 let chosen = try await runners.foreignContainers().filter { container in
-                    filters.allSatisfy { container.labels[String($0.key)] == String($0.value) }
+                    filters.allSatisfy { container.labels[$0.key] == $0.value }
                 }
                 for container in chosen {
                     if dryRun {

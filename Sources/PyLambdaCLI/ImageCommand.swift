@@ -55,10 +55,10 @@ struct ImageBuildCommand: AsyncParsableCommand {
         }
         var arguments: [String: String] = [:]
         for pair in buildArg {
-            guard let equals = pair.firstIndex(of: "=") else {
+            guard let argument = KeyValueArgument(pair) else {
                 throw ValidationError("--build-arg takes KEY=VALUE, got \(pair)")
             }
-            arguments[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+            arguments[argument.key] = argument.value
         }
         StandardError.print("sending build context (\(archive.count >> 10) KiB) to the daemon")
         let quiet = self.quiet

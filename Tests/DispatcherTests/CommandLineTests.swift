@@ -19,6 +19,19 @@ import Testing
 
     /// `pylambda run` is parsed on its own first; whatever that parse refuses goes through the whole
     /// command tree, so help, unknown options and validation read as they do for every subcommand.
+    /// `KEY=VALUE` options (`KeyValueArgument`): no `=`, or (for `--env`) no key, is refused with the
+    /// option's name, before anything else happens.
+    @Test(arguments: [
+        (["deploy", "f", "/dev/null", "--env", "=x"], "--env takes KEY=VALUE, got =x"),
+        (["deploy", "f", "/dev/null", "--env", "MODE"], "--env takes KEY=VALUE, got MODE"),
+        (["image", "build", "--build-arg", "VERSION"], "--build-arg takes KEY=VALUE, got VERSION"),
+        (["gc", "--foreign", "--label", "pylambda.test"], #"--label takes KEY=VALUE, not "pylambda.test""#),
+    ])
+    func keyValueOptionsWithoutAnEqualsSignAreRefused(_ arguments: [String], message: String) throws {
+        let result = try TestEnvironment.runCLI(arguments)
+        #expect(result.status == 64 && result.errors.contains(message), "\(result.status): \(result.errors)")
+    }
+
     @Test func runParsedOnItsOwnStillExplainsItself() throws {
         let help = try TestEnvironment.runCLI(["run", "--help"])
         #expect(help.status == 0, "\(help.errors)")

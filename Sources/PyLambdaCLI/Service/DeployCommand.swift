@@ -69,10 +69,10 @@ struct DeployCommand: AsyncParsableCommand {
         }
         var environment: [String: String] = [:]
         for pair in env {
-            guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
+            guard let variable = KeyValueArgument(pair, allowsEmptyKey: false) else {
                 throw ValidationError("--env takes KEY=VALUE, got \(pair)")
             }
-            environment[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+            environment[variable.key] = variable.value
         }
         let request = DeployRequest(
             code: code, zip: zip, handler: handler, requirements: requirementsText, memoryMB: memory, timeoutSeconds: timeout, concurrency: concurrency,
