@@ -103,7 +103,7 @@ extension ServiceAPITests {
 
     @Test func requirementsAreInstalledOnceRecordedAndRebuiltFromTheRegistry() async throws {
         let state = "/tmp/pylambda-serve-packages-\(getpid())"
-        defer { try? FileManager.default.removeItem(atPath: state) }
+        defer { ServeProcess.removeState(at: state) }
         let serve = try await ServeProcess(state: state, warmPool: 0)
         let entries = try Self.entries(ofExample: "numpy-stats")
         let first = try await deployZip(serve, "stats", try Self.zip(entries))

@@ -93,10 +93,13 @@ final class ServeProcess: @unchecked Sendable {
         return process.terminationStatus
     }
 
-    /// Removes the state directory (after a stop).
-    func removeState() {
+    /// Removes the state directory and serve's log (after a stop).
+    func removeState() { Self.removeState(at: state) }
+
+    /// The same for a state directory named before its serve started (its log is `<state>.log`).
+    static func removeState(at state: String) {
         try? FileManager.default.removeItem(atPath: state)
-        try? FileManager.default.removeItem(atPath: log)
+        try? FileManager.default.removeItem(atPath: state + ".log")
     }
 
     static func freePort() throws -> Int {

@@ -33,27 +33,20 @@ struct HardeningTests {
             return {'echo': data}
         """
 
-    /// A socket directory as the host makes it: open while the runner binds, then sealed (root-owned,
-    /// 0755) so that the container can no longer create or remove anything in it.
-    private func makeSealableDirectory() throws -> String {
-        let directory = NSTemporaryDirectory() + "pylambda-seal-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        chmod(directory, 0o777)
-        return directory
-    }
-
-    private func seal(_ directory: String) {
-        chown(directory, 0, 0)
-        chmod(directory, 0o755)
+    /// Seals a socket directory as the host does once the runner has bound its socket (root-owned,
+    /// 0755), so that the container can no longer create or remove anything in it.
+    private func seal(_ directory: SocketDirectory) {
+        chown(directory.path, 0, 0)
+        chmod(directory.path, 0o755)
     }
 
     @Test
     func underAnInitWithANoexecTmpAndASealedDirectoryItServesAndDrains() async throws {
-        let directory = try makeSealableDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let container = try RunnerContainer.start(Self.hardened + ["-v", "\(directory):/run/pylambda"], command: ["--unix-socket", "/run/pylambda/runner.sock"])
+        let directory = try SocketDirectory(prefix: "pylambda-seal")
+        defer { directory.remove() }
+        let container = try RunnerContainer.start(Self.hardened + directory.mount, command: ["--unix-socket", "/run/pylambda/runner.sock"])
         defer { container.remove() }
-        let client = RunnerClient(address: .unixSocket(path: "\(directory)/runner.sock"))
+        let client = directory.client
         try await client.waitUntilReady(orExplainWith: container)
         seal(directory)
 
@@ -71,18 +64,18 @@ struct HardeningTests {
         #expect(container.exitCode == 0, "logs: \(container.logs)")
         #expect(!container.logs.contains("error") && !container.logs.contains("critical"), "logs: \(container.logs)")
         var status = stat()
-        #expect(lstat("\(directory)/runner.sock", &status) == 0, "the runner leaves its socket where it was")
+        #expect(lstat("\(directory.path)/runner.sock", &status) == 0, "the runner leaves its socket where it was")
     }
 
     @Test
     func anIdleRunnerInASealedDirectoryExitsZero() async throws {
-        let directory = try makeSealableDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try SocketDirectory(prefix: "pylambda-seal")
+        defer { directory.remove() }
         // 3 s, not 1: on a loaded machine (a CI run) more than a second passed between the runner's
         // readiness and the test's /load, and the runner had already left (connection refused).
-        let container = try RunnerContainer.start(Self.hardened + ["-e", "RUNNER_IDLE_TTL=3", "-v", "\(directory):/run/pylambda"], command: ["--unix-socket", "/run/pylambda/runner.sock"])
+        let container = try RunnerContainer.start(Self.hardened + ["-e", "RUNNER_IDLE_TTL=3"] + directory.mount, command: ["--unix-socket", "/run/pylambda/runner.sock"])
         defer { container.remove() }
-        let client = RunnerClient(address: .unixSocket(path: "\(directory)/runner.sock"))
+        let client = directory.client
         try await client.waitUntilReady(orExplainWith: container)
         seal(directory)
         #expect(try await client.load(Self.probe).status == 200)
@@ -105,14 +98,14 @@ struct HardeningTests {
             try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try text.write(toFile: file, atomically: true, encoding: .utf8)
         }
-        let directory = try makeSealableDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try SocketDirectory(prefix: "pylambda-seal")
+        defer { directory.remove() }
         let container = try RunnerContainer.start(
-            Self.hardened + ["-v", "\(directory):/run/pylambda", "-v", "\(root)/function:/var/task:ro", "-v", "\(root)/deps:/opt/deps:ro"],
+            Self.hardened + directory.mount + ["-v", "\(root)/function:/var/task:ro", "-v", "\(root)/deps:/opt/deps:ro"],
             command: ["--unix-socket", "/run/pylambda/runner.sock"]
         )
         defer { container.remove() }
-        let client = RunnerClient(address: .unixSocket(path: "\(directory)/runner.sock"))
+        let client = directory.client
         try await client.waitUntilReady(orExplainWith: container)
         let load = LoadRequest(package: "/var/task", handler: "app.main.handler", sysPath: ["/opt/deps"], digest: "abc123", function: FunctionMetadata(name: "greeter"))
         let loaded = try await client.request(RunnerPath.load, body: String(decoding: try JSONEncoder().encode(load), as: UTF8.self))

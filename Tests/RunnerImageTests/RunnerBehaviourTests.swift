@@ -6,34 +6,13 @@ import Testing
 /// image with `RUNNER_IMAGE=...` to see them fail there.
 @Suite("Runner findings, against the image", .serialized, .enabled(if: Docker.shouldRun))
 struct RunnerBehaviourTests {
-    private func startOnSocket(_ environment: [String]) async throws -> (RunnerContainer, RunnerClient, String) {
-        let directory = NSTemporaryDirectory() + "pylambda-find-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        chmod(directory, 0o777)
-        let container = try RunnerContainer.start(
-            ["--network", "none", "--read-only", "--cap-drop", "ALL", "--user", "65534:65534", "-v", "\(directory):/run/pylambda"]
-                + environment.flatMap { ["-e", $0] },
-            command: ["--unix-socket", "/run/pylambda/runner.sock"]
-        )
-        let client = RunnerClient(address: .unixSocket(path: "\(directory)/runner.sock"))
-        do {
-            try await client.waitUntilReady(orExplainWith: container)
-        } catch {
-            container.remove()
-            throw error
-        }
-        return (container, client, directory)
-    }
-
     /// The old interpreter thread kept the GIL after a queued request timed out and then waited for
     /// work holding it: threads started by the function stood still until the next request.
     @Test
     func threadsOfTheFunctionRunWhileTheRunnerWaits() async throws {
-        let (container, client, directory) = try await startOnSocket([])
-        defer {
-            container.remove()
-            try? FileManager.default.removeItem(atPath: directory)
-        }
+        let runner = try await SocketRunner.start(prefix: "pylambda-find")
+        defer { runner.remove() }
+        let (client, directory) = (runner.client, runner.directory.path)
         let code = """
             import os, threading, time
 
@@ -80,11 +59,9 @@ struct RunnerBehaviourTests {
     func theIdleExitNeverDropsARequestItRan() async throws {
         var ranUnanswered: [Int] = []
         for attempt in 0..<10 {
-            let (container, client, directory) = try await startOnSocket(["RUNNER_IDLE_TTL=1"])
-            defer {
-                container.remove()
-                try? FileManager.default.removeItem(atPath: directory)
-            }
+            let runner = try await SocketRunner.start(environment: ["RUNNER_IDLE_TTL=1"], prefix: "pylambda-find")
+            defer { runner.remove() }
+            let (container, client, directory) = (runner.container, runner.client, runner.directory.path)
             // The function leaves a marker in the shared directory when it runs.
             #expect(try await client.load("def entrypoint(data):\n    open('/run/pylambda/ran', 'w').close()\n    return 'ran'\n").status == 200)
             try await Task.sleep(for: .milliseconds(930 + attempt * 15))

@@ -54,18 +54,17 @@ struct RunnerImageTests {
 
     @Test
     func servesOverAUnixSocketInAHardenedContainer() async throws {
-        let directory = try makeSocketDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try SocketDirectory()
+        defer { directory.remove() }
         let container = try RunnerContainer.start(
             [
                 "--network", "none", "--read-only", "--tmpfs", "/tmp:size=16m", "--cap-drop", "ALL",
                 "--security-opt", "no-new-privileges", "--user", "65534:65534",
-                "-v", "\(directory):/run/pylambda",
-            ],
+            ] + directory.mount,
             command: ["--unix-socket", "/run/pylambda/runner.sock"]
         )
         defer { container.remove() }
-        let client = RunnerClient(address: .unixSocket(path: "\(directory)/runner.sock"))
+        let client = directory.client
         try await client.waitUntilReady(orExplainWith: container)
 
         #expect(try await client.load(probe).status == 200)
@@ -80,8 +79,9 @@ struct RunnerImageTests {
 
     @Test
     func theImageStartsFromItsPrecompiledSupportCode() async throws {
-        let (container, client) = try await startOnSocket(environment: ["RUNNER_LOG_LEVEL=debug"])
-        defer { container.remove() }
+        let runner = try await SocketRunner.start(environment: ["RUNNER_LOG_LEVEL=debug"])
+        defer { runner.remove() }
+        let (container, client) = (runner.container, runner.client)
         #expect(try await client.load(probe).status == 200)
         #expect(container.logs.contains("support modules read from the code cache"), "logs: \(container.logs)")
     }
@@ -89,8 +89,9 @@ struct RunnerImageTests {
     @Test
     func aRunawayInvocationIs504AndTheRunnerRecovers() async throws {
         // No grace at all: Python code is still interrupted (only code stuck in C costs the runner).
-        let (container, client) = try await startOnSocket(environment: ["RUNNER_TIMEOUT=0.5", "RUNNER_TIMEOUT_GRACE=0"])
-        defer { container.remove() }
+        let runner = try await SocketRunner.start(environment: ["RUNNER_TIMEOUT=0.5", "RUNNER_TIMEOUT_GRACE=0"])
+        defer { runner.remove() }
+        let (container, client) = (runner.container, runner.client)
         #expect(try await client.load(probe).status == 200)
         let spin = try await client.run(#""spin""#)
         #expect(spin.status == 504)
@@ -101,8 +102,9 @@ struct RunnerImageTests {
 
     @Test
     func anUninterruptibleInvocationIs504AndTheRunnerExits124() async throws {
-        let (container, client) = try await startOnSocket(environment: ["RUNNER_TIMEOUT=0.5", "RUNNER_TIMEOUT_GRACE=0.5"])
-        defer { container.remove() }
+        let runner = try await SocketRunner.start(environment: ["RUNNER_TIMEOUT=0.5", "RUNNER_TIMEOUT_GRACE=0.5"])
+        defer { runner.remove() }
+        let (container, client) = (runner.container, runner.client)
         #expect(try await client.load(probe).status == 200)
         let stuck = try await client.run(#""stuck""#)
         #expect(stuck.status == 504)
@@ -113,8 +115,9 @@ struct RunnerImageTests {
 
     @Test
     func anIdleRunnerExitsZero() async throws {
-        let (container, client) = try await startOnSocket(environment: ["RUNNER_IDLE_TTL=1"])
-        defer { container.remove() }
+        let runner = try await SocketRunner.start(environment: ["RUNNER_IDLE_TTL=1"])
+        defer { runner.remove() }
+        let (container, client) = (runner.container, runner.client)
         #expect(try await client.load(probe).status == 200)
         #expect(try await client.run("1").status == 200)
         let exitCode = try await container.waitForExit(within: 10)
@@ -123,8 +126,9 @@ struct RunnerImageTests {
 
     @Test
     func sigtermFinishesTheInvocationInFlightThenExitsZero() async throws {
-        let (container, client) = try await startOnSocket(environment: [])
-        defer { container.remove() }
+        let runner = try await SocketRunner.start(environment: [])
+        defer { runner.remove() }
+        let (container, client) = (runner.container, runner.client)
         #expect(try await client.load(probe).status == 200)
         async let inFlight = client.run(#"{"sleep": 1.5}"#)
         try await Task.sleep(for: .milliseconds(400))
@@ -134,30 +138,5 @@ struct RunnerImageTests {
         #expect(response.status == 200)
         #expect(response.body == #"{"slept":1.5}"#)
         #expect(container.exitCode == 0, "logs: \(container.logs)")
-    }
-
-    private func startOnSocket(environment: [String]) async throws -> (RunnerContainer, RunnerClient) {
-        let directory = try makeSocketDirectory()
-        let container = try RunnerContainer.start(
-            ["--network", "none", "--read-only", "--cap-drop", "ALL", "--user", "65534:65534", "-v", "\(directory):/run/pylambda"]
-                + environment.flatMap { ["-e", $0] },
-            command: ["--unix-socket", "/run/pylambda/runner.sock"]
-        )
-        let client = RunnerClient(address: .unixSocket(path: "\(directory)/runner.sock"))
-        do {
-            try await client.waitUntilReady(orExplainWith: container)
-        } catch {
-            container.remove()
-            throw error
-        }
-        return (container, client)
-    }
-
-    private func makeSocketDirectory() throws -> String {
-        let directory = NSTemporaryDirectory() + "pylambda-test-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o777])
-        // The umask may have narrowed it; the runner (uid 65534) must be able to create its socket here.
-        chmod(directory, 0o777)
-        return directory
     }
 }
