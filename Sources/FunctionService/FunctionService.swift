@@ -4,6 +4,7 @@ import FunctionRegistry
 import Hummingbird
 import LambdaProtocol
 import Logging
+import NIOCore
 import ServiceLifecycle
 
 /// `pylambda serve`: named, versioned functions over HTTP, on the `Dispatcher`.
@@ -109,7 +110,7 @@ public struct FunctionService: Sendable {
         let configuration = self.configuration
         return Application(
             router: buildRouter(),
-            server: .loopAffineHTTP1(),
+            server: .loopAffineHTTP1(configuration: .init(idleTimeout: configuration.idleConnectionTimeout.map { TimeAmount($0) })),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             services: [store, dispatcher, Bootstrap(service: self), heartbeat, recorder, worker],
             onServerRunning: { _ in

@@ -16,6 +16,13 @@ public struct ServiceConfiguration: Sendable {
 
     public var host = "127.0.0.1"
     public var port = 8900
+    /// A connection with no request in progress for this long is closed: idle keep-alive
+    /// connections, and clients that stop partway through a request's head or body. Without it, a
+    /// client could hold connections (and file descriptors) for good. A request being answered is
+    /// never cut, however long its function runs. 75 s as nginx's `keepalive_timeout`: longer than
+    /// the 60 s after which common clients drop idle connections themselves, so that they, not
+    /// serve, usually close first. `nil`: connections stay until the client closes.
+    public var idleConnectionTimeout: Duration? = .seconds(75)
     /// Runners, and what must outlive a reboot: the SQLite registry, `admin.key`, extracted packages
     /// and dependency sets.
     public var stateDirectory = ServiceConfiguration.defaultStateDirectory

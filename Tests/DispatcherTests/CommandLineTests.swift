@@ -17,6 +17,14 @@ import Testing
         #expect(result.errors.contains(option), "the message names the option: \(result.errors)")
     }
 
+    /// serve's `--idle-timeout` is seconds from 0 (never) to a day; anything else is refused before
+    /// serve opens its state directory.
+    @Test(arguments: ["-1", "nan", "inf", "86401"])
+    func badServeIdleTimeoutsAreRefused(_ value: String) throws {
+        let result = try TestEnvironment.runCLI(["serve", "--state", "/nonexistent/pylambda-test", "--idle-timeout=\(value)"])
+        #expect(result.status == 64 && result.errors.contains("--idle-timeout must be from 0 (never) to 86400 seconds"), "\(result.status): \(result.errors)")
+    }
+
     /// `pylambda run` is parsed on its own first; whatever that parse refuses goes through the whole
     /// command tree, so help, unknown options and validation read as they do for every subcommand.
     /// `KEY=VALUE` options (`KeyValueArgument`): no `=`, or (for `--env`) no key, is refused with the

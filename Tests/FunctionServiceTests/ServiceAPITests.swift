@@ -232,6 +232,28 @@ struct ServiceAPITests {
         }
     }
 
+    /// Connections with no request in progress are closed after `--idle-timeout`: one that never sends,
+    /// one that stops halfway through a request's head, and a kept-alive one after its answer. A call
+    /// that runs longer than the timeout is answered.
+    @Test func idleConnectionsAreClosedAndALongCallIsNot() async throws {
+        try await withServe(["--idle-timeout", "1"], warmPool: 0) { serve in
+            let silent = try PlainConnection(port: serve.port)
+            let stalled = try PlainConnection(port: serve.port)
+            try stalled.send("POST /v1/functions/slow/invoke HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ")
+            let kept = try PlainConnection(port: serve.port)
+            try kept.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            for (name, connection, answer) in [("silent", silent, ""), ("stalled", stalled, ""), ("kept alive", kept, "HTTP/1.1 200")] {
+                let (received, after) = try connection.readUntilClosed()
+                #expect(after >= .milliseconds(900) && after < .seconds(10), "\(name): closed after \(after)")
+                #expect(answer.isEmpty ? received.isEmpty : received.hasPrefix(answer), "\(name): \(received)")
+            }
+
+            #expect(try await serve.deploy("slow", code: "import time\ndef entrypoint(data):\n    time.sleep(2.5)\n    return 'done'\n", settings: ["timeout_s": 10]).status == 201)
+            let slow = try await serve.invoke("slow")
+            #expect(slow.status == 200 && slow.text == #""done""#, "\(slow.status) \(slow.text)")
+        }
+    }
+
     @Test func keysAndScopes() async throws {
         try await withServe { serve in
             _ = try await serve.deploy("alpha", code: Self.echo)
