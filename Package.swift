@@ -180,9 +180,12 @@ let package = Package(
             dependencies: ["AWSSignatureV4"],
             resources: [.copy("Fixtures")]
         ),
+        // Plain sockets for the tests that send what HTTP client libraries will not.
+        .target(name: "RawConnectionTesting", path: "Tests/RawConnectionTesting"),
         .testTarget(
             name: "RunnerServerTests",
             dependencies: [
+                "RawConnectionTesting",
                 "EmbeddedPython",
                 "RunnerHTTP",
                 "RunnerServer",
@@ -213,6 +216,7 @@ let package = Package(
         .testTarget(
             name: "FunctionServiceTests",
             dependencies: [
+                "RawConnectionTesting",
                 "FunctionService",
                 "FunctionRegistry",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

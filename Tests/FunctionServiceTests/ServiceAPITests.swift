@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import RawConnectionTesting
 import Testing
 
 /// Every row of the API table with real HTTP against a real `pylambda serve`, its containers and its
@@ -237,15 +238,17 @@ struct ServiceAPITests {
     /// that runs longer than the timeout is answered.
     @Test func idleConnectionsAreClosedAndALongCallIsNot() async throws {
         try await withServe(["--idle-timeout", "1"], warmPool: 0) { serve in
-            let silent = try PlainConnection(port: serve.port)
-            let stalled = try PlainConnection(port: serve.port)
+            let opened = ContinuousClock.now
+            let silent = try RawConnection(.tcp(port: serve.port))
+            let stalled = try RawConnection(.tcp(port: serve.port))
             try stalled.send("POST /v1/functions/slow/invoke HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ")
-            let kept = try PlainConnection(port: serve.port)
+            let kept = try RawConnection(.tcp(port: serve.port))
             try kept.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             for (name, connection, answer) in [("silent", silent, ""), ("stalled", stalled, ""), ("kept alive", kept, "HTTP/1.1 200")] {
-                let (received, after) = try connection.readUntilClosed()
+                #expect(try connection.isClosedByPeer(), "\(name): still open")
+                let after = ContinuousClock.now - opened
                 #expect(after >= .milliseconds(900) && after < .seconds(10), "\(name): closed after \(after)")
-                #expect(answer.isEmpty ? received.isEmpty : received.hasPrefix(answer), "\(name): \(received)")
+                #expect(answer.isEmpty ? connection.receivedText.isEmpty : connection.receivedText.hasPrefix(answer), "\(name): \(connection.receivedText)")
             }
 
             #expect(try await serve.deploy("slow", code: "import time\ndef entrypoint(data):\n    time.sleep(2.5)\n    return 'done'\n", settings: ["timeout_s": 10]).status == 201)

@@ -1,4 +1,5 @@
 import Foundation
+import RawConnectionTesting
 import RunnerProtocol
 import Testing
 

@@ -2,6 +2,7 @@ import EmbeddedPython
 import Foundation
 import Logging
 import NIOHTTP1
+import RawConnectionTesting
 import RunnerProtocol
 import RunnerServer
 import ServiceLifecycle

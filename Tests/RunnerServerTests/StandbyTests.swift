@@ -1,5 +1,6 @@
 import Foundation
 import NIOHTTP1
+import RawConnectionTesting
 import RunnerProtocol
 import Synchronization
 import Testing

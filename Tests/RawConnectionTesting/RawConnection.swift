@@ -1,15 +1,21 @@
 import Foundation
 
-/// A plain socket to the runner, for what an HTTP client library will not send: pipelined requests,
-/// malformed ones, chunked bodies split anywhere, HTTP/1.0, `Expect: 100-continue` by hand.
+/// A plain socket to a server under test (the runner, serve), for what an HTTP client library will
+/// not do: pipelined requests, malformed ones, chunked bodies split anywhere, HTTP/1.0,
+/// `Expect: 100-continue` by hand, a connection that sends nothing or stops halfway through a head.
 ///
-/// Blocking, with a receive timeout, so that a runner that does not answer fails the test instead
+/// Blocking, with a receive timeout, so that a server that does not answer fails the test instead
 /// of hanging it.
-final class RawConnection {
+public final class RawConnection {
+    public enum Address: Sendable {
+        case tcp(port: Int)
+        case unixSocket(path: String)
+    }
+
     private let descriptor: Int32
     private var received: [UInt8] = []
 
-    init(_ address: TestClient.Address, timeoutSeconds: Int = 20) throws {
+    public init(_ address: Address, timeoutSeconds: Int = 20) throws {
         switch address {
         case .tcp(let port):
             descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -20,7 +26,10 @@ final class RawConnection {
             let connected = withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
-            guard connected == 0 else { throw RawConnectionError.cannotConnect(errno) }
+            guard connected == 0 else {
+                close(descriptor)
+                throw RawConnectionError.cannotConnect(errno)
+            }
         case .unixSocket(let path):
             descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
             var address = sockaddr_un()
@@ -32,7 +41,10 @@ final class RawConnection {
             let connected = withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
             }
-            guard connected == 0 else { throw RawConnectionError.cannotConnect(errno) }
+            guard connected == 0 else {
+                close(descriptor)
+                throw RawConnectionError.cannotConnect(errno)
+            }
         }
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -42,11 +54,11 @@ final class RawConnection {
         close(descriptor)
     }
 
-    func send(_ text: String) throws {
+    public func send(_ text: String) throws {
         try send(Array(text.utf8))
     }
 
-    func send(_ bytes: [UInt8]) throws {
+    public func send(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { Foundation.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -56,22 +68,22 @@ final class RawConnection {
     }
 
     /// Closes the sending side (the client is done; it still reads).
-    func shutdownWrite() {
+    public func shutdownWrite() {
         shutdown(descriptor, Int32(SHUT_WR))
     }
 
-    struct Response {
-        var status: Int
-        var headers: [(String, String)]
-        var body: String
+    public struct Response {
+        public var status: Int
+        public var headers: [(String, String)]
+        public var body: String
 
-        func header(_ name: String) -> String? {
+        public func header(_ name: String) -> String? {
             headers.first { $0.0.lowercased() == name.lowercased() }?.1
         }
     }
 
     /// Reads one response (status line, fields, Content-Length body); nil at end of stream.
-    func readResponse(isHead: Bool = false) throws -> Response? {
+    public func readResponse(isHead: Bool = false) throws -> Response? {
         guard let headEnd = try readUntilBlankLine() else { return nil }
         let head = String(decoding: received[..<headEnd], as: UTF8.self)
         received.removeFirst(headEnd + 4)
@@ -93,8 +105,9 @@ final class RawConnection {
         return response
     }
 
-    /// Whether the runner closed the connection (reads to its end; anything received first is kept).
-    func isClosedByPeer() throws -> Bool {
+    /// Whether the server closed the connection (reads to its end; anything received first is kept,
+    /// in `receivedText`). False when the receive timeout passed first.
+    public func isClosedByPeer() throws -> Bool {
         while true {
             var buffer = [UInt8](repeating: 0, count: 4096)
             let count = recv(descriptor, &buffer, buffer.count, 0)
@@ -103,6 +116,9 @@ final class RawConnection {
             received.append(contentsOf: buffer[..<count])
         }
     }
+
+    /// What was received and not read as a response.
+    public var receivedText: String { String(decoding: received, as: UTF8.self) }
 
     private func readUntilBlankLine() throws -> Int? {
         while true {
@@ -131,7 +147,7 @@ final class RawConnection {
     }
 }
 
-enum RawConnectionError: Error {
+public enum RawConnectionError: Error {
     case cannotConnect(Int32)
     case sendFailed(Int32)
     case receiveFailed(Int32)
