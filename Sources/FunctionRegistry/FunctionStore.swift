@@ -16,6 +16,10 @@ public protocol FunctionStore: Service, Sendable {
     /// `shutDown` once `run()` has ended.
     func waitUntilReady() async throws(RegistryError)
 
+    /// Whether what was read from this registry may still be served from a cache (a function's latest
+    /// version, a verified key), given what other processes may have changed since.
+    var changes: RegistryChangeFeed { get }
+
     // MARK: Functions and versions
 
     /// Deploys: creates the function if no live one has this name, and adds the next version (1, 2,

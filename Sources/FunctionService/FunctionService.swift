@@ -39,7 +39,6 @@ public struct FunctionService: Sendable {
         // Packages and dependency sets live beside the registry; runners mount the sets read-only.
         dispatcherConfiguration.dependencyStoreDirectory = PackagePreparer.dependencyStoreDirectory(in: configuration.stateDirectory)
         dispatcher = try Dispatcher(configuration: dispatcherConfiguration)
-        let single: Bool
         let registryLimits: RegistryLimits
         switch configuration.database {
         case .sqlite:
@@ -47,13 +46,11 @@ public struct FunctionService: Sendable {
             sqlite.logger = configuration.logger
             store = SQLiteFunctionStore(configuration: sqlite)
             registryLimits = sqlite.limits
-            single = true
         case .postgres(let url):
             var postgres = try PostgresStoreConfiguration(url: url)
             postgres.logger = configuration.logger
             store = try PostgresFunctionStore(configuration: postgres)
             registryLimits = postgres.limits
-            single = false
         }
         instance = InstanceIdentity.current()
         metrics = ServiceMetrics()
@@ -61,7 +58,7 @@ public struct FunctionService: Sendable {
             directory: configuration.stateDirectory,
             allowIndexOptionsInRequirements: configuration.allowIndexOptionsInRequirements)
         catalog = FunctionCatalog(
-            store: store, cachesLatest: single, defaults: dispatcherConfiguration.function, region: configuration.region,
+            store: store, defaults: dispatcherConfiguration.function, region: configuration.region,
             preparer: preparer)
         deployer = FunctionDeployer(
             store: store, dispatcher: dispatcher, catalog: catalog, metrics: metrics, registryLimits: registryLimits)
@@ -77,7 +74,7 @@ public struct FunctionService: Sendable {
         heartbeatConfiguration.staleAfter = configuration.instanceStaleAfter
         heartbeatConfiguration.logger = configuration.logger
         heartbeat = InstanceHeartbeat(store: store, instance: instance, configuration: heartbeatConfiguration)
-        verifier = KeyVerifier(store: store, environmentAdminKey: configuration.adminKey, cachesKeys: single)
+        verifier = KeyVerifier(store: store, environmentAdminKey: configuration.adminKey)
     }
 
     /// The routes, for tests that drive the API in-process.

@@ -24,7 +24,9 @@ extension ServiceAPITests {
         // Deployed on one, invoked on the other.
         #expect(try await two.invoke("double", "21").text == "42")
         #expect(try await two.deploy("double", code: "def entrypoint(data):\n    return data * 2\n# v2\n", settings: ["concurrency": 4]).object["version"] as? Int == 2)
-        #expect(try await one.invoke("double", "1").headers.first(name: "X-Function-Version") == "2", "a deploy on one is the latest on the other")
+        #expect(
+            try await Self.eventually { try await one.invoke("double", "1").headers.first(name: "X-Function-Version") == "2" },
+            "a deploy on one is the latest on the other")
 
         var ids: [String: Int] = [:]
         try await withThrowingTaskGroup(of: (String, Int).self) { group in
@@ -50,5 +52,79 @@ extension ServiceAPITests {
         #expect(counts?["succeeded"] == 200 + 2, "every call ran exactly once: \(counts ?? [:])")
         #expect(await one.stop() == 0)
         #expect(await two.stop() == 0)
+    }
+
+    /// Each process caches the latest version of a function and the keys it verified. What another
+    /// process changes reaches those caches through PostgreSQL's NOTIFY: a new version, a deleted
+    /// function and a revoked key are seen by the other process within moments, also after its
+    /// listening connection was cut (while it is down, nothing is cached).
+    @Test func changesThroughOneServeReachTheCachesOfTheOther() async throws {
+        guard let url = ProcessInfo.processInfo.environment["PYLAMBDA_TEST_POSTGRES_URL"] else { return }
+        let adminKey = "test-admin-\(UInt64.random(in: 0...UInt64.max))"
+        let one = try await ServeProcess(database: url, warmPool: 0, environment: ["PYLAMBDA_ADMIN_KEY": adminKey])
+        let two = try await ServeProcess(database: url, warmPool: 0, environment: ["PYLAMBDA_ADMIN_KEY": adminKey])
+        defer {
+            one.removeState()
+            two.removeState()
+        }
+        func versionOnTwo() async throws -> String? { try await two.invoke("cached", "1").headers.first(name: "X-Function-Version") }
+        func deploy(_ tag: String) async throws -> Int? {
+            try await one.deploy("cached", code: "def entrypoint(data):\n    return data\n# \(tag)\n").object["version"] as? Int
+        }
+
+        #expect(try await deploy("v1") == 1)
+        let created = try await one.call(.POST, "/v1/keys", body: #"{"name": "cached-caller", "scope": "invoke", "function": "cached"}"#)
+        let key = try #require(created.object["key"] as? String)
+        // Read, then served from the caches.
+        for _ in 0..<3 {
+            #expect(try await versionOnTwo() == "1")
+            #expect(try await two.invoke("cached", "1", key: key).status == 200)
+        }
+
+        #expect(try await deploy("v2") == 2)
+        #expect(try await Self.eventually { try await versionOnTwo() == "2" }, "a deploy on one reaches the cache of two")
+
+        #expect(try await one.call(.DELETE, "/v1/keys/cached-caller").status == 204)
+        #expect(try await Self.eventually { try await two.invoke("cached", "1", key: key).status == 401 }, "a revoke on one reaches two")
+
+        // Cut the listening connections: changes made while two is not listening must not leave it
+        // with a stale cache.
+        let cut = try Self.psql(
+            url, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'pylambda serve: registry changes'")
+        #expect(Int(cut) ?? 0 >= 2, "the listeners of both processes were found: \(cut)")
+        #expect(try await deploy("v3") == 3)
+        #expect(try await Self.eventually { try await versionOnTwo() == "3" }, "a deploy while two was reconnecting reaches it")
+        #expect(try await deploy("v4") == 4)
+        #expect(try await Self.eventually { try await versionOnTwo() == "4" }, "two listens again")
+
+        #expect(try await one.call(.DELETE, "/v1/functions/cached").status == 204)
+        #expect(try await Self.eventually { try await two.invoke("cached", "1").status == 404 }, "a delete on one reaches two")
+        #expect(await one.stop() == 0)
+        #expect(await two.stop() == 0)
+    }
+
+    /// Whether `check` holds within `limit`, asked every 20 ms.
+    static func eventually(within limit: Duration = .seconds(5), _ check: () async throws -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while true {
+            if try await check() { return true }
+            if ContinuousClock.now >= deadline { return false }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// One statement through psql; its single value.
+    static func psql(_ url: String, _ sql: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw ServeTestError("psql failed: \(output)") }
+        return output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

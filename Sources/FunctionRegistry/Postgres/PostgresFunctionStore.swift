@@ -7,6 +7,8 @@ import Synchronization
 /// Owns a postgres-nio `PostgresClient` (a connection pool) and runs it inside its own `run()`.
 public final class PostgresFunctionStore: SQLBackedFunctionStore {
     public let configuration: PostgresStoreConfiguration
+    /// Fed by a `PostgresChangeListener` while `run()` runs; nothing is cached before or after.
+    public let changes = RegistryChangeFeed.shared()
     let registry: SQLRegistry
     private let database: PostgresRegistryDatabase
     private let started = Mutex(false)
@@ -18,9 +20,10 @@ public final class PostgresFunctionStore: SQLBackedFunctionStore {
         registry = SQLRegistry(database: database, limits: configuration.limits)
     }
 
-    /// Starts the pool, migrates (see `PostgresRegistryDatabase.migrate`), serves calls until
-    /// graceful shutdown or cancellation, then closes the pool. Throws, after failing every waiting
-    /// call, if the server cannot be reached or the migration fails. Runs once per store.
+    /// Starts the pool, migrates (see `PostgresRegistryDatabase.migrate`), listens for the changes
+    /// other processes make (`PostgresChangeListener`), serves calls until graceful shutdown or
+    /// cancellation, then closes the pool. Throws, after failing every waiting call, if the server
+    /// cannot be reached or the migration fails. Runs once per store.
     public func run() async throws {
         guard started.withLock({ started in defer { started = true }; return !started }) else {
             throw RegistryError.unavailable("PostgresFunctionStore.run() was called twice; a store runs once")
@@ -36,6 +39,9 @@ public final class PostgresFunctionStore: SQLBackedFunctionStore {
                 group.cancelAll()
                 throw error
             }
+            let listener = PostgresChangeListener(
+                database: database, channel: configuration.schema, feed: changes, logger: configuration.logger)
+            group.addTask { await listener.run() }
             registry.gate.open()
             configuration.logger.debug("registry open", metadata: ["url": "\(configuration.redactedURL)", "schema": "\(configuration.schema)"])
             try? await gracefulShutdown()

@@ -26,8 +26,7 @@ final class PostgresRegistryDatabase: SQLDatabase {
     func migrate() async throws(RegistryError) {
         let connection: PostgresConnection
         do {
-            connection = try await PostgresConnection.connect(
-                configuration: try Self.connectionConfiguration(configuration), id: 0, logger: logger)
+            connection = try await connectOutsideThePool(as: "pylambda registry migration")
         } catch {
             throw registryError(for: error)
         }
@@ -53,6 +52,17 @@ final class PostgresRegistryDatabase: SQLDatabase {
             throw registryError(for: error)
         }
     }
+
+    /// A connection of its own, outside the pool, for the migration and the change listener;
+    /// `pg_stat_activity` shows it as `applicationName`.
+    func connectOutsideThePool(as applicationName: String) async throws -> PostgresConnection {
+        var connection = try Self.connectionConfiguration(configuration)
+        connection.options.additionalStartupParameters.append(("application_name", applicationName))
+        return try await PostgresConnection.connect(configuration: connection, id: 0, logger: logger)
+    }
+
+    /// The channel that changes are announced on: the registry's schema, whose name is validated.
+    var changeChannel: String? { configuration.schema }
 
     func read<Result: Sendable>(_ body: (any SQLExecutor) async throws -> Result) async throws -> Result {
         try await client.withConnection { connection in
@@ -106,7 +116,7 @@ final class PostgresRegistryDatabase: SQLDatabase {
         }
         client.options.maximumConnections = max(1, configuration.maximumConnections)
         client.options.connectTimeout = configuration.connectTimeout
-        client.options.additionalStartupParameters = [("search_path", "\"\(configuration.schema)\"")]
+        client.options.additionalStartupParameters = [("search_path", "\"\(configuration.schema)\""), ("application_name", "pylambda serve")]
         return client
     }
 

@@ -22,6 +22,10 @@ extension SQLExecutor {
 protocol SQLDatabase: Sendable {
     var dialect: SQLDialect { get }
 
+    /// Where changes other processes must hear of are announced (`SQLRegistry.announceChange`); nil
+    /// when no other process writes the registry.
+    var changeChannel: String? { get }
+
     /// Runs `body` on a connection, outside any explicit transaction (each statement commits alone).
     func read<Result: Sendable>(_ body: (any SQLExecutor) async throws -> Result) async throws -> Result
 

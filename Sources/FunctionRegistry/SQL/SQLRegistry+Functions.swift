@@ -42,6 +42,7 @@ extension SQLRegistry {
                     "INSERT INTO function_code (function_id, version, code) VALUES ($1, $2, $3)",
                     .integer(functionID), .int(version), .bytes(code))
                 let stored = try await db.version(functionID: functionID, number: version, name: name)
+                try await announceChange(in: db)
                 return CreatedVersion(version: stored, isNewFunction: inserted != nil)
             }
             if let created { return created }
@@ -158,6 +159,7 @@ extension SQLRegistry {
                 """, .text(InvocationError.cancelledType), .text(message), .integer(id))
             // The code goes with the function (the cascade takes function_code); invocation records stay.
             try await db.query("DELETE FROM function_versions WHERE function_id = $1", .integer(id))
+            try await announceChange(in: db)
             return DeletedFunction(name: name, id: id, cancelledInvocations: cancelled.count)
         }
     }

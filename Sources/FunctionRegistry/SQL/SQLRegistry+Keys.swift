@@ -41,10 +41,13 @@ extension SQLRegistry {
     }
 
     func revokeBearerKey(named name: String) async throws(RegistryError) -> BearerKey {
-        let row = try await writeStatement { db in
-            try await db.first(
+        let row = try await write { db in
+            let row = try await db.first(
                 "UPDATE api_keys SET revoked_at = {now} WHERE name = $1 AND revoked_at IS NULL RETURNING \(RecordColumns.bearerKey)",
                 .text(name))
+            // Other processes may have this key verified in their caches.
+            if row != nil { try await announceChange(in: db) }
+            return row
         }
         guard let row else { throw .keyNotFound(name) }
         return try RecordColumns.bearerKey(row)

@@ -47,6 +47,16 @@ final class SQLRegistry: Sendable {
     }
 }
 
+extension SQLRegistry {
+    /// Tells the other processes sharing the registry that what they cached of it may be stale: a
+    /// function's latest version, or a key. PostgreSQL delivers the `NOTIFY` when the transaction
+    /// commits (and not if it rolls back). Nothing for SQLite, which one process writes.
+    func announceChange(in db: any SQLExecutor) async throws {
+        guard let channel = database.changeChannel else { return }
+        try await db.query("SELECT 1 FROM pg_notify($1, '')", .text(channel))
+    }
+}
+
 extension SQLExecutor {
     /// The live function of this name: `(id, latest version)`, or `functionNotFound`.
     func liveFunction(named name: String, lock: String = "") async throws -> (id: Int64, latestVersion: Int) {

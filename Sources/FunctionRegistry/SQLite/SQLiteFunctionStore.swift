@@ -11,6 +11,8 @@ import Synchronization
 /// `unixepoch('subsec')`), and the same NIO thread pool and async style as postgres-nio.
 public final class SQLiteFunctionStore: SQLBackedFunctionStore {
     public let configuration: SQLiteStoreConfiguration
+    /// This process is the only writer: what it caches goes stale only by its own changes.
+    public let changes = RegistryChangeFeed.singleWriter()
     let registry: SQLRegistry
     private let database: SQLiteRegistryDatabase
     private let started = Mutex(false)

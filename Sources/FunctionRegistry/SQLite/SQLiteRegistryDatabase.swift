@@ -23,6 +23,8 @@ final class SQLiteRegistryDatabase: SQLDatabase {
     }
 
     let dialect = SQLDialect.sqlite
+    /// One serve process writes a SQLite registry: nobody to tell.
+    let changeChannel: String? = nil
     let configuration: SQLiteStoreConfiguration
     private let connections = Mutex<Connections?>(nil)
 

@@ -6,8 +6,9 @@ import Synchronization
 /// `Authorization: Bearer <key>` on every route but `/healthz` (and the Lambda API, which signs its
 /// requests instead). Keys are looked up by the SHA-256 of the secret and confirmed in constant time.
 ///
-/// With SQLite (one serve process owns the registry, and every key change goes through it) verified
-/// keys are cached; with PostgreSQL another process may revoke a key, so each request asks the store.
+/// Verified keys are cached while the registry's `changes` say they may be: a revoke through this
+/// process forgets them, and one through another process sharing PostgreSQL makes them stale once its
+/// notification arrives (`RegistryChangeFeed`).
 struct BearerAuthenticator: RouterMiddleware {
     typealias Context = ServiceRequestContext
 
@@ -37,13 +38,11 @@ final class KeyVerifier: Sendable {
     let store: any FunctionStore
     /// The admin key from `PYLAMBDA_ADMIN_KEY`, if set: accepted without being stored.
     let environmentAdminKey: String?
-    let cachesKeys: Bool
-    private let cache = Mutex<[String: Caller]>([:])
+    private let cache = Mutex<[String: (caller: Caller, mark: RegistryChangeFeed.Mark)]>([:])
 
-    init(store: any FunctionStore, environmentAdminKey: String?, cachesKeys: Bool) {
+    init(store: any FunctionStore, environmentAdminKey: String?) {
         self.store = store
         self.environmentAdminKey = environmentAdminKey
-        self.cachesKeys = cachesKeys
     }
 
     func verify(_ secret: String) async throws -> Caller? {
@@ -51,12 +50,14 @@ final class KeyVerifier: Sendable {
             return Caller(keyName: "admin (PYLAMBDA_ADMIN_KEY)", scope: .admin)
         }
         let hash = BearerKeySecret.sha256Hex(of: secret)
-        if cachesKeys, let cached = cache.withLock({ $0[hash] }) { return cached }
+        if let cached = cache.withLock({ $0[hash] }), store.changes.isCurrent(cached.mark) { return cached.caller }
+        // Marked before the read: a revoke heard while it runs makes what it read stale.
+        let mark = store.changes.mark()
         guard let key = try await store.bearerKey(secretSHA256: hash), key.revokedAt == nil, key.matches(secret: secret) else {
             return nil
         }
         let caller = Caller(keyName: key.name, scope: key.scope == .admin ? .admin : .invoke(function: key.functionName))
-        if cachesKeys { cache.withLock { $0[hash] = caller } }
+        if let mark { cache.withLock { $0[hash] = (caller, mark) } }
         return caller
     }
 

@@ -13,16 +13,15 @@ import Glibc
 /// if it is not there (both are rebuilt from the registry after a wipe of the state directory).
 ///
 /// Versions are immutable, so their definitions are cached for good (up to a bound). Which version is
-/// the latest is cached only when this process is the registry's one writer (SQLite): a deploy or a
-/// delete through it updates the cache. With PostgreSQL, another process may deploy at any moment, so
-/// the latest version is asked for on every call.
+/// the latest is cached while the registry's `changes` say it may be: a deploy or a delete through
+/// this process updates the cache, and one through another process sharing PostgreSQL makes it stale
+/// once its notification arrives (`RegistryChangeFeed`).
 final class FunctionCatalog: Sendable {
     let store: any FunctionStore
-    let cachesLatest: Bool
     let defaults: FunctionConfiguration
     let region: String
     let preparer: PackagePreparer
-    private let latest = Mutex<[String: FunctionVersion]>([:])
+    private let latest = Mutex<[String: (version: FunctionVersion, mark: RegistryChangeFeed.Mark)]>([:])
     private let definitions = Mutex<[VersionKey: FunctionDefinition]>([:])
     private static let maxDefinitions = 512
     /// When each dependency set was last marked used: a call through the cache marks its set at most
@@ -35,26 +34,28 @@ final class FunctionCatalog: Sendable {
         var version: Int
     }
 
-    init(store: any FunctionStore, cachesLatest: Bool, defaults: FunctionConfiguration, region: String, preparer: PackagePreparer) {
+    init(store: any FunctionStore, defaults: FunctionConfiguration, region: String, preparer: PackagePreparer) {
         self.store = store
         self.preparer = preparer
-        self.cachesLatest = cachesLatest
         self.defaults = defaults
         self.region = region
     }
 
     /// The version a new call of `name` runs: `number`, or the latest.
     func version(of name: String, number: Int?) async throws -> FunctionVersion {
-        if number == nil, cachesLatest, let cached = latest.withLock({ $0[name] }) { return cached }
-        let version = try await store.version(of: name, number: number)
-        if number == nil, cachesLatest { latest.withLock { $0[name] = version } }
+        guard number == nil else { return try await store.version(of: name, number: number) }
+        if let cached = latest.withLock({ $0[name] }), store.changes.isCurrent(cached.mark) { return cached.version }
+        // Marked before the read: a change heard while it runs makes what it read stale.
+        let mark = store.changes.mark()
+        let version = try await store.version(of: name, number: nil)
+        if let mark { latest.withLock { $0[name] = (version, mark) } }
         return version
     }
 
     /// After a deploy through this process: new calls get `version`.
     func deployed(_ version: FunctionVersion) {
-        guard cachesLatest else { return }
-        latest.withLock { $0[version.functionName] = version }
+        guard let mark = store.changes.mark() else { return }
+        latest.withLock { $0[version.functionName] = (version, mark) }
     }
 
     func deleted(_ name: String) {
