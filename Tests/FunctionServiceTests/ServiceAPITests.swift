@@ -124,6 +124,8 @@ struct ServiceAPITests {
                 ("ok", "{not json", "JSON"),
                 ("ok", #"{"handler": "entrypoint"}"#, "code"),
                 ("ok", #"{"code": "def entrypoint(d): return d", "memory_mb": 1}"#, "memory_mb"),
+                // Wrong JSON types name their field.
+                ("ok", #"{"code": "def entrypoint(d): return d", "memory_mb": "lots"}"#, "memory_mb"),
                 ("ok", #"{"code": "def entrypoint(d): return d", "timeout_s": 0}"#, "timeout_s"),
                 ("ok", #"{"code": "def entrypoint(d): return d", "concurrency": 0}"#, "concurrency"),
                 ("ok", #"{"code": "def entrypoint(d): return d", "runtime": "kata"}"#, "runtime"),
@@ -230,6 +232,28 @@ struct ServiceAPITests {
             #expect(refused.headers.first(name: "Retry-After") != nil)
             #expect(try await busy.value.status == 200)
             #expect(try await serve.invoke("moody", #""ok""#).text == #""fine""#)
+        }
+    }
+
+    /// A body whose framing is broken (a bad chunk size, a body cut short) is the client's mistake: 400
+    /// with the parser's reason, on both APIs, and serve carries on.
+    @Test func malformedRequestBodiesAre400() async throws {
+        try await withServe(warmPool: 0) { serve in
+            let head = "Host: 127.0.0.1\r\nAuthorization: Bearer \(serve.adminKey)\r\nContent-Type: application/json\r\n"
+            for (path, framing) in [
+                ("/v1/functions/f/invoke", "Transfer-Encoding: chunked\r\n\r\nZZ\r\n"),
+                ("/v1/keys", "Transfer-Encoding: chunked\r\n\r\n2\r\n{}XX0\r\n\r\n"),
+                ("/v1/functions/f/invoke", "Transfer-Encoding: chunked\r\n\r\n-1\r\n"),
+                ("/v1/functions/f/invoke", "Content-Length: 100\r\n\r\n{\"a\":"),
+            ] {
+                let connection = try RawConnection(.tcp(port: serve.port))
+                try connection.send("POST \(path) HTTP/1.1\r\n" + head + framing)
+                connection.shutdownWrite()
+                let response = try connection.readResponse()
+                #expect(response?.status == 400, "\(path) \(framing): \(response?.status ?? 0) \(response?.body ?? "")")
+                #expect(response?.body.contains("the request body could not be read") == true, "\(response?.body ?? "")")
+            }
+            #expect(try await serve.call(.GET, "/healthz").status == 200)
         }
     }
 

@@ -6,13 +6,14 @@ import HTTPTypes
 import Hummingbird
 import LambdaProtocol
 import NIOCore
+import NIOHTTP1
+import RunnerProtocol
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import RunnerProtocol
 
 /// An error as the Lambda API answers it: the type in `x-amzn-ErrorType` (what boto3 turns into the
 /// exception class users catch) and `{"Type", "Message"}` as the body.
@@ -103,8 +104,10 @@ struct LambdaErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return LambdaError(status: .contentTooLarge, type: LambdaAPI.ErrorType.requestTooLarge, message: "the request is too large")
         case let error as HTTPError where error.status == .notFound:
             return LambdaError(status: .notFound, type: "UnknownOperationException", message: "unknown operation")
-        case is DecodingError:
-            return LambdaError(status: .badRequest, type: LambdaAPI.ErrorType.invalidRequestContent, message: "could not parse the request body")
+        case let error as DecodingError:
+            return LambdaError(status: .badRequest, type: LambdaAPI.ErrorType.invalidRequestContent, message: RequestBodyError.describe(error))
+        case let error as HTTPParserError:
+            return LambdaError(status: .badRequest, type: LambdaAPI.ErrorType.invalidRequestContent, message: RequestBodyError.describe(error))
         default:
             return LambdaError(status: .internalServerError, type: LambdaAPI.ErrorType.service, message: "\(error)")
         }

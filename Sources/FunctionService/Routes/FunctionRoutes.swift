@@ -70,8 +70,9 @@ struct FunctionRoutes {
         do {
             deploy = try JSONDecoder().decode(DeployRequest.self, from: body)
         } catch {
+            let reason = (error as? DecodingError).map(RequestBodyError.describe) ?? "\(error)"
             throw ServiceHTTPError.invalid(
-                "the body must be a JSON object such as {\"code\": \"def entrypoint(data): ...\"} or {\"zip\": \"<base64>\"}, or a zip with Content-Type: application/zip: \(error)")
+                "the body must be a JSON object such as {\"code\": \"def entrypoint(data): ...\"} or {\"zip\": \"<base64>\"}, or a zip with Content-Type: application/zip (\(reason))")
         }
         var zip: [UInt8]?
         if let encoded = deploy.zip {

@@ -4,6 +4,7 @@ import FunctionRegistry
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import NIOHTTP1
 import RunnerProtocol
 import ServiceProtocol
 
@@ -111,8 +112,10 @@ struct ErrorBodyMiddleware<Context: RequestContext>: RouterMiddleware {
             throw ServiceHTTPError(.contentTooLarge, type: ServiceErrorType.payloadTooLarge, detail: "the request body is too large")
         } catch let error as any HTTPResponseError {
             throw ServiceHTTPError(error.status, type: ServiceErrorType.invalidRequest, detail: "\(error)")
-        } catch is DecodingError {
-            throw ServiceHTTPError.invalid("the body is not the JSON this endpoint takes")
+        } catch let error as DecodingError {
+            throw ServiceHTTPError.invalid(RequestBodyError.describe(error))
+        } catch let error as HTTPParserError {
+            throw ServiceHTTPError.invalid(RequestBodyError.describe(error))
         } catch {
             throw ServiceHTTPError(.internalServerError, type: ServiceErrorType.internalError, detail: "service fault: \(error)")
         }
