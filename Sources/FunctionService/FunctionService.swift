@@ -116,12 +116,15 @@ public struct FunctionService: Sendable {
             logger: configuration.logger)
     }
 
-    /// Serves until SIGTERM or SIGINT, then stops gracefully (see the type's description).
+    /// Serves until SIGTERM or SIGINT, then stops gracefully (see the type's description). The
+    /// group shuts its services down in reverse order: first the async worker stops claiming, then
+    /// the application drains its HTTP server and stops its own services.
     public func run() async throws {
+        let worker = self.worker
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: buildApplication())], gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: configuration.logger))
+                services: [.init(service: buildApplication()), .init(service: ShutdownAnnouncer { worker.stopClaiming() })],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: configuration.logger))
         try await group.run()
     }
 }

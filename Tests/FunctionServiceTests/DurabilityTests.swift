@@ -64,20 +64,32 @@ extension ServiceAPITests {
         let serve = try await ServeProcess(warmPool: 0)
         defer { serve.removeState() }
         _ = try await serve.deploy("slow", code: "import time\ndef entrypoint(data):\n    time.sleep(data)\n    return data\n", settings: ["concurrency": 1])
+        _ = try await serve.deploy("paced", code: "import time\ndef entrypoint(data):\n    time.sleep(data)\n    return data\n", settings: ["concurrency": 1])
         _ = try await serve.invoke("slow", "0")
-        let inFlight = Task { try await serve.invoke("slow", "2") }
+        _ = try await serve.invoke("paced", "0")
+        let inFlight = Task { try await serve.invoke("slow", "3") }
         try await Task.sleep(for: .milliseconds(500))
         // Queued behind the call in flight (one container for this function).
-        let queued = try #require(try await serve.invoke("slow", "0", query: "?mode=async").object["invocation_id"] as? String)
+        let behind = try #require(try await serve.invoke("slow", "0", query: "?mode=async").object["invocation_id"] as? String)
+        // An async call that runs into the shutdown, and one queued behind it (concurrency 1). Once the
+        // first ends, the second must stay queued: claims stop as the shutdown begins, not once the
+        // HTTP server has drained (which waits for the sync call in flight).
+        let running = try #require(try await serve.invoke("paced", "1", query: "?mode=async").object["invocation_id"] as? String)
+        let queued = try #require(try await serve.invoke("paced", "0", query: "?mode=async").object["invocation_id"] as? String)
+        try await Task.sleep(for: .milliseconds(200))
         kill(serve.process.processIdentifier, SIGTERM)
         let answer = try await inFlight.value
-        #expect(answer.status == 200 && answer.text == "2", "the call in flight was answered: \(answer.status) \(answer.text)")
+        #expect(answer.status == 200 && answer.text == "3", "the call in flight was answered: \(answer.status) \(answer.text)")
         #expect(await serve.stop() == 0)
         #expect(serve.runnerDirectories().isEmpty, "its containers are removed")
-        // Started again: the queued call was kept, and runs now.
+        let statuses = try Self.sqlite(serve.state + "/registry.sqlite", "SELECT id, status FROM invocations WHERE mode = 'async'")
+        #expect(statuses[running] == "succeeded" && statuses[queued] == "queued", "the running call finished, the queued one stayed: \(statuses)")
+        // Started again: the queued calls were kept, and run now.
         let again = try await ServeProcess(state: serve.state, warmPool: 0, environment: ["PYLAMBDA_ADMIN_KEY": serve.adminKey])
-        let record = try await again.waitForInvocation(queued)
-        #expect(record["status"] as? String == "succeeded")
+        for id in [behind, queued] {
+            let record = try await again.waitForInvocation(id)
+            #expect(record["status"] as? String == "succeeded")
+        }
         #expect(await again.stop() == 0)
     }
 
@@ -171,5 +183,21 @@ extension ServiceAPITests {
             directory = directory.deletingLastPathComponent()
         }
         return directory.path
+    }
+
+    /// Rows of two text columns from a stopped serve's SQLite registry (Python's sqlite3), as a map.
+    static func sqlite(_ path: String, _ query: String) throws -> [String: String] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "python3", "-c", "import json, sqlite3, sys; print(json.dumps(dict(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchall())))",
+            path, query,
+        ]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return try JSONSerialization.jsonObject(with: output) as? [String: String] ?? [:]
     }
 }

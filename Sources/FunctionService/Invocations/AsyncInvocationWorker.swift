@@ -8,7 +8,9 @@ import Synchronization
 /// `maxConcurrent` at once and never more of one function than its concurrency.
 ///
 /// Graceful shutdown stops claiming and lets the calls already running finish; what is still queued
-/// stays queued for the next start (or another process).
+/// stays queued for the next start (or another process). serve stops the claiming as soon as its
+/// shutdown begins (`stopClaiming()`), not once the HTTP server has drained: a queued call claimed
+/// while a long sync call finishes would hold the shutdown up.
 final class AsyncInvocationWorker: Service {
     let store: any FunctionStore
     let executor: InvocationExecutor
@@ -17,6 +19,7 @@ final class AsyncInvocationWorker: Service {
     let logger: Logger
     private let state = Mutex(State())
     private let doorbell = Doorbell()
+    private let stopping = Flag()
 
     private struct State {
         var running = 0
@@ -38,12 +41,17 @@ final class AsyncInvocationWorker: Service {
         doorbell.ring()
     }
 
+    /// No more claims, from now on; the calls running finish.
+    func stopClaiming() {
+        stopping.set()
+        doorbell.ring()
+    }
+
     func run() async throws {
         try? await store.waitUntilReady()
-        let stopping = Flag()
         await withTaskGroup(of: Void.self) { group in
             await withGracefulShutdownHandler {
-                while !stopping.isSet && !Task.isCancelled {
+                while !self.stopping.isSet && !Task.isCancelled {
                     for call in await self.claimWhileThereIsRoom() {
                         group.addTask {
                             await self.executor.run(call)
@@ -56,12 +64,14 @@ final class AsyncInvocationWorker: Service {
                     await self.doorbell.wait(timeout: self.pollInterval)
                 }
             } onGracefulShutdown: {
-                stopping.set()
-                self.doorbell.ring()
+                self.stopClaiming()
             }
             // No more claims; the calls running finish.
             await group.waitForAll()
         }
+        // Stopped early by `stopClaiming()`: a service that returns before its group's shutdown
+        // reaches it would end the group.
+        try? await gracefulShutdown()
     }
 
     private func claimWhileThereIsRoom() async -> [ClaimedInvocation] {
