@@ -292,10 +292,11 @@ def check_readme():
     run = subprocess.run([sys.executable, "-c", python], capture_output=True, text=True, timeout=300)
     expect(run.returncode == 0, run.stderr)
     expect(json.loads(run.stdout.strip().replace("'", '"')) == {"hello": "Ada"}, run.stdout)
-    cli = [block for block in blocks["bash"] if block.startswith("aws lambda invoke")][0]
-    cli = cli.replace("http://127.0.0.1:8900", ENDPOINT)
+    cli = [block for block in blocks["bash"] if "aws lambda invoke" in block][0]
+    cli = cli.replace("http://127.0.0.1:8900", ENDPOINT).replace("=AKIA…", "=" + key).replace("=…", "=" + secret)
     with tempfile.TemporaryDirectory() as directory:
-        environment = dict(os.environ, AWS_DEFAULT_REGION="us-east-1")
+        # The block itself gives the key and the region, as a reader's shell would need.
+        environment = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
         run = subprocess.run(["bash", "-c", cli], cwd=directory, capture_output=True, text=True, env=environment, timeout=120)
         expect(run.returncode == 0, run.stderr)
         expect(json.loads(run.stdout)["StatusCode"] == 200, run.stdout)
