@@ -140,6 +140,9 @@ struct ServiceAPITests {
             let imports = try await serve.deploy("broken", code: "import no_such_module\ndef entrypoint(d):\n    return d\n")
             #expect(imports.status == 400 && imports.errorType == "ModuleNotFoundError")
             #expect(((imports.object["error"] as? [String: Any])?["traceback"] as? [String])?.isEmpty == false)
+            // Code that ends its runner while loading is the code's fault too, not the service's.
+            let exits = try await serve.deploy("broken", code: "import os\nos._exit(3)\n")
+            #expect(exits.status == 400 && exits.errorType == "RunnerExited" && exits.text.contains("exit code 3"), "\(exits.status) \(exits.text)")
             #expect(try await serve.call(.GET, "/v1/functions/broken").status == 404, "nothing was stored")
         }
     }

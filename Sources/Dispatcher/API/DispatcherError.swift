@@ -7,7 +7,8 @@ public enum DispatcherError: Error, Sendable, Equatable, CustomStringConvertible
     /// `entrypoint` raised; `type`, `message` and `traceback` come from the runner, `logTail` (the
     /// call's last output) when the call asked for it.
     case functionFailed(type: String, message: String, traceback: [String], logTail: String? = nil)
-    /// The source could not be loaded: syntax error, import error, no `entrypoint`.
+    /// The source could not be loaded: syntax error, import error, no `entrypoint`, or code that
+    /// ended the runner while it loaded (`LoadFailureType`).
     case loadFailed(type: String, message: String, traceback: [String])
     /// The result could not be encoded as JSON, or the input was not acceptable.
     case invalidPayload(type: String, message: String)
@@ -104,4 +105,12 @@ extension String {
     fileprivate var firstLine: String {
         split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? self
     }
+}
+
+/// The `loadFailed` types of code that ended its runner while loading, rather than raising.
+public enum LoadFailureType {
+    /// The runner exited (`sys.exit`, `os._exit`, a signal it sent itself, a crash).
+    public static let runnerExited = "RunnerExited"
+    /// The container ran out of memory.
+    public static let outOfMemory = "OutOfMemory"
 }

@@ -95,7 +95,9 @@ struct RunnerLauncher: Sendable {
     }
 
     /// Runs `/load` (a package's files first linked into the runner's read-only task directory). A 400
-    /// is the code's fault (`loadFailed`, final); anything else is the runner's.
+    /// is the code's fault (`loadFailed`, final), and so is a runner that exits or runs out of memory
+    /// while loading: the module's own code ran, and another runner would run it again. Anything else
+    /// is the runner's.
     func load(_ function: FunctionDefinition, into runner: LaunchedRunner) async throws(DispatcherError) {
         if case .package(let directory, _) = function.code {
             do {
@@ -104,6 +106,7 @@ struct RunnerLauncher: Sendable {
                 throw .invalidConfiguration("the function's package cannot be used: \(error)")
             }
         }
+        let started = UnixTime.now()
         do {
             _ = try await client.load(runner, request: function.loadRequest, timeout: function.configuration.effectiveTimeout + .seconds(5))
         } catch let error as RunnerErrorResponse {
@@ -115,7 +118,19 @@ struct RunnerLauncher: Sendable {
             }
             throw .runnerStartFailed(reason: "/load answered \(error.status): \(error.raw)")
         } catch let error as RunnerTransportError {
-            throw .runnerStartFailed(reason: "lost the runner during /load: \(error.underlying)")
+            switch await host.diagnose(runner.containerID, directory: runner.directory, since: started) {
+            case .exited(let code, let logs):
+                let output = logs.isEmpty ? "" : "; its last output: \(logs)"
+                throw .loadFailed(
+                    type: LoadFailureType.runnerExited, message: "the code ended the runner while loading (exit code \(code))\(output)",
+                    traceback: [])
+            case .outOfMemory:
+                throw .loadFailed(
+                    type: LoadFailureType.outOfMemory,
+                    message: "loading the code ran out of memory (limit \(function.configuration.memoryBytes >> 20) MiB)", traceback: [])
+            case .gone, .running:
+                throw .runnerStartFailed(reason: "lost the runner during /load: \(error.underlying)")
+            }
         } catch {
             throw .runnerStartFailed(reason: "/load failed: \(error)")
         }
