@@ -73,6 +73,9 @@ struct PackagePath: Hashable, Comparable, Sendable {
             components.append(normalised)
         }
         self.components = components
+        if components.count > PackageLimits.maxPathComponents {
+            throw .unsafePath(path: shown, reason: "it is nested more than \(PackageLimits.maxPathComponents) levels deep")
+        }
         if string.utf8.count > PackageLimits.maxPathBytes {
             throw .unsafePath(path: shown, reason: "the path is longer than \(PackageLimits.maxPathBytes) bytes")
         }

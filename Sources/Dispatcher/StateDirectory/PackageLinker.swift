@@ -23,6 +23,7 @@ enum PackageLinker {
         guard let root = try? DirectoryDescriptor.open(absolutePath: source) else { throw .unreadable(source) }
         // A runner is loaded once, but a failed load may have left part of a package behind.
         for entry in task.entries() { task.removeTree(entry) }
+        // Packages are held to 24 levels (`PackageLimits.maxPathComponents`) before they get here.
         try copyTree(root, into: task, depth: 32)
     }
 
