@@ -4,14 +4,15 @@ import Synchronization
 /// function's latest version, a verified key. Caches keep a `Mark` with each entry, taken before the
 /// read, and use the entry only while `isCurrent(mark)`.
 ///
-/// - SQLite (`singleWriter`): this process is the registry's only writer, so every change goes
-///   through it and it updates its caches itself. Marks never go stale.
-/// - PostgreSQL: other processes write too. A change to a function (deploy, publish, delete) or a
-///   key (revoke) is announced with `NOTIFY` when its transaction commits, and the store's listener
-///   calls `changed()`, which makes every mark taken before it stale. While the listener is not
-///   connected (before it is, after it lost its connection, or when it has not heard from the server
-///   for `PostgresChangeListener`'s `staleAfter`), there are no marks, so nothing is cached. A mark
-///   taken before a change is stale even if its entry was stored after the change was heard.
+/// - A change through this process (a deploy, a delete, a key revoke) calls `changed()` as its write
+///   ends, which makes every mark taken before it stale: a read that began before the write is not
+///   served after it, even if it stored its entry later.
+/// - SQLite (`singleWriter`): this process is the registry's only writer, so that is all.
+/// - PostgreSQL: other processes write too. Their changes are announced with `NOTIFY` when their
+///   transactions commit, and the store's listener calls `changed()` for each. While the listener is
+///   not sure to hear them (before it is connected, after it lost its connection, or when its own
+///   probes have not come back for `PostgresChangeListener`'s `staleAfter`), there are no marks, so
+///   nothing is cached.
 ///
 /// Coarse on purpose: any change invalidates every entry. Changes are rare next to calls, and a
 /// miss costs one query.

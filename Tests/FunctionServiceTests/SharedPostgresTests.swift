@@ -4,15 +4,20 @@ import Testing
 /// Two serve processes on one PostgreSQL: one registry and one durable queue. The server is the
 /// real thing, started by scripts/postgres-test-server.sh (make test sets PYLAMBDA_TEST_POSTGRES_URL).
 extension ServiceAPITests {
-    @Test func twoServeProcessesShareARegistryAndRunEachQueuedCallOnce() async throws {
+    /// The test server's URL; nil (the test is skipped) outside `make test`, which always sets it.
+    static func postgresURL() -> String? {
         guard let url = ProcessInfo.processInfo.environment["PYLAMBDA_TEST_POSTGRES_URL"] else {
             if ProcessInfo.processInfo.environment["PYLAMBDA_REQUIRE_DOCKER"] == "1" {
                 Issue.record("PYLAMBDA_TEST_POSTGRES_URL is not set: make test runs the tests inside scripts/postgres-test-server.sh run")
             }
-            return
+            return nil
         }
+        return url
+    }
+
+    @Test func twoServeProcessesShareARegistryAndRunEachQueuedCallOnce() async throws {
         // A fresh server for each test run (postgres-test-server.sh run), so the registry starts empty.
-        let database = url
+        guard let database = Self.postgresURL() else { return }
         let adminKey = "test-admin-\(UInt64.random(in: 0...UInt64.max))"
         let one = try await ServeProcess(database: database, warmPool: 0, environment: ["PYLAMBDA_ADMIN_KEY": adminKey])
         let two = try await ServeProcess(database: database, warmPool: 0, environment: ["PYLAMBDA_ADMIN_KEY": adminKey])
@@ -59,7 +64,7 @@ extension ServiceAPITests {
     /// function and a revoked key are seen by the other process within moments, also after its
     /// listening connection was cut (while it is down, nothing is cached).
     @Test func changesThroughOneServeReachTheCachesOfTheOther() async throws {
-        guard let url = ProcessInfo.processInfo.environment["PYLAMBDA_TEST_POSTGRES_URL"] else { return }
+        guard let url = Self.postgresURL() else { return }
         let adminKey = "test-admin-\(UInt64.random(in: 0...UInt64.max))"
         let one = try await ServeProcess(database: url, warmPool: 0, environment: ["PYLAMBDA_ADMIN_KEY": adminKey])
         let two = try await ServeProcess(database: url, warmPool: 0, environment: ["PYLAMBDA_ADMIN_KEY": adminKey])
@@ -89,13 +94,14 @@ extension ServiceAPITests {
 
         // Cut the listening connections: changes made while two is not listening must not leave it
         // with a stale cache.
-        let cut = try Self.psql(
-            url, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'pylambda serve: registry changes'")
+        let listeners = "FROM pg_stat_activity WHERE application_name = 'pylambda serve: registry changes'"
+        let cut = try Self.psql(url, "SELECT count(pg_terminate_backend(pid)) \(listeners)")
         #expect(Int(cut) ?? 0 >= 2, "the listeners of both processes were found: \(cut)")
         #expect(try await deploy("v3") == 3)
         #expect(try await Self.eventually { try await versionOnTwo() == "3" }, "a deploy while two was reconnecting reaches it")
+        #expect(try await Self.eventually { try Self.psql(url, "SELECT count(*) \(listeners)") == "2" }, "both listen again")
         #expect(try await deploy("v4") == 4)
-        #expect(try await Self.eventually { try await versionOnTwo() == "4" }, "two listens again")
+        #expect(try await Self.eventually { try await versionOnTwo() == "4" }, "and hear what changes")
 
         #expect(try await one.call(.DELETE, "/v1/functions/cached").status == 204)
         #expect(try await Self.eventually { try await two.invoke("cached", "1").status == 404 }, "a delete on one reaches two")

@@ -1,11 +1,18 @@
 import Logging
 import PostgresNIO
+import Synchronization
 
-/// Hears the changes other processes make to a shared registry (`NOTIFY` on the schema's channel,
-/// see `SQLRegistry.announceChange`) and passes them to a `RegistryChangeFeed`, on a connection of
-/// its own. It asks the server `SELECT 1` every `confirmEvery`: each answer lets the feed hand out
-/// marks for `staleAfter` more, so a connection that died without a word (a network partition)
-/// stops the caching within that time. A lost connection is opened again after `retryDelay`.
+/// Hears the changes other processes make to a shared registry (`NOTIFY` on the schema's channel
+/// with an empty payload, see `SQLRegistry.announceChange`) and passes them to a
+/// `RegistryChangeFeed`, on a connection of its own.
+///
+/// It proves that it hears them: every `confirmEvery` it sends a probe, a notification of its own
+/// with a fresh nonce, and only a probe that comes back lets the feed hand out marks, for
+/// `staleAfter` from when it was sent. A notification arrives after every one committed before it,
+/// on the same connection, so nothing announced before the probe is still on its way. (A `SELECT 1`
+/// would prove less: behind a pooling proxy it may be answered by a server session other than the
+/// one listening.) A connection whose probes stop coming back for `2 × staleAfter` is closed and
+/// opened again, as is a lost one, after `retryDelay`.
 struct PostgresChangeListener: Sendable {
     let database: PostgresRegistryDatabase
     let channel: String
@@ -17,6 +24,7 @@ struct PostgresChangeListener: Sendable {
 
     /// How its connection shows in `pg_stat_activity`.
     static let applicationName = "pylambda serve: registry changes"
+    static let probePrefix = "probe:"
 
     /// Listens until cancelled; the feed is `lost()` whenever it is not listening. A failure is
     /// logged once until listening works again.
@@ -45,30 +53,97 @@ struct PostgresChangeListener: Sendable {
         }
     }
 
-    private struct NotificationsEnded: Error, CustomStringConvertible {
-        var description: String { "the connection stopped delivering notifications" }
+    private struct ListenEnded: Error, CustomStringConvertible {
+        var description: String
     }
 
     private func listen(on connection: PostgresConnection, listening: () -> Void) async throws {
-        try await connection.listen(on: channel) { notifications in
-            listening()
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    for try await _ in notifications { feed.changed() }
-                    throw NotificationsEnded()
-                }
-                group.addTask {
-                    while true {
-                        let asked = ContinuousClock.now
-                        _ = try await connection.query("SELECT 1", logger: logger).collect()
-                        feed.confirmed(until: asked + staleAfter)
-                        try await Task.sleep(for: confirmEvery)
+        let probes = Probes()
+        // A query waiting on a dead network is not cancelled with its task: closing the connection
+        // ends it.
+        try await withTaskCancellationHandler {
+            try await connection.listen(on: channel) { notifications in
+                listening()
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        for try await notification in notifications {
+                            if !notification.payload.hasPrefix(Self.probePrefix) {
+                                feed.changed()
+                            } else if let sent = probes.answered(notification.payload) {
+                                feed.confirmed(until: sent + staleAfter)
+                            }
+                            // Another process's probe: nothing changed.
+                        }
+                        throw ListenEnded(description: "the connection stopped delivering notifications")
+                    }
+                    group.addTask {
+                        while true {
+                            let payload = probes.send()
+                            _ = try await connection.query("SELECT 1 FROM pg_notify(\(channel), \(payload))", logger: logger).collect()
+                            try await Task.sleep(for: confirmEvery)
+                        }
+                    }
+                    group.addTask {
+                        while true {
+                            try await Task.sleep(for: confirmEvery)
+                            if probes.silence > staleAfter * 2 {
+                                throw ListenEnded(description: "its probes did not come back for \(probes.silence)")
+                            }
+                        }
+                    }
+                    // The first to end (an error, the stream's end, cancellation) ends the others.
+                    defer { group.cancelAll() }
+                    do {
+                        try await group.next()
+                    } catch {
+                        Self.closeNow(connection)
+                        throw error
                     }
                 }
-                // The first to end (an error, the stream's end, cancellation) ends both.
-                defer { group.cancelAll() }
-                try await group.next()
+            }
+        } onCancel: {
+            Self.closeNow(connection)
+        }
+    }
+
+    /// Closes the connection without waiting: what is waiting on it fails at once.
+    private static func closeNow(_ connection: PostgresConnection) {
+        let closed: EventLoopFuture<Void> = connection.close()
+        _ = closed
+    }
+
+    /// The probes sent and not yet back, by payload.
+    private final class Probes: Sendable {
+        private struct State {
+            var outstanding: [String: ContinuousClock.Instant] = [:]
+            var lastAnswered = ContinuousClock.now
+        }
+
+        private let state = Mutex(State())
+        private let prefix = PostgresChangeListener.probePrefix + String(UInt64.random(in: 0...UInt64.max), radix: 16) + ":"
+        private let counter = Atomic<UInt64>(0)
+
+        /// A new probe's payload.
+        func send() -> String {
+            let payload = prefix + String(counter.add(1, ordering: .relaxed).newValue)
+            state.withLock { state in
+                // Probes that never came back are forgotten after a while.
+                if state.outstanding.count >= 16 { state.outstanding.removeAll() }
+                state.outstanding[payload] = .now
+            }
+            return payload
+        }
+
+        /// When the probe with this payload was sent, if it is one of ours.
+        func answered(_ payload: String) -> ContinuousClock.Instant? {
+            state.withLock { state in
+                guard let sent = state.outstanding.removeValue(forKey: payload) else { return nil }
+                state.lastAnswered = .now
+                return sent
             }
         }
+
+        /// How long since a probe last came back (or since listening began).
+        var silence: Duration { ContinuousClock.now - state.withLock { $0.lastAnswered } }
     }
 }

@@ -9,8 +9,13 @@ extension SQLBackedFunctionStore {
         try await registry.gate.wait()
     }
 
+    // The writes that change what caches hold (`RegistryChangeFeed`) make this process's marks stale
+    // as they end, whatever the outcome: a read that began before the write must not be cached after
+    // it. Other processes hear of them through the database (`SQLRegistry.announceChange`).
+
     public func createVersion(of name: String, _ version: NewFunctionVersion) async throws(RegistryError) -> CreatedVersion {
-        try await registry.createVersion(of: name, version)
+        defer { changes.changed() }
+        return try await registry.createVersion(of: name, version)
     }
 
     public func function(named name: String) async throws(RegistryError) -> FunctionRecord {
@@ -38,7 +43,8 @@ extension SQLBackedFunctionStore {
     }
 
     public func deleteFunction(named name: String) async throws(RegistryError) -> DeletedFunction {
-        try await registry.deleteFunction(named: name)
+        defer { changes.changed() }
+        return try await registry.deleteFunction(named: name)
     }
 
     public func recordSyncInvocations(_ records: [SyncInvocationRecord]) async throws(RegistryError) {
@@ -102,7 +108,8 @@ extension SQLBackedFunctionStore {
     }
 
     public func revokeBearerKey(named name: String) async throws(RegistryError) -> BearerKey {
-        try await registry.revokeBearerKey(named: name)
+        defer { changes.changed() }
+        return try await registry.revokeBearerKey(named: name)
     }
 
     public func createAWSAccessKey(_ key: NewAWSAccessKey) async throws(RegistryError) -> AWSAccessKey {

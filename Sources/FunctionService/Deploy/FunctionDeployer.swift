@@ -81,7 +81,6 @@ struct FunctionDeployer: Sendable {
         if draft.publish {
             created.version = try await store.publishLatestVersion(of: name)
         }
-        catalog.deployed(created.version)
         return created
     }
 

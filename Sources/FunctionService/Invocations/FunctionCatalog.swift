@@ -13,9 +13,9 @@ import Glibc
 /// if it is not there (both are rebuilt from the registry after a wipe of the state directory).
 ///
 /// Versions are immutable, so their definitions are cached for good (up to a bound). Which version is
-/// the latest is cached while the registry's `changes` say it may be: a deploy or a delete through
-/// this process updates the cache, and one through another process sharing PostgreSQL makes it stale
-/// once its notification arrives (`RegistryChangeFeed`).
+/// the latest is cached while the registry's `changes` say it may be: a deploy or a delete, through
+/// this process or (once its notification arrives) another one sharing PostgreSQL, makes it stale,
+/// and the next call reads it again (`RegistryChangeFeed`).
 final class FunctionCatalog: Sendable {
     let store: any FunctionStore
     let defaults: FunctionConfiguration
@@ -50,12 +50,6 @@ final class FunctionCatalog: Sendable {
         let version = try await store.version(of: name, number: nil)
         if let mark { latest.withLock { $0[name] = (version, mark) } }
         return version
-    }
-
-    /// After a deploy through this process: new calls get `version`.
-    func deployed(_ version: FunctionVersion) {
-        guard let mark = store.changes.mark() else { return }
-        latest.withLock { $0[version.functionName] = (version, mark) }
     }
 
     func deleted(_ name: String) {
