@@ -1,6 +1,6 @@
 /// Percent-encoding as SigV4 defines it (RFC 3986): every byte but the unreserved characters
 /// `A-Z a-z 0-9 - . _ ~` becomes `%XX`, with uppercase hex digits.
-enum PercentEncoding {
+public enum PercentEncoding {
     static func isAlphanumeric(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
@@ -65,7 +65,7 @@ enum PercentEncoding {
 
     /// Decodes `%XX` escapes; anything else, an invalid escape included, stays as it is. `+` is a
     /// plus sign, not a space: SigV4 query strings are not HTML form data.
-    static func decode(_ bytes: some Collection<UInt8>) -> [UInt8] {
+    public static func decode(_ bytes: some Collection<UInt8>) -> [UInt8] {
         let bytes = Array(bytes)
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)

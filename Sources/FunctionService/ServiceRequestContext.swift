@@ -1,3 +1,4 @@
+import AWSSignatureV4
 import Hummingbird
 import NIOCore
 
@@ -15,6 +16,12 @@ public struct ServiceRequestContext: RequestContext {
 
     /// Bodies are read with explicit limits per route (`ServiceConfiguration`), not this default.
     public var maxUploadSize: Int { 6 << 20 }
+
+    /// A path parameter as the client meant it: `%XX` escapes decoded, as clients such as Python's
+    /// `urllib.parse.quote` send `ci@host` (`ci%40host`). The route's own checks judge the result.
+    func pathParameter(_ name: String) -> String {
+        String(decoding: PercentEncoding.decode((parameters.get(name) ?? "").utf8), as: UTF8.self)
+    }
 }
 
 /// An authenticated caller: what its key allows.

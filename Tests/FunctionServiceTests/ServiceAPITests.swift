@@ -313,6 +313,14 @@ struct ServiceAPITests {
             let listed = try await serve.call(.GET, "/v1/keys").object["keys"] as? [[String: Any]] ?? []
             #expect(Set(listed.compactMap { $0["name"] as? String }).isSuperset(of: ["admin", "ci", "ops", "boto"]))
             #expect(listed.allSatisfy { $0["key"] == nil && $0["secret_access_key"] == nil }, "no secrets in lists")
+            // One namespace for both kinds: a name revokes one key.
+            let clash = try await serve.call(.POST, "/v1/keys", body: #"{"name": "boto", "scope": "admin"}"#)
+            #expect(clash.status == 409, "\(clash.status) \(clash.text)")
+            #expect(try await serve.call(.POST, "/v1/keys", body: #"{"name": "ci", "scope": "admin", "aws": true}"#).status == 409)
+            // Path parameters arrive percent-encoded from many clients.
+            #expect(try await serve.call(.POST, "/v1/keys", body: #"{"name": "bot@host", "scope": "admin"}"#).status == 201)
+            #expect(try await serve.call(.DELETE, "/v1/keys/bot%40host").status == 204)
+            #expect(try await serve.call(.GET, "/v1/functions/alph%61").status == 200)
 
             #expect(try await serve.call(.DELETE, "/v1/keys/ci").status == 204)
             #expect(try await serve.invoke("alpha", "1", key: key).status == 401, "a revoked key is refused")

@@ -7,9 +7,7 @@ extension SQLRegistry {
         }
         try validation.checkFunctionName(ofKey: key.functionName, scope: key.scope)
         return try await write { db in
-            if try await db.first("SELECT id FROM api_keys WHERE name = $1 AND revoked_at IS NULL", .text(key.name)) != nil {
-                throw RegistryError.conflict("a key named \(key.name) exists; revoke it first or choose another name")
-            }
+            try await db.refuseActiveKey(named: key.name)
             if try await db.first("SELECT id FROM api_keys WHERE secret_sha256 = $1", .text(key.secretSHA256)) != nil {
                 throw RegistryError.conflict("this secret is already used by another key; generate a new one")
             }
@@ -61,9 +59,7 @@ extension SQLRegistry {
             if try await db.first("SELECT access_key_id FROM aws_access_keys WHERE access_key_id = $1", .text(key.accessKeyID)) != nil {
                 throw RegistryError.conflict("the access key id \(key.accessKeyID) exists; generate a new one")
             }
-            if try await db.first("SELECT access_key_id FROM aws_access_keys WHERE name = $1 AND revoked_at IS NULL", .text(key.name)) != nil {
-                throw RegistryError.conflict("an AWS access key named \(key.name) exists; revoke it first or choose another name")
-            }
+            try await db.refuseActiveKey(named: key.name)
             guard let row = try await db.first(
                 """
                 INSERT INTO aws_access_keys (access_key_id, secret_access_key, name, scope, function_name, created_at)
@@ -102,5 +98,18 @@ extension SQLRegistry {
         }
         guard let row else { throw .keyNotFound(id) }
         return try RecordColumns.awsAccessKey(row)
+    }
+}
+
+extension SQLExecutor {
+    /// Bearer and AWS keys share one namespace of active names: a name is what `pylambda keys revoke`
+    /// and `DELETE /v1/keys/{name}` revoke, so it must name one key.
+    func refuseActiveKey(named name: String) async throws {
+        let taken = try await first(
+            """
+            SELECT 1 FROM api_keys WHERE name = $1 AND revoked_at IS NULL
+            UNION ALL SELECT 1 FROM aws_access_keys WHERE name = $1 AND revoked_at IS NULL
+            """, .text(name))
+        if taken != nil { throw RegistryError.conflict("a key named \(name) exists; revoke it first or choose another name") }
     }
 }

@@ -1,3 +1,4 @@
+import AWSSignatureV4
 import ServiceProtocol
 
 /// What a Lambda path's `{FunctionName}` names: a name, a partial ARN (`000000000000:function:name`)
@@ -9,7 +10,7 @@ struct LambdaFunctionName: Equatable {
 
     /// Parses the raw path component (still percent-encoded, as the client sent it).
     init(rawComponent: Substring, qualifier: String?) throws(LambdaError) {
-        let text = Self.percentDecoded(rawComponent)
+        let text = String(decoding: PercentEncoding.decode(rawComponent.utf8), as: UTF8.self)
         var parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         if parts.first == "arn" {
             // arn:aws:lambda:region:account:function:name[:qualifier]
@@ -39,20 +40,5 @@ struct LambdaFunctionName: Equatable {
             throw .invalid("qualifier \(qualifier) is not a version: use $LATEST or a version number (PyLambda has no aliases)")
         }
         return number
-    }
-
-    static func percentDecoded(_ text: Substring) -> String {
-        var bytes: [UInt8] = []
-        var iterator = Array(text.utf8).makeIterator()
-        while let byte = iterator.next() {
-            if byte == UInt8(ascii: "%"), let high = iterator.next(), let low = iterator.next(),
-                let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16)
-            {
-                bytes.append(value)
-            } else {
-                bytes.append(byte)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

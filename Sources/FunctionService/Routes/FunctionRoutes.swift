@@ -141,7 +141,7 @@ func requireAdmin(_ context: ServiceRequestContext) throws {
 }
 
 func functionName(_ context: ServiceRequestContext) throws -> String {
-    let name = context.parameters.get("name") ?? ""
+    let name = context.pathParameter("name")
     guard FunctionNameRule.isValid(name) else {
         throw ServiceHTTPError.invalid("\(String(reflecting: name)) is not a function name: use 1 to 64 of a-z, 0-9, '_' and '-', starting with a letter or digit")
     }

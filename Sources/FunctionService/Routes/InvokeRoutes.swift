@@ -72,7 +72,7 @@ struct InvokeRoutes {
     }
 
     private func invocation(_ context: ServiceRequestContext) async throws -> Response {
-        let id = context.parameters.get("id") ?? ""
+        let id = context.pathParameter("id")
         // Sync calls are recorded behind their answers: the caller may ask at once.
         await executor.recorder.flush()
         let record = try await store.invocation(id: id)

@@ -62,7 +62,7 @@ struct KeyRoutes {
 
     private func revoke(_ context: ServiceRequestContext) async throws -> Response {
         try requireAdmin(context)
-        let name = context.parameters.get("name") ?? ""
+        let name = context.pathParameter("name")
         let bearer = try await store.bearerKeys().contains { $0.name == name && $0.revokedAt == nil }
         if bearer {
             _ = try await store.revokeBearerKey(named: name)
