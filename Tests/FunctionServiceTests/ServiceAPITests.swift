@@ -122,7 +122,7 @@ struct ServiceAPITests {
             for (name, body, reason) in [
                 ("Bad-Name", #"{"code": "def entrypoint(d): return d"}"#, "not a function name"),
                 ("ok", "{not json", "JSON"),
-                ("ok", #"{"handler": "entrypoint"}"#, "code"),
+                ("ok", #"{"handler": "entrypoint"}"#, "no code"),
                 ("ok", #"{"code": "def entrypoint(d): return d", "memory_mb": 1}"#, "memory_mb"),
                 // Wrong JSON types name their field.
                 ("ok", #"{"code": "def entrypoint(d): return d", "memory_mb": "lots"}"#, "memory_mb"),
@@ -135,6 +135,8 @@ struct ServiceAPITests {
                 #expect(answer.status == 400, "\(body): \(answer.status) \(answer.text)")
                 #expect((answer.object["detail"] as? String)?.contains(reason) == true, "\(body): \(answer.text)")
             }
+            let huge = try await serve.deploy("broken", code: "# " + String(repeating: "x", count: 6 << 20))
+            #expect(huge.status == 413 && huge.errorType == "PayloadTooLarge", "\(huge.status) \(huge.text.prefix(300))")
             let syntax = try await serve.deploy("broken", code: "def entrypoint(data) return 1\n")
             #expect(syntax.status == 400 && syntax.errorType == "SyntaxError", "\(syntax.text)")
             let imports = try await serve.deploy("broken", code: "import no_such_module\ndef entrypoint(d):\n    return d\n")

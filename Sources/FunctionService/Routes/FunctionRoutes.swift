@@ -88,12 +88,17 @@ struct FunctionRoutes {
         switch (deploy.code, zip) {
         case (let source?, nil):
             guard source.utf8.count <= limits.maxSourceBytes else {
-                throw ServiceHTTPError.invalid("\"code\" is larger than \(limits.maxSourceBytes) bytes")
+                throw ServiceHTTPError(
+                    .contentTooLarge, type: ServiceErrorType.payloadTooLarge,
+                    detail: "\"code\" is larger than \(limits.maxSourceBytes) bytes; a larger function goes as a \"zip\" package")
             }
             code = .source(source)
         case (nil, let bytes?):
             code = .zipPackage(bytes)
-        default:
+        case (nil, nil):
+            throw ServiceHTTPError.invalid(
+                "no code: give the function as \"code\" (Python source defining entrypoint(data)) or as \"zip\" (a package, base64)")
+        case (.some, .some):
             throw ServiceHTTPError.invalid(
                 "give the function as \"code\" (Python source defining entrypoint(data)) or as \"zip\" (a package, base64), not both")
         }
