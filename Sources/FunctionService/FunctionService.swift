@@ -107,7 +107,10 @@ public struct FunctionService: Sendable {
         let configuration = self.configuration
         return Application(
             router: buildRouter(),
-            server: .loopAffineHTTP1(configuration: .init(idleTimeout: configuration.idleConnectionTimeout.map { TimeAmount($0) })),
+            server: .loopAffineHTTP1(
+                configuration: .init(
+                    additionalChannelHandlers: [ExpectContinueHandler()],
+                    idleTimeout: configuration.idleConnectionTimeout.map { TimeAmount($0) })),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             services: [store, dispatcher, Bootstrap(service: self), heartbeat, recorder, worker],
             onServerRunning: { _ in

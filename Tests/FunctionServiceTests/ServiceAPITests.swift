@@ -241,7 +241,8 @@ struct ServiceAPITests {
     }
 
     /// A body whose framing is broken (a bad chunk size, a body cut short) is the client's mistake: 400
-    /// with the parser's reason, on both APIs, and serve carries on.
+    /// with the parser's reason, on both APIs, and serve carries on. A client that asks before sending
+    /// its body is told to go on.
     @Test func malformedRequestBodiesAre400() async throws {
         try await withServe(warmPool: 0) { serve in
             let head = "Host: 127.0.0.1\r\nAuthorization: Bearer \(serve.adminKey)\r\nContent-Type: application/json\r\n"
@@ -259,6 +260,16 @@ struct ServiceAPITests {
                 #expect(response?.body.contains("the request body could not be read") == true, "\(response?.body ?? "")")
             }
             #expect(try await serve.call(.GET, "/healthz").status == 200)
+
+            // `Expect: 100-continue` is answered before the body is sent (curl asks it for large bodies).
+            _ = try await serve.deploy("f", code: Self.echo)
+            let connection = try RawConnection(.tcp(port: serve.port), timeoutSeconds: 10)
+            try connection.send("POST /v1/functions/f/invoke HTTP/1.1\r\n" + head + "Expect: 100-continue\r\nContent-Length: 2\r\n\r\n")
+            let interim = try connection.readResponse()
+            #expect(interim?.status == 100, "\(interim?.status ?? 0)")
+            try connection.send("42")
+            let answer = try connection.readResponse()
+            #expect(answer?.status == 200 && answer?.body == #"{"echo":42}"#, "\(answer?.status ?? 0) \(answer?.body ?? "")")
         }
     }
 
