@@ -275,9 +275,17 @@ struct ServiceAPITests {
 
     /// Connections with no request in progress are closed after `--idle-timeout`: one that never sends,
     /// one that stops halfway through a request's head, and a kept-alive one after its answer. A call
-    /// that runs longer than the timeout is answered.
+    /// that runs longer than the timeout is answered. An HTTP/1.0 one is closed after its answer.
     @Test func idleConnectionsAreClosedAndALongCallIsNot() async throws {
         try await withServe(["--idle-timeout", "1"], warmPool: 0) { serve in
+            // HTTP/1.0 without keep-alive: answered, then closed at once (its client reads to the end).
+            let old = try RawConnection(.tcp(port: serve.port))
+            try old.send("GET /healthz HTTP/1.0\r\n\r\n")
+            let answered = ContinuousClock.now
+            let oldAnswer = try old.readResponse()
+            #expect(oldAnswer?.status == 200 && oldAnswer?.header("Connection") == "close")
+            #expect(try old.isClosedByPeer() && ContinuousClock.now - answered < .milliseconds(900), "closed after its answer")
+
             let opened = ContinuousClock.now
             let silent = try RawConnection(.tcp(port: serve.port))
             let stalled = try RawConnection(.tcp(port: serve.port))

@@ -1,6 +1,7 @@
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOHTTPTypesHTTP1
 
 /// Hummingbird's child channel (HTTP/1.1) whose requests are handled on the connection's own event
 /// loop instead of Swift's default executor (`EventLoopTaskExecutor` says why).
@@ -9,7 +10,12 @@ struct LoopAffineChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
     let inner: Inner
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        inner.setup(channel: channel, logger: logger)
+        inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            // In front of the codec to HTTP types, which drops the request's version.
+            let pipeline = channel.pipeline.syncOperations
+            try pipeline.addHandler(HTTP10CloseHandler(), position: .before(try pipeline.handler(type: HTTP1ToHTTPServerCodec.self)))
+            return value
+        }
     }
 
     func handle(value: Value, logger: Logger) async {
