@@ -17,8 +17,8 @@ public struct PackageLimits: Sendable, Equatable {
     /// Longest path inside a package, in UTF-8 bytes; each component is also held to `NAME_MAX`.
     public static let maxPathBytes = 1024
     public static let maxComponentBytes = 255
-    /// Names in a path at most (directories and the file). The dispatcher copies a package into a
-    /// runner's task directory to 32 levels (`PackageLinker`); deeper ones would pass here and fail
-    /// there, as the service's fault.
-    public static let maxPathComponents = 24
+    /// Names in a path at most (directories and the file): as deep as the dispatcher copies a
+    /// package into a runner's task directory (`PackageLinker`), so that a deeper one is refused
+    /// here, as the package's fault, and every stored package that ran before still does.
+    public static let maxPathComponents = 32
 }

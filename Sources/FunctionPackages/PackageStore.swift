@@ -34,25 +34,6 @@ public struct PackageStore: Sendable {
         return store.path + "/" + package.digest
     }
 
-    /// Whether `digest` is extracted here.
-    public func contains(_ digest: String) -> Bool {
-        guard PackageDigest.isDigest(digest), let store = try? open(create: false) else { return false }
-        return existingTree(digest, in: store) != nil
-    }
-
-    /// Removes one tree (renamed out of sight first, as `garbageCollect` does): a package whose code
-    /// was refused. Runners hold their own links to its files, and a version that still uses it is
-    /// extracted again when it is next called.
-    public func remove(_ digest: String) throws(PackageError) {
-        guard PackageDigest.isDigest(digest), let store = try open(create: false), existingTree(digest, in: store) != nil else { return }
-        let staging = try stagingDirectory(store)
-        let name = "\(digest).removed.\(StoreDirectory.randomSuffix())"
-        do {
-            try store.root.move(digest, to: staging, as: name)
-            try staging.removeTree(name)
-        } catch { throw .fileSystem(error) }
-    }
-
     /// The digests extracted here.
     public func list() throws(PackageError) -> [String] {
         guard let store = try open(create: false) else { return [] }

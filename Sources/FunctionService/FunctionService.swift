@@ -13,9 +13,10 @@ import ServiceLifecycle
 /// on SIGTERM: the registry (SQLite or PostgreSQL), the dispatcher (runners), the instance heartbeat
 /// (heartbeats, interrupted calls of dead processes), the recorder (sync calls' records, written
 /// behind the calls), the async worker (the durable queue), and the HTTP server. So a graceful stop
-/// first stops accepting requests and lets the calls in flight finish, then stops claiming queued
-/// calls (they stay queued), writes the sync calls' records, forgets this instance, removes the
-/// containers, then closes the database, and exits 0.
+/// first stops claiming queued calls (they stay queued; `ShutdownAnnouncer` tells the worker before
+/// anything else), stops accepting requests and lets the calls in flight finish, writes the sync
+/// calls' records, forgets this instance, removes the containers, then closes the database, and
+/// exits 0.
 public struct FunctionService: Sendable {
     public let configuration: ServiceConfiguration
     public let store: any FunctionStore
@@ -107,10 +108,7 @@ public struct FunctionService: Sendable {
         let configuration = self.configuration
         return Application(
             router: buildRouter(),
-            server: .loopAffineHTTP1(
-                configuration: .init(
-                    additionalChannelHandlers: [ExpectContinueHandler()],
-                    idleTimeout: configuration.idleConnectionTimeout.map { TimeAmount($0) })),
+            server: .loopAffineHTTP1(configuration: .init(idleTimeout: configuration.idleConnectionTimeout.map { TimeAmount($0) })),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             services: [store, dispatcher, Bootstrap(service: self), heartbeat, recorder, worker],
             onServerRunning: { _ in

@@ -19,10 +19,10 @@ import Testing
 
     /// serve's `--idle-timeout` is seconds from 0 (never) to a day; anything else is refused before
     /// serve opens its state directory.
-    @Test(arguments: ["-1", "nan", "inf", "86401"])
+    @Test(arguments: ["-1", "nan", "inf", "86401", "0.0004"])
     func badServeIdleTimeoutsAreRefused(_ value: String) throws {
         let result = try TestEnvironment.runCLI(["serve", "--state", "/nonexistent/pylambda-test", "--idle-timeout=\(value)"])
-        #expect(result.status == 64 && result.errors.contains("--idle-timeout must be from 0 (never) to 86400 seconds"), "\(result.status): \(result.errors)")
+        #expect(result.status == 64 && result.errors.contains("--idle-timeout must be 0 (never) or from 1 to 86400 seconds"), "\(result.status): \(result.errors)")
     }
 
     /// `pylambda run` is parsed on its own first; whatever that parse refuses goes through the whole

@@ -148,7 +148,7 @@ extension ServiceAPITests {
                 (try Self.zip([main, ("link.py", "/etc/passwd")], symlinks: ["link.py"]), "link"),
                 (try Self.zip([("helper.py", "x = 1\n")]), "main"),
                 (Array("this is not a zip".utf8), "zip"),
-                (try Self.zip([main, (Array(repeating: "d", count: 24).joined(separator: "/") + "/deep.py", "x = 1\n")]), "nested"),
+                (try Self.zip([main, (Array(repeating: "d", count: 32).joined(separator: "/") + "/deep.py", "x = 1\n")]), "nested"),
             ] {
                 let answer = try await deployZip(serve, "bad", zip)
                 #expect(answer.status == 400 && answer.errorType == "InvalidPackage", "\(answer.text)")
@@ -172,12 +172,6 @@ extension ServiceAPITests {
             let both = try await serve.call(.PUT, "/v1/functions/bad", body: #"{"zip": "UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA==", "code": "x"}"#)
             #expect(both.status == 400)
             #expect(try await serve.call(.GET, "/v1/functions/bad").status == 404, "nothing was stored")
-
-            // A package whose code does not load leaves no extracted tree behind.
-            let broken = try await deployZip(serve, "bad", try Self.zip([("main.py", "x = (\n"), ("pad.txt", String(repeating: "z", count: 4096))]))
-            #expect(broken.status == 400 && broken.errorType == "SyntaxError", "\(broken.text)")
-            let trees = (try? FileManager.default.contentsOfDirectory(atPath: serve.state + "/packages")) ?? []
-            #expect(trees.filter { !$0.hasPrefix(".") }.isEmpty, "extracted packages left: \(trees)")
         }
     }
 

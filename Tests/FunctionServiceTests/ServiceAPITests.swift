@@ -285,6 +285,13 @@ struct ServiceAPITests {
             let oldAnswer = try old.readResponse()
             #expect(oldAnswer?.status == 200 && oldAnswer?.header("Connection") == "close")
             #expect(try old.isClosedByPeer() && ContinuousClock.now - answered < .milliseconds(900), "closed after its answer")
+            // HTTP/1.0 that asks to keep the connection (ApacheBench -k) is told it may, and may.
+            let kept10 = try RawConnection(.tcp(port: serve.port))
+            for _ in 0..<2 {
+                try kept10.send("GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+                let answer = try kept10.readResponse()
+                #expect(answer?.status == 200 && answer?.header("Connection")?.lowercased() == "keep-alive")
+            }
 
             let opened = ContinuousClock.now
             let silent = try RawConnection(.tcp(port: serve.port))

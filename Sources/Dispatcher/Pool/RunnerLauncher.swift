@@ -117,6 +117,9 @@ struct RunnerLauncher: Sendable {
                 throw .loadFailed(type: RunnerErrorType.timeout, message: "loading the code took longer than the function's timeout", traceback: [])
             }
             throw .runnerStartFailed(reason: "/load answered \(error.status): \(error.raw)")
+        } catch let error as RunnerTransportError where error.beforeSending {
+            // Never reached the runner (it had just exited): the code did not run.
+            throw .runnerStartFailed(reason: "lost the runner before /load: \(error.underlying)")
         } catch let error as RunnerTransportError {
             switch await host.diagnose(runner.containerID, directory: runner.directory, since: started) {
             case .exited(let code, let logs):

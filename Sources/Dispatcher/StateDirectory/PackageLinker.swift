@@ -23,7 +23,8 @@ enum PackageLinker {
         guard let root = try? DirectoryDescriptor.open(absolutePath: source) else { throw .unreadable(source) }
         // A runner is loaded once, but a failed load may have left part of a package behind.
         for entry in task.entries() { task.removeTree(entry) }
-        // Packages are held to 24 levels (`PackageLimits.maxPathComponents`) before they get here.
+        // Packages are held to 32 names per path (`PackageLimits.maxPathComponents`) before they get
+        // here: 31 directories below this one.
         try copyTree(root, into: task, depth: 32)
     }
 

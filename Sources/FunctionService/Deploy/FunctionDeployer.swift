@@ -59,16 +59,8 @@ struct FunctionDeployer: Sendable {
             functionName: name, functionID: 0, version: expected, createdAt: Date(), codeSHA256: "", codeSize: 0,
             kind: draft.code.kind, handler: new.handler, dependencySetKey: nil, requirements: requirements,
             settings: draft.settings, description: draft.description, published: draft.publish)
-        let packages = catalog.preparer.packages
-        let extractedBefore = packages.contains(package.digest)
         let definition = try await catalog.makeDefinition(preview, package: package)
-        do {
-            try await dispatcher.prepare(definition)
-        } catch DispatcherError.loadFailed(let type, let message, let traceback) {
-            // Refused code leaves nothing behind: not even the tree this deploy extracted.
-            if !extractedBefore { try? packages.remove(package.digest) }
-            throw DispatcherError.loadFailed(type: type, message: message, traceback: traceback)
-        }
+        try await dispatcher.prepare(definition)
         new.dependencySetKey = definition.dependencySet
         var created: CreatedVersion
         do {

@@ -76,7 +76,7 @@ final class AsyncInvocationWorker: Service {
 
     private func claimWhileThereIsRoom() async -> [ClaimedInvocation] {
         var claimed: [ClaimedInvocation] = []
-        while state.withLock({ $0.running }) < maxConcurrent {
+        while !stopping.isSet, state.withLock({ $0.running }) < maxConcurrent {
             let full = state.withLock { state in
                 Set(state.runningPerFunction.filter { $0.value >= state.concurrency[$0.key, default: 1] }.keys)
             }

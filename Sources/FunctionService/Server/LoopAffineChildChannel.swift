@@ -13,7 +13,8 @@ struct LoopAffineChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
         inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
             // In front of the codec to HTTP types, which drops the request's version.
             let pipeline = channel.pipeline.syncOperations
-            try pipeline.addHandler(HTTP10CloseHandler(), position: .before(try pipeline.handler(type: HTTP1ToHTTPServerCodec.self)))
+            let codec = try pipeline.handler(type: HTTP1ToHTTPServerCodec.self)
+            try pipeline.addHandlers([HTTP10KeepAliveHandler(), ExpectContinueHandler()], position: .before(codec))
             return value
         }
     }

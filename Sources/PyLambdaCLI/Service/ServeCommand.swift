@@ -48,7 +48,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Let a deployed requirements.txt name its own index (--index-url, --extra-index-url, --find-links): off, callers would choose what the host fetches; the service's PIP_*/UV_* index settings always apply.")
     var allowRequirementsIndexOptions = false
 
-    @Option(name: .long, help: ArgumentHelp("Close a connection with no request in progress after this many seconds (0: never). A call being answered is never cut.", valueName: "SECONDS"))
+    @Option(name: .long, help: ArgumentHelp("Close a connection with no request in progress after this many seconds (1 to 86400; 0: never). A call being answered is never cut.", valueName: "SECONDS"))
     var idleTimeout = 75.0
 
     @Option(name: .long, help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error.", valueName: "LEVEL"))
@@ -57,7 +57,9 @@ struct ServeCommand: AsyncParsableCommand {
     func validate() throws {
         if let port, !(1...65535).contains(port) { throw ValidationError("--port must be from 1 to 65535") }
         if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
-        if !(idleTimeout >= 0 && idleTimeout <= 86_400) { throw ValidationError("--idle-timeout must be from 0 (never) to 86400 seconds") }
+        if !(idleTimeout == 0 || (idleTimeout >= 1 && idleTimeout <= 86_400)) {
+            throw ValidationError("--idle-timeout must be 0 (never) or from 1 to 86400 seconds")
+        }
         if warmPool < 0 || maxContainers < 1 || maxQueued < 0 {
             throw ValidationError("--warm-pool and --max-queued must be 0 or more, --max-containers at least 1")
         }
