@@ -4,7 +4,9 @@ import NIOCore
 import NIOHTTPTypesHTTP1
 
 /// Hummingbird's child channel (HTTP/1.1) whose requests are handled on the connection's own event
-/// loop instead of Swift's default executor (`EventLoopTaskExecutor` says why).
+/// loop instead of Swift's default executor (`EventLoopTaskExecutor` says why), with two handlers of
+/// ours in front of its codec to HTTP types, for what those types cannot carry: HTTP/1.0 keep-alive
+/// (`HTTP10KeepAliveHandler`) and `100 Continue` (`ExpectContinueHandler`).
 struct LoopAffineChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
     typealias Value = Inner.Value
     let inner: Inner
