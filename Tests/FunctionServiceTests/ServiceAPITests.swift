@@ -171,6 +171,9 @@ struct ServiceAPITests {
             #expect(try await serve.invoke("greet", "{}", query: "?version=x").status == 400)
             #expect(try await serve.invoke("greet", "{}", query: "?mode=later").status == 400)
 
+            // An async input that is not JSON is refused at once, as a sync one is, not queued to fail.
+            let notJSON = try await serve.invoke("greet", "{not json", query: "?mode=async")
+            #expect(notJSON.status == 400 && notJSON.errorType == "InvalidRequest", "\(notJSON.status) \(notJSON.text)")
             let queued = try await serve.invoke("greet", #"{"name": "cy"}"#, query: "?mode=async")
             #expect(queued.status == 202)
             let asyncID = try #require(queued.object["invocation_id"] as? String)

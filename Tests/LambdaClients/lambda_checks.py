@@ -139,6 +139,8 @@ def check_api():
             break
         time.sleep(0.1)
     expect(record["status"] == "succeeded" and record["result"]["event"] == {"async": True}, record)
+    bad_event = error_code(lambda: lam.invoke(FunctionName="boto-fn", InvocationType="Event", Payload=b"{not json"))
+    expect(bad_event == ("InvalidRequestContentException", 400), bad_event)
     expect(lam.invoke(FunctionName="boto-fn", InvocationType="DryRun")["StatusCode"] == 204, "DryRun")
     missing = error_code(lambda: lam.invoke(FunctionName="no-such-fn", InvocationType="DryRun"))
     expect(missing == ("ResourceNotFoundException", 404), missing)

@@ -103,7 +103,9 @@ extension Dispatcher {
     /// 6 MiB of small objects takes about 50 ms, and serve's callers are on event loops.
     static let resultBytesCheckedInPlace = 256 << 10
 
-    static func isJSON(_ body: [UInt8]) async -> Bool {
+    /// Whether `body` is strict JSON (a runner's answer, or an async call's input), checked off the
+    /// caller's executor when it is large.
+    public static func isJSON(_ body: [UInt8]) async -> Bool {
         guard body.count > resultBytesCheckedInPlace else { return JSONValidator.isValid(body) }
         return await withTaskExecutorPreference(globalConcurrentExecutor) { JSONValidator.isValid(body) }
     }

@@ -1,6 +1,7 @@
 import Dispatcher
 import FunctionRegistry
 import Logging
+import RunnerProtocol
 
 /// Runs one call of a function version, sync or async, and keeps its record and the metrics: the one
 /// place where an invocation's outcome becomes a status.
@@ -35,7 +36,13 @@ struct InvocationExecutor: Sendable {
     /// newer. The 202 then waits for that write (or one under way), not for the batch delay. Records
     /// of other serve processes, and records put back after a failed write, are still numbered when
     /// they are written.
-    func enqueue(_ version: FunctionVersion, input: [UInt8]) async throws(RegistryError) -> Invocation {
+    ///
+    /// An input that is not JSON is refused here (`invalidPayload`, a 400), as a sync call's is by its
+    /// runner, instead of being queued to fail later.
+    func enqueue(_ version: FunctionVersion, input: [UInt8]) async throws -> Invocation {
+        guard await Dispatcher.isJSON(input) else {
+            throw DispatcherError.invalidPayload(type: RunnerErrorType.invalidRequest, message: "the input is not JSON")
+        }
         await recorder.flush()
         return try await store.enqueueAsync(of: version, input: input)
     }
