@@ -92,7 +92,7 @@ public struct FunctionService: Sendable {
             store: store, dispatcher: dispatcher, catalog: catalog, deployer: deployer, recorder: recorder, limits: configuration.limits
         ).add(to: authenticated)
         InvokeRoutes(store: store, catalog: catalog, executor: executor, worker: worker, limits: configuration.limits).add(to: authenticated)
-        KeyRoutes(store: store, verifier: verifier).add(to: authenticated)
+        KeyRoutes(store: store).add(to: authenticated)
         // The AWS Lambda API, signed with SigV4 instead of a bearer key, answering in Lambda's error form.
         let lambda = router.group(RouterPath(LambdaAPI.version))
             .add(middleware: LambdaErrorMiddleware())

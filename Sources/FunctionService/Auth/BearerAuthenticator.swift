@@ -6,9 +6,9 @@ import Synchronization
 /// `Authorization: Bearer <key>` on every route but `/healthz` (and the Lambda API, which signs its
 /// requests instead). Keys are looked up by the SHA-256 of the secret and confirmed in constant time.
 ///
-/// Verified keys are cached while the registry's `changes` say they may be: a revoke through this
-/// process forgets them, and one through another process sharing PostgreSQL makes them stale once its
-/// notification arrives (`RegistryChangeFeed`).
+/// Verified keys are cached while the registry's `changes` say they may be: a revoke, through this
+/// process or (once its notification arrives) another one sharing PostgreSQL, makes them stale
+/// (`RegistryChangeFeed`).
 struct BearerAuthenticator: RouterMiddleware {
     typealias Context = ServiceRequestContext
 
@@ -59,11 +59,6 @@ final class KeyVerifier: Sendable {
         let caller = Caller(keyName: key.name, scope: key.scope == .admin ? .admin : .invoke(function: key.functionName))
         if let mark { cache.withLock { $0[hash] = (caller, mark) } }
         return caller
-    }
-
-    /// After a revoke through this process.
-    func forgetCachedKeys() {
-        cache.withLock { $0.removeAll() }
     }
 }
 

@@ -91,7 +91,6 @@ struct FunctionDeployer: Sendable {
     /// no version that can be called any more.
     func undeploy(_ name: String) async throws {
         let deleted = try await store.deleteFunction(named: name)
-        catalog.deleted(name)
         metrics.forget(functionID: deleted.id)
         dispatcher.removeRunners { $0?.name == deleted.name }
     }

@@ -52,10 +52,6 @@ final class FunctionCatalog: Sendable {
         return version
     }
 
-    func deleted(_ name: String) {
-        latest.withLock { _ = $0.removeValue(forKey: name) }
-    }
-
     func definition(of version: FunctionVersion) async throws -> FunctionDefinition {
         let key = VersionKey(functionID: version.functionID, version: version.version)
         if let cached = definitions.withLock({ $0[key] }), isStillPrepared(cached) {

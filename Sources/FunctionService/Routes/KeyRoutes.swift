@@ -12,7 +12,6 @@ import Foundation
 /// A secret appears once, in the answer to its creation.
 struct KeyRoutes {
     let store: any FunctionStore
-    let verifier: KeyVerifier
 
     func add(to router: RouterGroup<ServiceRequestContext>) {
         router.post("/v1/keys") { request, context in try await create(request, context) }
@@ -71,7 +70,6 @@ struct KeyRoutes {
         } else {
             throw ServiceHTTPError.notFound("no active key named \(name)")
         }
-        verifier.forgetCachedKeys()
         return Response(status: .noContent)
     }
 }
