@@ -15,48 +15,60 @@ extension ServiceAPITests {
         return url
     }
 
+    /// Two serve processes on the registry at `database`, with one admin key; both must stop with 0
+    /// on SIGTERM afterwards.
+    func withTwoServes(on database: String, _ body: (ServeProcess, ServeProcess) async throws -> Void) async throws {
+        let adminKey = "test-admin-\(UInt64.random(in: 0...UInt64.max))"
+        let one = try await ServeProcess(database: database, warmPool: 0, environment: ["PYLAMBDA_ADMIN_KEY": adminKey])
+        defer { one.removeState() }
+        let two = try await ServeProcess(database: database, warmPool: 0, environment: ["PYLAMBDA_ADMIN_KEY": adminKey])
+        defer { two.removeState() }
+        do {
+            try await body(one, two)
+        } catch {
+            _ = await one.stop()
+            _ = await two.stop()
+            throw error
+        }
+        #expect(await one.stop() == 0)
+        #expect(await two.stop() == 0)
+    }
+
     @Test func twoServeProcessesShareARegistryAndRunEachQueuedCallOnce() async throws {
         // A fresh server for each test run (postgres-test-server.sh run), so the registry starts empty.
         guard let database = Self.postgresURL() else { return }
-        let adminKey = "test-admin-\(UInt64.random(in: 0...UInt64.max))"
-        let one = try await ServeProcess(database: database, warmPool: 0, environment: ["PYLAMBDA_ADMIN_KEY": adminKey])
-        let two = try await ServeProcess(database: database, warmPool: 0, environment: ["PYLAMBDA_ADMIN_KEY": adminKey])
-        defer {
-            one.removeState()
-            two.removeState()
-        }
-        #expect(try await one.deploy("double", code: "def entrypoint(data):\n    return data * 2\n", settings: ["concurrency": 4]).status == 201)
-        // Deployed on one, invoked on the other.
-        #expect(try await two.invoke("double", "21").text == "42")
-        #expect(try await two.deploy("double", code: "def entrypoint(data):\n    return data * 2\n# v2\n", settings: ["concurrency": 4]).object["version"] as? Int == 2)
-        #expect(
-            try await Self.eventually { try await one.invoke("double", "1").headers.first(name: "X-Function-Version") == "2" },
-            "a deploy on one is the latest on the other")
+        try await withTwoServes(on: database) { one, two in
+            #expect(try await one.deploy("double", code: "def entrypoint(data):\n    return data * 2\n", settings: ["concurrency": 4]).status == 201)
+            // Deployed on one, invoked on the other.
+            #expect(try await two.invoke("double", "21").text == "42")
+            #expect(try await two.deploy("double", code: "def entrypoint(data):\n    return data * 2\n# v2\n", settings: ["concurrency": 4]).object["version"] as? Int == 2)
+            #expect(
+                try await Self.eventually { try await one.invoke("double", "1").headers.first(name: "X-Function-Version") == "2" },
+                "a deploy on one is the latest on the other")
 
-        var ids: [String: Int] = [:]
-        try await withThrowingTaskGroup(of: (String, Int).self) { group in
-            for index in 0..<200 {
-                group.addTask {
-                    let serve = index % 2 == 0 ? one : two
-                    let id = try #require(try await serve.invoke("double", String(index), query: "?mode=async").object["invocation_id"] as? String)
-                    return (id, index)
+            var ids: [String: Int] = [:]
+            try await withThrowingTaskGroup(of: (String, Int).self) { group in
+                for index in 0..<200 {
+                    group.addTask {
+                        let serve = index % 2 == 0 ? one : two
+                        let id = try #require(try await serve.invoke("double", String(index), query: "?mode=async").object["invocation_id"] as? String)
+                        return (id, index)
+                    }
                 }
+                for try await (id, index) in group { ids[id] = index }
             }
-            for try await (id, index) in group { ids[id] = index }
+            #expect(ids.count == 200)
+            var instances: Set<String> = []
+            for (id, index) in ids {
+                let record = try await one.waitForInvocation(id, within: .seconds(180))
+                #expect(record["status"] as? String == "succeeded", "\(record)")
+                #expect(record["result"] as? Int == index * 2)
+                if let instance = record["instance"] as? String { instances.insert(instance) }
+            }
+            #expect(instances.count == 2, "both processes took queued calls")
+            let counts = try await one.call(.GET, "/v1/functions/double").object["invocations"] as? [String: Int]
+            #expect(counts?["succeeded"] == 200 + 2, "every call ran exactly once: \(counts ?? [:])")
         }
-        #expect(ids.count == 200)
-        var instances: Set<String> = []
-        for (id, index) in ids {
-            let record = try await one.waitForInvocation(id, within: .seconds(180))
-            #expect(record["status"] as? String == "succeeded", "\(record)")
-            #expect(record["result"] as? Int == index * 2)
-            if let instance = record["instance"] as? String { instances.insert(instance) }
-        }
-        #expect(instances.count == 2, "both processes took queued calls")
-        let counts = try await one.call(.GET, "/v1/functions/double").object["invocations"] as? [String: Int]
-        #expect(counts?["succeeded"] == 200 + 2, "every call ran exactly once: \(counts ?? [:])")
-        #expect(await one.stop() == 0)
-        #expect(await two.stop() == 0)
     }
 
     /// Each process caches the latest version of a function and the keys it verified. What another
@@ -65,48 +77,41 @@ extension ServiceAPITests {
     /// listening connection was cut (while it is down, nothing is cached).
     @Test func changesThroughOneServeReachTheCachesOfTheOther() async throws {
         guard let url = Self.postgresURL() else { return }
-        let adminKey = "test-admin-\(UInt64.random(in: 0...UInt64.max))"
-        let one = try await ServeProcess(database: url, warmPool: 0, environment: ["PYLAMBDA_ADMIN_KEY": adminKey])
-        let two = try await ServeProcess(database: url, warmPool: 0, environment: ["PYLAMBDA_ADMIN_KEY": adminKey])
-        defer {
-            one.removeState()
-            two.removeState()
+        try await withTwoServes(on: url) { one, two in
+            func versionOnTwo() async throws -> String? { try await two.invoke("cached", "1").headers.first(name: "X-Function-Version") }
+            func deploy(_ tag: String) async throws -> Int? {
+                try await one.deploy("cached", code: "def entrypoint(data):\n    return data\n# \(tag)\n").object["version"] as? Int
+            }
+
+            #expect(try await deploy("v1") == 1)
+            let created = try await one.call(.POST, "/v1/keys", body: #"{"name": "cached-caller", "scope": "invoke", "function": "cached"}"#)
+            let key = try #require(created.object["key"] as? String)
+            // Read, then served from the caches.
+            for _ in 0..<3 {
+                #expect(try await versionOnTwo() == "1")
+                #expect(try await two.invoke("cached", "1", key: key).status == 200)
+            }
+
+            #expect(try await deploy("v2") == 2)
+            #expect(try await Self.eventually { try await versionOnTwo() == "2" }, "a deploy on one reaches the cache of two")
+
+            #expect(try await one.call(.DELETE, "/v1/keys/cached-caller").status == 204)
+            #expect(try await Self.eventually { try await two.invoke("cached", "1", key: key).status == 401 }, "a revoke on one reaches two")
+
+            // Cut the listening connections: changes made while two is not listening must not leave it
+            // with a stale cache.
+            let listeners = "FROM pg_stat_activity WHERE application_name = 'pylambda serve: registry changes'"
+            let cut = try Self.psql(url, "SELECT count(pg_terminate_backend(pid)) \(listeners)")
+            #expect(Int(cut) ?? 0 >= 2, "the listeners of both processes were found: \(cut)")
+            #expect(try await deploy("v3") == 3)
+            #expect(try await Self.eventually { try await versionOnTwo() == "3" }, "a deploy while two was reconnecting reaches it")
+            #expect(try await Self.eventually { try Self.psql(url, "SELECT count(*) \(listeners)") == "2" }, "both listen again")
+            #expect(try await deploy("v4") == 4)
+            #expect(try await Self.eventually { try await versionOnTwo() == "4" }, "and hear what changes")
+
+            #expect(try await one.call(.DELETE, "/v1/functions/cached").status == 204)
+            #expect(try await Self.eventually { try await two.invoke("cached", "1").status == 404 }, "a delete on one reaches two")
         }
-        func versionOnTwo() async throws -> String? { try await two.invoke("cached", "1").headers.first(name: "X-Function-Version") }
-        func deploy(_ tag: String) async throws -> Int? {
-            try await one.deploy("cached", code: "def entrypoint(data):\n    return data\n# \(tag)\n").object["version"] as? Int
-        }
-
-        #expect(try await deploy("v1") == 1)
-        let created = try await one.call(.POST, "/v1/keys", body: #"{"name": "cached-caller", "scope": "invoke", "function": "cached"}"#)
-        let key = try #require(created.object["key"] as? String)
-        // Read, then served from the caches.
-        for _ in 0..<3 {
-            #expect(try await versionOnTwo() == "1")
-            #expect(try await two.invoke("cached", "1", key: key).status == 200)
-        }
-
-        #expect(try await deploy("v2") == 2)
-        #expect(try await Self.eventually { try await versionOnTwo() == "2" }, "a deploy on one reaches the cache of two")
-
-        #expect(try await one.call(.DELETE, "/v1/keys/cached-caller").status == 204)
-        #expect(try await Self.eventually { try await two.invoke("cached", "1", key: key).status == 401 }, "a revoke on one reaches two")
-
-        // Cut the listening connections: changes made while two is not listening must not leave it
-        // with a stale cache.
-        let listeners = "FROM pg_stat_activity WHERE application_name = 'pylambda serve: registry changes'"
-        let cut = try Self.psql(url, "SELECT count(pg_terminate_backend(pid)) \(listeners)")
-        #expect(Int(cut) ?? 0 >= 2, "the listeners of both processes were found: \(cut)")
-        #expect(try await deploy("v3") == 3)
-        #expect(try await Self.eventually { try await versionOnTwo() == "3" }, "a deploy while two was reconnecting reaches it")
-        #expect(try await Self.eventually { try Self.psql(url, "SELECT count(*) \(listeners)") == "2" }, "both listen again")
-        #expect(try await deploy("v4") == 4)
-        #expect(try await Self.eventually { try await versionOnTwo() == "4" }, "and hear what changes")
-
-        #expect(try await one.call(.DELETE, "/v1/functions/cached").status == 204)
-        #expect(try await Self.eventually { try await two.invoke("cached", "1").status == 404 }, "a delete on one reaches two")
-        #expect(await one.stop() == 0)
-        #expect(await two.stop() == 0)
     }
 
     /// Whether `check` holds within `limit`, asked every 20 ms.
