@@ -97,6 +97,49 @@ import Testing
         }
     }
 
+    /// A call that ends within the batch delay is written once, final, when the delay is over: its
+    /// end does not wake the writer again (which would make every call a write of its own).
+    @Test(.timeLimit(.minutes(1))) func aCallThatEndsWithinTheBatchDelayWaitsForIt() async throws {
+        try await withStore { store, version in
+            let recorder = InvocationRecorder(store: store, batchDelay: .seconds(30), logger: Logger(label: "test"))
+            let running = Task { try await recorder.run() }
+            try await Task.sleep(for: .milliseconds(100))
+            let record = SyncInvocationRecord(startingNow: version, instance: Self.instance)
+            recorder.running(record)
+            try await Task.sleep(for: .milliseconds(100))
+            await recorder.ended(record.finished(.succeeded(durationMS: 1)))
+            try await Task.sleep(for: .milliseconds(300))
+            await #expect(throws: RegistryError.invocationNotFound(id: record.id)) { try await store.invocation(id: record.id) }
+            await recorder.flush()
+            let status = try await store.invocation(id: record.id).status
+            #expect(status == .succeeded)
+            running.cancel()
+            try await running.value
+        }
+    }
+
+    /// A record that waited for room (the queue was full) is written like any other, without a flush
+    /// or a later record to wake the writer.
+    @Test(.timeLimit(.minutes(1))) func aRecordThatWaitedForRoomIsWritten() async throws {
+        try await withStore { store, version in
+            let recorder = InvocationRecorder(store: store, batchDelay: .seconds(1), maxQueued: 1, logger: Logger(label: "test"))
+            let running = Task { try await recorder.run() }
+            try await Task.sleep(for: .milliseconds(100))
+            let first = SyncInvocationRecord(startingNow: version, instance: Self.instance)
+            let second = SyncInvocationRecord(startingNow: version, instance: Self.instance)
+            await recorder.ended(first.finished(.succeeded(durationMS: 1)))
+            // The writer is waiting out its batch delay: the second record waits for room (a write of
+            // the first), then is queued alone.
+            try await Task.sleep(for: .milliseconds(100))
+            await recorder.ended(second.finished(.succeeded(durationMS: 2)))
+            #expect(try await eventually { (try? await store.invocation(id: second.id).status) == .succeeded })
+            let firstStatus = try await store.invocation(id: first.id).status
+            #expect(firstStatus == .succeeded)
+            running.cancel()
+            try await running.value
+        }
+    }
+
     private func withRecorder(
         _ body: (any FunctionStore, InvocationRecorder, FunctionVersion) async throws -> Void
     ) async throws {

@@ -43,7 +43,7 @@ extension ServiceAPITests {
             #expect(try await two.invoke("double", "21").text == "42")
             #expect(try await two.deploy("double", code: "def entrypoint(data):\n    return data * 2\n# v2\n", settings: ["concurrency": 4]).object["version"] as? Int == 2)
             #expect(
-                try await Self.eventually { try await one.invoke("double", "1").headers.first(name: "X-Function-Version") == "2" },
+                try await eventually { try await one.invoke("double", "1").headers.first(name: "X-Function-Version") == "2" },
                 "a deploy on one is the latest on the other")
 
             var ids: [String: Int] = [:]
@@ -93,10 +93,10 @@ extension ServiceAPITests {
             }
 
             #expect(try await deploy("v2") == 2)
-            #expect(try await Self.eventually { try await versionOnTwo() == "2" }, "a deploy on one reaches the cache of two")
+            #expect(try await eventually { try await versionOnTwo() == "2" }, "a deploy on one reaches the cache of two")
 
             #expect(try await one.call(.DELETE, "/v1/keys/cached-caller").status == 204)
-            #expect(try await Self.eventually { try await two.invoke("cached", "1", key: key).status == 401 }, "a revoke on one reaches two")
+            #expect(try await eventually { try await two.invoke("cached", "1", key: key).status == 401 }, "a revoke on one reaches two")
 
             // Cut the listening connections: changes made while two is not listening must not leave it
             // with a stale cache.
@@ -104,23 +104,13 @@ extension ServiceAPITests {
             let cut = try Self.psql(url, "SELECT count(pg_terminate_backend(pid)) \(listeners)")
             #expect(Int(cut) ?? 0 >= 2, "the listeners of both processes were found: \(cut)")
             #expect(try await deploy("v3") == 3)
-            #expect(try await Self.eventually { try await versionOnTwo() == "3" }, "a deploy while two was reconnecting reaches it")
-            #expect(try await Self.eventually { try Self.psql(url, "SELECT count(*) \(listeners)") == "2" }, "both listen again")
+            #expect(try await eventually { try await versionOnTwo() == "3" }, "a deploy while two was reconnecting reaches it")
+            #expect(try await eventually { try Self.psql(url, "SELECT count(*) \(listeners)") == "2" }, "both listen again")
             #expect(try await deploy("v4") == 4)
-            #expect(try await Self.eventually { try await versionOnTwo() == "4" }, "and hear what changes")
+            #expect(try await eventually { try await versionOnTwo() == "4" }, "and hear what changes")
 
             #expect(try await one.call(.DELETE, "/v1/functions/cached").status == 204)
-            #expect(try await Self.eventually { try await two.invoke("cached", "1").status == 404 }, "a delete on one reaches two")
-        }
-    }
-
-    /// Whether `check` holds within `limit`, asked every 20 ms.
-    static func eventually(within limit: Duration = .seconds(5), _ check: () async throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + limit
-        while true {
-            if try await check() { return true }
-            if ContinuousClock.now >= deadline { return false }
-            try await Task.sleep(for: .milliseconds(20))
+            #expect(try await eventually { try await two.invoke("cached", "1").status == 404 }, "a delete on one reaches two")
         }
     }
 

@@ -55,8 +55,14 @@ final class InvocationRecorder: Service {
         /// Records dropped since the last warning about it.
         var dropped = 0
 
-        mutating func enqueue(_ record: SyncInvocationRecord) {
-            if queued.updateValue(record, forKey: record.id) == nil { order.append(record.id) }
+        /// Queues the record, or replaces the queued state of its call. True when the record is the
+        /// only one queued now, new: the writer, idle, is to be woken. A call's final state replacing
+        /// its `running` one must not wake the writer again, which would end its batch delay.
+        @discardableResult
+        mutating func enqueue(_ record: SyncInvocationRecord) -> Bool {
+            guard queued.updateValue(record, forKey: record.id) == nil else { return false }
+            order.append(record.id)
+            return order.count == 1
         }
 
         /// A record already queued only changes state; a new one needs a free place.
@@ -111,12 +117,11 @@ final class InvocationRecorder: Service {
     /// is not running (before it started or after it ended), this state is skipped: the call's final
     /// state, from `ended`, is written then, and waits for room if it must.
     func running(_ record: SyncInvocationRecord) {
-        let count = state.withLock { state -> Int? in
-            guard state.isRunning, state.hasRoom(for: record, maxQueued: maxQueued) else { return nil }
-            state.enqueue(record)
-            return state.order.count
+        let wakesWriter = state.withLock { state -> Bool in
+            guard state.isRunning, state.hasRoom(for: record, maxQueued: maxQueued) else { return false }
+            return state.enqueue(record)
         }
-        if count == 1 { doorbell.ring() }
+        if wakesWriter { doorbell.ring() }
     }
 
     /// A sync call ended (`record` carries its outcome).
@@ -185,32 +190,34 @@ final class InvocationRecorder: Service {
         if lost > 0 { logger.error("the records of \(lost) sync invocations could not be written before shutdown") }
     }
 
-    private func enqueue(_ record: SyncInvocationRecord) async {
-        enum Next { case direct, queued(count: Int), full }
-        let next = state.withLock { state -> Next in
+    private enum Queueing { case direct, queued(wakesWriter: Bool), full }
+
+    /// Queues the record if `run()` is running and there is room.
+    private func queue(_ record: SyncInvocationRecord) -> Queueing {
+        state.withLock { state in
             guard state.isRunning else { return .direct }
-            if !state.hasRoom(for: record, maxQueued: maxQueued) { return .full }
-            state.enqueue(record)
-            return .queued(count: state.order.count)
+            guard state.hasRoom(for: record, maxQueued: maxQueued) else { return .full }
+            return .queued(wakesWriter: state.enqueue(record))
+        }
+    }
+
+    private func enqueue(_ record: SyncInvocationRecord) async {
+        var next = queue(record)
+        if case .full = next {
+            // The registry is slower than the calls, or unreachable: wait for one write, then queue.
+            await flush()
+            next = queue(record)
         }
         switch next {
         case .direct:
             await writeDirectly(record)
-        case .queued(let count):
-            if count == 1 { doorbell.ring() }
+        case .queued(let wakesWriter):
+            if wakesWriter { doorbell.ring() }
         case .full:
-            // The registry is slower than the calls, or unreachable: wait for one write, then queue.
-            await flush()
-            let dropped = state.withLock { state -> Int? in
-                guard state.isRunning else { return nil }
-                if state.hasRoom(for: record, maxQueued: maxQueued) {
-                    state.enqueue(record)
-                    return 0
-                }
+            let dropped = state.withLock { state in
                 state.dropped += 1
                 return state.dropped
             }
-            guard let dropped else { return await writeDirectly(record) }
             if dropped == 1 || dropped % 1000 == 0 {
                 logger.error("\(dropped) sync invocation records dropped: \(maxQueued) are waiting for the registry already")
             }
