@@ -139,6 +139,7 @@ final class ServiceHTTP: Sendable {
         func json() throws -> Any { try JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed]) }
         var object: [String: Any] { ((try? json()) as? [String: Any]) ?? [:] }
         var errorType: String? { (object["error"] as? [String: Any])?["type"] as? String }
+        var errorMessage: String? { (object["error"] as? [String: Any])?["message"] as? String }
     }
 
     func request(

@@ -35,6 +35,8 @@ struct ServiceAPITests {
             #expect(anonymous.status == 401 && anonymous.errorType == "Unauthorized")
             #expect(anonymous.headers.first(name: "WWW-Authenticate") == "Bearer")
             #expect(try await serve.call(.GET, "/v1/functions", key: "not-a-key").status == 401)
+            let twice = try await serve.call(.GET, "/v1/functions", headers: [("Authorization", "Bearer \(serve.adminKey)")])
+            #expect(twice.status == 401 && twice.errorMessage == "send one Authorization header, not 2", "\(twice.text)")
             #expect(try await ServiceHTTP.shared.request(.GET, serve.url + "/metrics").status == 401)
             let metrics = try await serve.call(.GET, "/metrics")
             #expect(metrics.status == 200 && metrics.text.contains("pylambda_http_requests_total"))

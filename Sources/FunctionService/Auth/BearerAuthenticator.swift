@@ -18,7 +18,12 @@ struct BearerAuthenticator: RouterMiddleware {
         -> Response
     {
         var context = context
-        guard let header = request.headers[.authorization] else {
+        // Two headers would otherwise be read as one, joined by a comma, and refused as an unknown key.
+        let headers = request.headers[values: .authorization]
+        guard headers.count <= 1 else {
+            throw ServiceHTTPError.unauthorized("send one Authorization header, not \(headers.count)")
+        }
+        guard let header = headers.first else {
             throw ServiceHTTPError.unauthorized("no key: send `Authorization: Bearer <key>`")
         }
         guard header.count > 7, header.prefix(7).lowercased() == "bearer " else {
