@@ -2,8 +2,14 @@
 import Glibc
 #endif
 
-/// Extracted packages by digest: `STORE/<digest>/` holds a package's files as a read-only tree, for
-/// bind-mounting read-only into the function's containers. A package is extracted once into
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Extracted packages by digest: `STORE/<digest>/` holds a package's files as a read-only tree, which
+/// runners' task directories get hard links of (`PackageLinker`). A package is extracted once into
 /// `.staging/` and renamed into place, so a tree is either complete or absent, and the same code
 /// deployed again (or by another process) reuses it. The store is host-only (0700), like the
 /// dependency store.
@@ -42,20 +48,27 @@ public struct PackageStore: Sendable {
         } catch { throw .fileSystem(error) }
     }
 
-    /// Removes every tree whose digest is not in `keeping` (each renamed out of sight first, so
-    /// no reader finds half a tree), and leftovers of interrupted extractions. Returns the digests
-    /// removed. Call it when no extraction is running: one in progress would lose its staging.
+    /// Removes every tree whose digest is not in `keeping` and that was extracted before `cutoff`
+    /// (any, when nil), each renamed out of sight first, so no reader finds half a tree; and what
+    /// interrupted extractions left (as old, with a cutoff). Returns the digests removed. Call it
+    /// when no extraction or linking of this process is running: one in progress would lose its
+    /// files. The cutoff spares what another process has just extracted.
     @discardableResult
-    public func garbageCollect(keeping: Set<String>) throws(PackageError) -> [String] {
+    public func garbageCollect(keeping: Set<String>, extractedBefore cutoff: Date? = nil) throws(PackageError) -> [String] {
         guard let store = try open(create: false) else { return [] }
         let staging = try stagingDirectory(store)
+        let cutoffSeconds = cutoff.map { Int($0.timeIntervalSince1970) } ?? .max
+        // The tree's own modification time is its extraction's: read-only since.
+        func isOld(_ entry: OpenDirectory.Entry) -> Bool { entry.info.st_mtim.tv_sec < cutoffSeconds }
         var removed: [String] = []
         do throws(FileSystemError) {
-            for entry in try store.root.entries() where !keeping.contains(entry.name) && PackageDigest.isDigest(entry.name) {
+            for entry in try store.root.entries() where !keeping.contains(entry.name) && PackageDigest.isDigest(entry.name) && isOld(entry) {
                 try store.root.move(entry.rawName, to: staging, as: "\(entry.name).removed.\(StoreDirectory.randomSuffix())")
                 removed.append(entry.name)
             }
-            for entry in try staging.entries() { try staging.removeTree(entry.rawName) }
+            for entry in try staging.entries() where entry.name.contains(".removed.") || isOld(entry) {
+                try staging.removeTree(entry.rawName)
+            }
         } catch { throw .fileSystem(error) }
         return removed.sorted()
     }

@@ -7,6 +7,12 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// `pylambda serve`: named, versioned functions over HTTP, on the `Dispatcher`.
 ///
 /// It is a group of services, each with one job, started in this order and stopped in the reverse one
@@ -121,12 +127,35 @@ public struct FunctionService: Sendable {
     /// group shuts its services down in reverse order: first the async worker stops claiming, then
     /// the application drains its HTTP server and stops its own services.
     public func run() async throws {
+        removeOldPackageTrees()
         let worker = self.worker
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: buildApplication()), .init(service: ShutdownAnnouncer { worker.stopClaiming() })],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: configuration.logger))
         try await group.run()
+    }
+}
+
+extension FunctionService {
+    /// How old an extracted package tree must be for `run()` to remove it at start.
+    static let packageTreeMaxAge: TimeInterval = 3600
+
+    /// Extracted package trees are a cache: every version's code is in the registry, and is extracted
+    /// again when a runner next needs it (`FunctionCatalog` checks that a definition's tree is still
+    /// there). Without this, the trees of deleted functions, of old versions and of refused deploys
+    /// would stay for good. It runs before anything of this process can extract or link a tree;
+    /// trees extracted within the last hour stay, for another serve sharing this state directory.
+    func removeOldPackageTrees() {
+        let cutoff = Date().addingTimeInterval(-Self.packageTreeMaxAge)
+        do {
+            let removed = try catalog.preparer.packages.garbageCollect(keeping: [], extractedBefore: cutoff)
+            if !removed.isEmpty {
+                configuration.logger.info("removed \(removed.count) extracted packages older than an hour (they are extracted again when needed)")
+            }
+        } catch {
+            configuration.logger.warning("could not remove old extracted packages: \(error)")
+        }
     }
 }
 

@@ -139,6 +139,37 @@ extension ServiceAPITests {
         #expect(await again.stop() == 0)
     }
 
+    /// Extracted packages are a cache: at start, serve removes those extracted more than an hour
+    /// ago (a deleted function's, a refused deploy's), and extracts a version's again when it runs.
+    @Test func oldExtractedPackagesGoAtStartAndComeBackWhenNeeded() async throws {
+        let state = "/tmp/pylambda-serve-package-trees-\(getpid())"
+        defer { ServeProcess.removeState(at: state) }
+        let packages = state + "/packages/"
+        func trees() throws -> Set<String> {
+            Set(try FileManager.default.contentsOfDirectory(atPath: packages).filter { $0.count == 64 })
+        }
+        func makeTree(_ digest: String, age: TimeInterval) throws {
+            try FileManager.default.createDirectory(atPath: packages + digest, withIntermediateDirectories: true)
+            try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-age)], ofItemAtPath: packages + digest)
+        }
+        let serve = try await ServeProcess(state: state, warmPool: 0)
+        #expect(try await deployZip(serve, "modules", try Self.zip(try Self.entries(ofExample: "multi-module"))).status == 201)
+        #expect(try await serve.invoke("modules", #"{"name": "Ada"}"#).object["greeting"] as? String == "Hello, Ada!")
+        let used = try #require(try trees().first)
+        #expect(await serve.stop() == 0)
+
+        let old = String(repeating: "a", count: 64)
+        let recent = String(repeating: "b", count: 64)
+        try makeTree(old, age: 2 * 3600)
+        try makeTree(recent, age: 60)
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-2 * 3600)], ofItemAtPath: packages + used)
+        let again = try await ServeProcess(state: state, warmPool: 0)
+        #expect(try trees() == [recent], "the old trees went, the recent one stayed")
+        #expect(try await again.invoke("modules", #"{"name": "Bo"}"#).object["greeting"] as? String == "Hello, Bo!")
+        #expect(try trees() == [recent, used], "extracted again for the call")
+        #expect(await again.stop() == 0)
+    }
+
     @Test func unsafeOrBrokenPackagesAreRefusedAndStoreNothing() async throws {
         try await withServe(warmPool: 0) { serve in
             let main = ("main.py", "def entrypoint(d): return d\n")
