@@ -278,6 +278,28 @@ struct ServiceAPITests {
         }
     }
 
+    /// A request head the parser refuses gets the JSON error body every error has (Hummingbird's own
+    /// answer is an empty 400): 431 for headers over 80 KiB, else 400 with the parser's reason. The
+    /// connection is closed, and serve carries on.
+    @Test func malformedRequestHeadsGetAJSONError() async throws {
+        try await withServe(warmPool: 0) { serve in
+            for (request, status, message) in [
+                ("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 100 << 10))\r\n\r\n", 431, "the request's headers are too large: at most 80 KiB"),
+                ("GET /healthz HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n", 400, "the request is not HTTP/1.1 this server can read: invalid character in header"),
+                ("NOT HTTP\r\n\r\n", 400, "the request is not HTTP/1.1 this server can read: invalid HTTP method"),
+            ] {
+                let connection = try RawConnection(.tcp(port: serve.port), timeoutSeconds: 10)
+                try connection.send(request)
+                let response = try connection.readResponse()
+                #expect(response?.status == status, "\(response?.status ?? 0) \(response?.body ?? "")")
+                let body = try JSONSerialization.jsonObject(with: Data((response?.body ?? "").utf8)) as? [String: Any]
+                #expect(body?["detail"] as? String == message && (body?["error"] as? [String: Any])?["type"] as? String == "InvalidRequest")
+                #expect(response?.header("Connection") == "close")
+            }
+            #expect(try await serve.call(.GET, "/healthz").status == 200)
+        }
+    }
+
     /// Connections with no request in progress are closed after `--idle-timeout`: one that never sends,
     /// one that stops halfway through a request's head, and a kept-alive one after its answer. A call
     /// that runs longer than the timeout is answered. An HTTP/1.0 one is closed after its answer.

@@ -4,9 +4,10 @@ import NIOCore
 import NIOHTTPTypesHTTP1
 
 /// Hummingbird's child channel (HTTP/1.1) whose requests are handled on the connection's own event
-/// loop instead of Swift's default executor (`EventLoopTaskExecutor` says why), with two handlers of
-/// ours in front of its codec to HTTP types, for what those types cannot carry: HTTP/1.0 keep-alive
-/// (`HTTP10KeepAliveHandler`) and `100 Continue` (`ExpectContinueHandler`).
+/// loop instead of Swift's default executor (`EventLoopTaskExecutor` says why), with handlers of ours
+/// in front of its codec to HTTP types, for what those types cannot carry: a JSON answer to a request
+/// head the parser refuses (`RequestHeadErrorHandler`), HTTP/1.0 keep-alive (`HTTP10KeepAliveHandler`)
+/// and `100 Continue` (`ExpectContinueHandler`).
 struct LoopAffineChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
     typealias Value = Inner.Value
     let inner: Inner
@@ -16,7 +17,7 @@ struct LoopAffineChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
             // In front of the codec to HTTP types, which drops the request's version.
             let pipeline = channel.pipeline.syncOperations
             let codec = try pipeline.handler(type: HTTP1ToHTTPServerCodec.self)
-            try pipeline.addHandlers([HTTP10KeepAliveHandler(), ExpectContinueHandler()], position: .before(codec))
+            try pipeline.addHandlers([RequestHeadErrorHandler(), HTTP10KeepAliveHandler(), ExpectContinueHandler()], position: .before(codec))
             return value
         }
     }

@@ -1,0 +1,66 @@
+import NIOCore
+import NIOHTTP1
+import RunnerProtocol
+import ServiceProtocol
+
+/// A request head that NIO's parser refuses gets the API's JSON error body, as every other error
+/// does: 431 when its headers are over the parser's 80 KiB, else 400 with the parser's reason.
+/// Hummingbird would answer with an empty 400, so the error is answered here and not passed on, and
+/// the connection is closed: the parser cannot go on after an error.
+///
+/// Only between requests. A parser error inside a body reaches the route reading it, which answers
+/// it (`RequestBodyError`); one while an answer is being written cannot be answered.
+final class RequestHeadErrorHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    /// A request's head was read, and its end not yet.
+    private var readingRequest = false
+    /// An answer's head was written, and its end not yet.
+    private var answering = false
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head: readingRequest = true
+        case .end: readingRequest = false
+        case .body: break
+        }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch unwrapOutboundIn(data) {
+        case .head(let head) where head.status.code >= 200: answering = true
+        case .end: answering = false
+        default: break
+        }
+        context.write(data, promise: promise)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let parserError = error as? HTTPParserError, !readingRequest, !answering else {
+            context.fireErrorCaught(error)
+            return
+        }
+        let (status, detail) = Self.describe(parserError)
+        let body = WireJSON.buffer(ErrorBody(detail: detail, type: ServiceErrorType.invalidRequest, message: detail))
+        let headers = HTTPHeaders([
+            ("Content-Type", "application/json"), ("Content-Length", String(body.readableBytes)), ("Connection", "close"),
+        ])
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        context.close(promise: nil)
+    }
+
+    static func describe(_ error: HTTPParserError) -> (HTTPResponseStatus, String) {
+        switch error {
+        case .headerOverflow:
+            (.requestHeaderFieldsTooLarge, "the request's headers are too large: at most 80 KiB")
+        default:
+            (.badRequest, "the request is not HTTP/1.1 this server can read: \(error)")
+        }
+    }
+}
