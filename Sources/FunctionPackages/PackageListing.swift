@@ -26,18 +26,20 @@ struct PackageListing {
                 throw .duplicatePath(path: entry.name)
             }
             directories.formUnion(entry.path.ancestors)
-            declared += entry.uncompressedSize
+            // Checked as it grows: zip64 sizes go up to Int64.max, and a sum of two would overflow.
+            let (sum, overflow) = declared.addingReportingOverflow(entry.uncompressedSize)
+            guard !overflow, sum <= limits.maxUnpackedBytes else {
+                throw .unpackedSizeExceeded(bytes: overflow ? .max : sum, limit: limits.maxUnpackedBytes)
+            }
+            declared = sum
         }
         if let clash = directories.first(where: { fileIndex[$0] != nil }) {
             throw .duplicatePath(path: clash.string)
         }
         let count = fileIndex.count + directories.count
         guard count <= limits.maxFileCount else { throw .fileCountExceeded(count: count, limit: limits.maxFileCount) }
-        // Declared sizes refuse an honest oversized package at once; reading below refuses a
-        // dishonest one as soon as it passes its declaration.
-        guard declared <= limits.maxUnpackedBytes else {
-            throw .unpackedSizeExceeded(bytes: declared, limit: limits.maxUnpackedBytes)
-        }
+        // Declared sizes (summed above) refuse an honest oversized package at once; reading below
+        // refuses a dishonest one as soon as it passes its declaration.
 
         var budget = limits.maxUnpackedBytes
         var files: [PackageFile] = []

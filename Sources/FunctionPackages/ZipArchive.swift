@@ -222,7 +222,8 @@ struct ZipArchive: Sendable {
     ) throws(PackageError) {
         let used = limit - budget
         guard entry.uncompressedSize <= budget else {
-            throw .unpackedSizeExceeded(bytes: used + entry.uncompressedSize, limit: limit)
+            let (total, overflow) = used.addingReportingOverflow(entry.uncompressedSize)
+            throw .unpackedSizeExceeded(bytes: overflow ? .max : total, limit: limit)
         }
         // withUnsafeBytes does not carry a typed error, so the closure hands back a Result.
         let outcome = bytes.withUnsafeBytes { (all) -> Result<(Int64, UInt32), PackageError> in

@@ -38,8 +38,8 @@ struct RawZip {
         var name: [UInt8]
         var contents: [UInt8]
         var deflate = true
-        /// Overrides the declared uncompressed size (a lying header).
-        var declaredSize: UInt32?
+        /// Overrides the declared uncompressed size (a lying header); over 32 bits only with `zip64`.
+        var declaredSize: UInt64?
         /// Unix mode in the external attributes (made-by Unix); nil: MS-DOS host, no mode.
         var unixMode: UInt32? = 0o100644
         var flags: UInt16 = 0x0800
@@ -73,7 +73,8 @@ struct RawZip {
             let crc = entry.contents.withUnsafeBytes { UInt32(crc32(0, $0.baseAddress?.assumingMemoryBound(to: Bytef.self), uInt($0.count))) }
             let data = entry.deflate ? RawZip.deflate(entry.contents) : entry.contents
             let method = entry.method ?? (entry.deflate ? 8 : 0)
-            let size = entry.declaredSize ?? UInt32(entry.contents.count)
+            let size64 = entry.declaredSize ?? UInt64(entry.contents.count)
+            let size = UInt32(truncatingIfNeeded: size64)
             let offset = UInt32(output.count)
             let localName = entry.localName ?? entry.name
             output += le32(0x0403_4b50) + le16(20) + le16(entry.flags) + le16(method) + le16(0) + le16(0x21)
@@ -81,7 +82,7 @@ struct RawZip {
             output += localName + data
             let madeBy: UInt16 = entry.unixMode == nil ? 20 : (3 << 8 | 20)
             let external: UInt32 = entry.unixMode.map { $0 << 16 } ?? 0
-            let extra = zip64 ? le16(1) + le16(24) + le64(UInt64(size)) + le64(UInt64(data.count)) + le64(UInt64(offset)) : []
+            let extra = zip64 ? le16(1) + le16(24) + le64(size64) + le64(UInt64(data.count)) + le64(UInt64(offset)) : []
             central += le32(0x0201_4b50) + le16(madeBy) + le16(45) + le16(entry.flags) + le16(method) + le16(0) + le16(0x21)
             central += le32(crc) + le32(zip64 ? 0xFFFF_FFFF : UInt32(data.count)) + le32(zip64 ? 0xFFFF_FFFF : size)
             central += le16(UInt16(entry.name.count)) + le16(UInt16(extra.count)) + le16(0) + le16(0) + le16(0) + le32(external)

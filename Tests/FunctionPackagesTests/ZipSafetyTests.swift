@@ -115,6 +115,16 @@ import Testing
         }
     }
 
+    /// Zip64 sizes go up to Int64.max: two of them must not overflow the sum (which crashed serve).
+    @Test func refusesDeclaredSizesWhoseSumOverflows() {
+        var zip = withMain {
+            $0.add("a.bin", "a") { $0.declaredSize = UInt64(Int64.max) }
+            $0.add("b.bin", "b") { $0.declaredSize = UInt64(Int64.max) }
+        }
+        zip.zip64 = true
+        expectPackageError({ if case .unpackedSizeExceeded = $0 { true } else { false } }) { _ = try package(zip) }
+    }
+
     @Test func refusesTooManyFilesAndTooManyPackedBytes() {
         var limits = PackageLimits()
         limits.maxFileCount = 10
