@@ -38,6 +38,7 @@ public struct Requirements: Sendable, Hashable {
     }
 
     public init(parsing text: String) throws(RequirementsError) {
+        try Self.refuseLineBreaksWithinLines(text)
         var options: [String] = []
         var requirements = Set<String>()
         for (number, line) in Self.logicalLines(text) {
@@ -72,14 +73,48 @@ public struct Requirements: Sendable, Hashable {
         return DependencySetKey(trusted: PackageDigest.hex(hasher.finalize()))
     }
 
+    /// Only `\n` ends a line here (with an optional `\r` before it), but pip and uv also break lines
+    /// at a lone `\r`, and pip (`str.splitlines`) at `\v`, `\f`, `\x1c` to `\x1e`, U+0085, U+2028
+    /// and U+2029. One of those inside a line, even in a comment, would start a line the tool reads
+    /// and this parser never checked: `six; python_version > "3"\r--no-binary six` would have the
+    /// host build (run) a package's code. So no control character but a tab, and no line or
+    /// paragraph separator, is taken anywhere. Requirements are only made by parsing, so every line
+    /// an installer writes has been through this.
+    private static func refuseLineBreaksWithinLines(_ text: String) throws(RequirementsError) {
+        for (index, line) in physicalLines(text).enumerated() {
+            guard let bad = line.unicodeScalars.first(where: isRefused) else { continue }
+            let code = "U+" + String(bad.value, radix: 16, uppercase: true).leftPadded(to: 4)
+            throw .invalidRequirement(
+                line: index + 1, text: line,
+                reason: "it holds the control character or line separator \(code), which installers read as a line break")
+        }
+    }
+
+    private static func isRefused(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x09: false
+        case 0x00...0x1F, 0x7F...0x9F, 0x2028, 0x2029: true
+        default: false
+        }
+    }
+
+    /// The text's lines, split at each `\n`, each without the `\r` of a `\r\n`. (Split by scalars:
+    /// as `Character`s, `\r\n` is one, which is not `\n`.)
+    private static func physicalLines(_ text: String) -> [String] {
+        text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { scalars in
+            var line = String.UnicodeScalarView(scalars)
+            if line.last == "\r" { line.removeLast() }
+            return String(line)
+        }
+    }
+
     /// Lines with continuations joined and comments stripped, with their first line number.
     private static func logicalLines(_ text: String) -> [(Int, String)] {
         var result: [(Int, String)] = []
         var pending = ""
         var start = 0
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            var line = String(rawLine)
-            if line.hasSuffix("\r") { line.removeLast() }
+        for (index, physicalLine) in physicalLines(text).enumerated() {
+            var line = physicalLine
             if pending.isEmpty { start = index + 1 }
             // pip's rule: `#` starts a comment at the start of a line or after whitespace, so a
             // URL's `#fragment` survives.

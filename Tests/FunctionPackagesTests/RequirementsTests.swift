@@ -91,6 +91,32 @@ import Testing
         #expect(throws: RequirementsError.notUTF8) { try Requirements(bytes: [0xff, 0x0a]) }
     }
 
+    /// pip and uv break lines at more than `\n`: a lone `\r` (both), `\v`, `\f`, `\x1c`-`\x1e`,
+    /// U+0085, U+2028, U+2029 (pip). Inside a line, even a comment, one would start a line that was
+    /// never checked, such as `--no-binary six`, which has the host build a package from source.
+    @Test func lineBreaksWithinALineAreRefused() throws {
+        for separator in ["\r", "\u{0B}", "\u{0C}", "\u{1C}", "\u{1D}", "\u{1E}", "\u{85}", "\u{2028}", "\u{2029}", "\u{0}", "\u{7F}"] {
+            for text in [
+                "six; python_version > \"3\"\(separator)--no-binary six\n",
+                "numpy\nsix # pinned later\(separator)-r /etc/shadow\n",
+                "six @ https://example.com/six.whl\(separator)--index-url http://127.0.0.1:1/simple\n",
+            ] {
+                do {
+                    _ = try Requirements(parsing: text)
+                    Issue.record("accepted \(text.debugDescription)")
+                } catch {
+                    guard case .invalidRequirement(let line, _, let reason) = error else {
+                        Issue.record("\(text.debugDescription): \(error)")
+                        continue
+                    }
+                    #expect(line == (text.hasPrefix("numpy") ? 2 : 1) && reason.contains("line break"), "\(error)")
+                }
+            }
+        }
+        // Windows line ends and tabs are fine.
+        #expect(try Requirements(parsing: "numpy\r\nsix\t# pinned\r\n").requirements == ["numpy", "six"])
+    }
+
     @Test func emptyRequirementsNeedNoSet() throws {
         #expect(try Requirements(parsing: "# nothing\n\n   \n").isEmpty)
     }

@@ -198,6 +198,10 @@ extension ServiceAPITests {
                 serve, "bad", try Self.zip([main, ("requirements.txt", "six @ https://127.0.0.1:9/six-1.16.0-py2.py3-none-any.whl\n")]))
             #expect(ownURL.status == 400 && ownURL.errorType == "DependencyInstallFailed", "\(ownURL.text)")
             #expect((ownURL.object["detail"] as? String)?.contains("127.0.0.1:9") == true, "\(ownURL.text)")
+            // A line break other than `\n` inside a line would smuggle in an option the tool reads.
+            let smuggled = try await deployZip(
+                serve, "bad", try Self.zip([main, ("requirements.txt", "six; python_version > \"3\"\r--no-binary six\n")]))
+            #expect(smuggled.status == 400 && (smuggled.object["detail"] as? String)?.contains("U+000D") == true, "\(smuggled.text)")
             let notBase64 = try await serve.call(.PUT, "/v1/functions/bad", body: #"{"zip": "%%%"}"#)
             #expect(notBase64.status == 400)
             let both = try await serve.call(.PUT, "/v1/functions/bad", body: #"{"zip": "UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA==", "code": "x"}"#)
