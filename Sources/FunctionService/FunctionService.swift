@@ -17,7 +17,8 @@ import Foundation
 ///
 /// It is a group of services, each with one job, started in this order and stopped in the reverse one
 /// on SIGTERM: the registry (SQLite or PostgreSQL), the dispatcher (runners), the instance heartbeat
-/// (heartbeats, interrupted calls of dead processes), the recorder (sync calls' records, written
+/// (heartbeats, interrupted calls of dead processes), the retention (old records deleted), the
+/// recorder (sync calls' records, written
 /// behind the calls), the async worker (the durable queue), and the HTTP server. So a graceful stop
 /// first stops claiming queued calls (they stay queued; `ShutdownAnnouncer` tells the worker before
 /// anything else), stops accepting requests and lets the calls in flight finish, writes the sync
@@ -35,6 +36,7 @@ public struct FunctionService: Sendable {
     let executor: InvocationExecutor
     let worker: AsyncInvocationWorker
     let heartbeat: InstanceHeartbeat
+    let retention: InvocationRetention?
     let verifier: KeyVerifier
 
     /// Prepares everything; opens nothing but the state directory.
@@ -81,6 +83,16 @@ public struct FunctionService: Sendable {
         heartbeatConfiguration.staleAfter = configuration.instanceStaleAfter
         heartbeatConfiguration.logger = configuration.logger
         heartbeat = InstanceHeartbeat(store: store, instance: instance, configuration: heartbeatConfiguration)
+        if let keep = configuration.invocationRetention {
+            var retentionConfiguration = InvocationRetention.Configuration()
+            retentionConfiguration.keep = keep
+            // A short retention is kept to within half of itself.
+            retentionConfiguration.interval = min(retentionConfiguration.interval, keep / 2)
+            retentionConfiguration.logger = configuration.logger
+            retention = InvocationRetention(store: store, configuration: retentionConfiguration)
+        } else {
+            retention = nil
+        }
         verifier = KeyVerifier(store: store, environmentAdminKey: configuration.adminKey)
     }
 
@@ -116,7 +128,7 @@ public struct FunctionService: Sendable {
             router: buildRouter(),
             server: .loopAffineHTTP1(configuration: .init(idleTimeout: configuration.idleConnectionTimeout.map { TimeAmount($0) })),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-            services: [store, dispatcher, Bootstrap(service: self), heartbeat, recorder, worker],
+            services: [store, dispatcher, Bootstrap(service: self), heartbeat] + [retention].compactMap { $0 } + [recorder, worker],
             onServerRunning: { _ in
                 configuration.logger.notice("serving on http://\(configuration.host):\(configuration.port)")
             },

@@ -73,17 +73,11 @@ struct DepsCommand: ParsableCommand {
         var dryRun = false
 
         func validate() throws {
-            if Self.seconds(unusedFor) == nil { throw ValidationError("--unused-for takes a number with s, m, h or d, such as 7d") }
-        }
-
-        static func seconds(_ text: String) -> Double? {
-            let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
-            if let unit = text.last, let factor = units[unit], let value = Double(text.dropLast()), value >= 0 { return value * factor }
-            return Double(text).flatMap { $0 >= 0 ? $0 : nil }
+            if AgeArgument.seconds(unusedFor) == nil { throw ValidationError("--unused-for takes a number with s, m, h or d, such as 7d") }
         }
 
         func run() throws {
-            let cutoff = Date().addingTimeInterval(-(Self.seconds(unusedFor) ?? 0))
+            let cutoff = Date().addingTimeInterval(-(AgeArgument.seconds(unusedFor) ?? 0))
             do {
                 let sets = try options.store.list()
                 let keep = Set(sets.filter { $0.lastUsed > cutoff }.map(\.set.key))

@@ -221,6 +221,45 @@ extension RegistryTests {
             }
         }
 
+        /// Records of ended calls older than the retention go, the oldest first and `limit` at most
+        /// per statement; running and queued ones stay, however old.
+        @Test(arguments: StoreKind.allCases)
+        func oldRecordsOfEndedCallsAreDeleted(kind: StoreKind) async throws {
+            try await withStore(kind) { store, _ in
+                let version = try await store.createVersion(of: "kept", Samples.source("kept")).version
+                func record(daysAgo: Double, ended: Bool) -> SyncInvocationRecord {
+                    var record = SyncInvocationRecord(startingNow: version, instance: Samples.instanceA)
+                    record.startedAt = Date().addingTimeInterval(-daysAgo * 86_400)
+                    return ended ? record.finished(.succeeded(durationMS: 1)) : record
+                }
+                let old = [record(daysAgo: 3, ended: true), record(daysAgo: 2, ended: true)]
+                let oldRunning = record(daysAgo: 3, ended: false)
+                let recent = record(daysAgo: 0, ended: true)
+                try await store.recordSyncInvocations([old[0], oldRunning, old[1], recent])
+                let queued = try await store.enqueueAsync(of: version, input: Array("{}".utf8))
+
+                #expect(try await store.deleteInvocations(olderThan: .seconds(86_400), limit: 1) == 1)
+                await #expect(throws: RegistryError.invocationNotFound(id: old[0].id)) { try await store.invocation(id: old[0].id) }
+                #expect(try await store.invocation(id: old[1].id).status == .succeeded, "one per statement")
+                let retention = InvocationRetention(store: store, configuration: {
+                    var configuration = InvocationRetention.Configuration()
+                    configuration.keep = .seconds(86_400)
+                    configuration.batch = 1
+                    return configuration
+                }())
+                #expect(await retention.deleteExpired() == 1, "rounds until none is left")
+                await #expect(throws: RegistryError.invocationNotFound(id: old[1].id)) { try await store.invocation(id: old[1].id) }
+                #expect(try await store.invocation(id: oldRunning.id).status == .running)
+                #expect(try await store.invocation(id: recent.id).status == .succeeded)
+                #expect(try await store.invocation(id: queued.id).status == .queued)
+                try await Task.sleep(for: .milliseconds(1200))
+                #expect(try await store.deleteInvocations(olderThan: .seconds(1), limit: 100) == 1, "the recent ended one, once old enough")
+                await #expect(throws: RegistryError.invalidInput("deleteInvocations needs an age over zero and a limit over zero, not 0.0 seconds and 10")) {
+                    try await store.deleteInvocations(olderThan: .zero, limit: 10)
+                }
+            }
+        }
+
         @Test(arguments: StoreKind.allCases)
         func cancelQueuedLeavesOtherFunctionsAlone(kind: StoreKind) async throws {
             try await withStore(kind) { store, _ in

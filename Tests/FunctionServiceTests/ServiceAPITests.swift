@@ -278,6 +278,19 @@ struct ServiceAPITests {
         }
     }
 
+    /// `--keep-invocations`: the records of ended calls go once they are that old.
+    @Test func oldInvocationRecordsAreDeleted() async throws {
+        try await withServe(["--keep-invocations", "2s"], warmPool: 0) { serve in
+            _ = try await serve.deploy("echo", code: Self.echo)
+            let answer = try await serve.invoke("echo", "1")
+            let id = try #require(answer.headers.first(name: "X-Invocation-Id"))
+            #expect(try await serve.call(.GET, "/v1/invocations/\(id)").status == 200)
+            #expect(try await eventually(within: .seconds(10)) { try await serve.call(.GET, "/v1/invocations/\(id)").status == 404 })
+        }
+        let refused = try Self.cli(["serve", "--keep-invocations", "forever"])
+        #expect(refused.contains("--keep-invocations takes a number"), "\(refused)")
+    }
+
     /// A request head the parser refuses gets the JSON error body every error has (Hummingbird's own
     /// answer is an empty 400): 431 for headers over 80 KiB, else 400 with the parser's reason. The
     /// connection is closed, and serve carries on.

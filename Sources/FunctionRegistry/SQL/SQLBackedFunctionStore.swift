@@ -79,6 +79,10 @@ extension SQLBackedFunctionStore {
         try await registry.cancelQueued(of: name)
     }
 
+    public func deleteInvocations(olderThan age: Duration, limit: Int) async throws(RegistryError) -> Int {
+        try await registry.deleteInvocations(olderThan: age, limit: limit)
+    }
+
     public func heartbeat(_ instance: InstanceIdentity) async throws(RegistryError) -> Bool {
         try await registry.heartbeat(instance)
     }

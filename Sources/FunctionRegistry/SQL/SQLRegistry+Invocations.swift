@@ -160,4 +160,24 @@ extension SQLRegistry {
         }
     }
 
+    func deleteInvocations(olderThan age: Duration, limit: Int) async throws(RegistryError) -> Int {
+        let seconds = Double(age.components.seconds) + Double(age.components.attoseconds) / 1e18
+        guard seconds.isFinite, seconds > 0, limit > 0 else {
+            throw .invalidInput("deleteInvocations needs an age over zero and a limit over zero, not \(age) and \(limit)")
+        }
+        // The oldest ended records by `seq` (the primary key), then those of them made before the
+        // cutoff: the scan stops after `limit` rows, whatever the table holds.
+        return try await write { db in
+            try await db.query(
+                """
+                DELETE FROM invocations WHERE seq IN (
+                    SELECT seq FROM (
+                        SELECT seq, created_at FROM invocations WHERE status NOT IN ('queued', 'running') ORDER BY seq LIMIT $2
+                    ) AS oldest
+                    WHERE created_at < \(dialect.now(minusSeconds: "$1"))
+                ) RETURNING seq
+                """, .double(seconds), .integer(Int64(limit))
+            ).count
+        }
+    }
 }
