@@ -214,6 +214,8 @@ public enum RunnerErrorType {
     public static let methodNotAllowed = "MethodNotAllowed"
     /// 500: the entrypoint's return value cannot be encoded as strict JSON.
     public static let resultNotSerializable = "ResultNotSerializable"
+    /// 500: the entrypoint's return value, as JSON, is larger than `RUNNER_MAX_BODY_BYTES`.
+    public static let resultTooLarge = "ResultTooLarge"
     /// 504: the invocation ran past its deadline and was interrupted.
     public static let timeout = "Timeout"
     /// 504: the invocation could not be interrupted; the runner exits after answering.

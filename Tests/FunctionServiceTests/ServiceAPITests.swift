@@ -207,6 +207,8 @@ struct ServiceAPITests {
                             os._exit(7)
                         if data == "nan":
                             return float("nan")
+                        if data == "huge":
+                            return "x" * (7 << 20)
                         if isinstance(data, (int, float)):
                             time.sleep(data)
                         return "fine"
@@ -219,6 +221,8 @@ struct ServiceAPITests {
             #expect(failed["status"] as? String == "failed" && (failed["error"] as? [String: Any])?["type"] as? String == "ValueError")
             let nan = try await serve.invoke("moody", #""nan""#)
             #expect(nan.status == 500 && nan.errorType == "ResultNotSerializable")
+            let huge = try await serve.invoke("moody", #""huge""#)
+            #expect(huge.status == 500 && huge.errorType == "ResultTooLarge" && huge.headers.first(name: "X-Function-Error") == "Unhandled", "\(huge.text)")
 
             let slow = try await serve.invoke("moody", #""sleep""#)
             #expect(slow.status == 504 && slow.errorType == "Timeout")

@@ -50,6 +50,8 @@ def lambda_handler(event, context):
         raise ValueError("asked to fail")
     if event.get("sleep"):
         time.sleep(event["sleep"])
+    if event.get("huge"):
+        return "x" * (7 << 20)
     return {"event": event, "version": context.function_version, "request_id": context.aws_request_id,
             "remaining_ms": context.get_remaining_time_in_millis(), "memory": context.memory_limit_in_mb}
 """
@@ -124,6 +126,16 @@ def check_api():
     body = json.loads(timed_out["Payload"].read())
     expect(timed_out["FunctionError"] == "Unhandled" and body["errorType"] == "Sandbox.Timedout", body)
     expect("timed out after 2.00 seconds" in body["errorMessage"], body)
+    # A result over 6 MiB is the function's error, as on Lambda; a service error would be retried
+    # by boto3, running the function again.
+    def calls():
+        return len(native("GET", "/v1/functions/boto-fn/invocations?limit=1000")[1]["invocations"])
+    before = calls()
+    huge = lam.invoke(FunctionName="boto-fn", Payload=json.dumps({"huge": True}))
+    body = json.loads(huge["Payload"].read())
+    expect(huge["StatusCode"] == 200 and huge["FunctionError"] == "Unhandled", huge)
+    expect(body["errorType"] == "Function.ResponseSizeTooLarge" and "over the limit" in body["errorMessage"], body)
+    expect(calls() == before + 1, "run once")
     bad_json = error_code(lambda: lam.invoke(FunctionName="boto-fn", Payload=b"{not json"))
     expect(bad_json == ("InvalidRequestContentException", 400), bad_json)
     too_large = error_code(lambda: lam.invoke(FunctionName="boto-fn", Payload=json.dumps({"x": "a" * (7 << 20)})))

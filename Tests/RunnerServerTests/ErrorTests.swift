@@ -188,6 +188,21 @@ struct ErrorTests {
             #expect(try await client.post(RunnerPath.run, #""abc""#).text == "3")
         }
     }
+
+    /// A result over the body limit is the function's error (500 ResultTooLarge), not an answer the
+    /// host must refuse as broken; the runner stays usable.
+    @Test(arguments: setups)
+    func resultsOverTheLimitAreTheFunctionsError(setup: Setup) async throws {
+        try await withRunner(setup, configure: { $0.maxBodyBytes = 1024 }) { client in
+            try await client.mustLoad(function("return 'é' * data"))
+            let response = try await client.post(RunnerPath.run, "600")
+            #expect(response.status == .internalServerError)
+            let error = try response.errorBody()
+            #expect(error.error.type == RunnerErrorType.resultTooLarge)
+            #expect(error.error.message == "the return value is 1202 bytes of JSON, over the limit of 1024", "\(error.error.message)")
+            #expect(try await client.post(RunnerPath.run, "2").text == #""éé""#)
+        }
+    }
 }
 
 @Suite("Deadlines: a runaway invocation is interrupted and the runner stays usable")

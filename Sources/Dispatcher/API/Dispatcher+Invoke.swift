@@ -130,7 +130,7 @@ extension Dispatcher {
             return (.runnerStartFailed(reason: body.detail), false)
         case (_, RunnerErrorType.notLoaded):
             return (.runnerStartFailed(reason: "the runner lost its code"), false)
-        case (413, _), (_, RunnerErrorType.invalidRequest), (_, RunnerErrorType.resultNotSerializable):
+        case (413, _), (_, RunnerErrorType.invalidRequest), (_, RunnerErrorType.resultNotSerializable), (_, RunnerErrorType.resultTooLarge):
             return (.invalidPayload(type: type, message: body.error.message), true)
         case (_, RunnerErrorType.internalError):
             return (.protocolViolation(body.detail), false)

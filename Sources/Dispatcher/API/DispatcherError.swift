@@ -51,6 +51,8 @@ public enum DispatcherError: Error, Sendable, Equatable, CustomStringConvertible
             case RunnerErrorType.invalidRequest: return "the input is not valid JSON: \(message)"
             case RunnerErrorType.resultNotSerializable:
                 return "the function's result cannot be encoded as JSON: \(message)"
+            case RunnerErrorType.resultTooLarge:
+                return "the function's result is too large: \(message)"
             case RunnerErrorType.payloadTooLarge:
                 return "the input is too large for the runner: \(message) (FunctionConfiguration.maxBodyBytes)"
             default: return "\(type): \(message)"

@@ -99,6 +99,11 @@ struct LambdaInvokeRoute {
                 errorMessage: "Runtime exited with error: exit status \(exitCode)", errorType: "Runtime.ExitError", stackTrace: [])
         case .invalidPayload(let type, let message) where type == RunnerErrorType.resultNotSerializable:
             return LambdaFunctionError(errorMessage: "Unable to marshal response: \(message)", errorType: "Runtime.MarshalError", stackTrace: [])
+        case .invalidPayload(let type, let message) where type == RunnerErrorType.resultTooLarge:
+            // Lambda's own words for it, and a function error (200), not a service error boto3 retries.
+            return LambdaFunctionError(
+                errorMessage: "Response payload size exceeded maximum allowed payload size: \(message)", errorType: "Function.ResponseSizeTooLarge",
+                stackTrace: [])
         default:
             return nil
         }

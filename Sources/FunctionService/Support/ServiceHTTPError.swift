@@ -57,7 +57,7 @@ struct ServiceHTTPError: HTTPResponseError {
             self.init(.badRequest, type: type, detail: error.summary, message: message, traceback: traceback)
         case .invalidPayload(let type, let message):
             switch type {
-            case RunnerErrorType.resultNotSerializable:
+            case RunnerErrorType.resultNotSerializable, RunnerErrorType.resultTooLarge:
                 self.init(.internalServerError, type: type, detail: error.summary, message: message, headers: [.functionError: "Unhandled"])
             case RunnerErrorType.payloadTooLarge:
                 self.init(.contentTooLarge, type: ServiceErrorType.payloadTooLarge, detail: error.summary, message: message)

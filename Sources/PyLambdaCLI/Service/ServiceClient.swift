@@ -128,6 +128,7 @@ enum ServiceClientError: Error, CustomStringConvertible {
         case 400: return 1
         case 413: return 4
         case 429: return 5
+        case 500 where [RunnerErrorType.resultNotSerializable, RunnerErrorType.resultTooLarge].contains(answer.error?.error.type): return 4
         case 500: return 1
         case 502: return 137
         case 504: return 124

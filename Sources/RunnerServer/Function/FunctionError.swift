@@ -12,6 +12,7 @@ struct FunctionError: Error, Equatable {
         case notLoaded = "not_loaded"
         case user
         case result
+        case resultTooLarge = "result_too_large"
         case `internal`
     }
 
@@ -26,10 +27,17 @@ struct FunctionError: Error, Equatable {
         FunctionError(kind: .internal, type: RunnerErrorType.internalError, message: message, traceback: [], logTail: nil)
     }
 
+    /// The return value encoded, but larger than what the runner may answer (and the host reads).
+    static func resultTooLarge(bytes: Int, limit: Int, logTail: String?) -> Self {
+        FunctionError(
+            kind: .resultTooLarge, type: RunnerErrorType.resultTooLarge,
+            message: "the return value is \(bytes) bytes of JSON, over the limit of \(limit)", traceback: [], logTail: logTail)
+    }
+
     var status: HTTPStatus {
         switch kind {
         case .invalidRequest, .syntax, .load, .noEntrypoint, .notLoaded: .badRequest
-        case .user, .result, .internal: .internalServerError
+        case .user, .result, .resultTooLarge, .internal: .internalServerError
         }
     }
 
@@ -42,6 +50,7 @@ struct FunctionError: Error, Equatable {
         case .noEntrypoint, .notLoaded: message
         case .user: message.isEmpty ? "entrypoint raised \(type)" : "entrypoint raised \(type): \(message)"
         case .result: "the return value is not JSON-serialisable: \(message)"
+        case .resultTooLarge: message
         case .internal: "runner fault: \(message)"
         }
     }

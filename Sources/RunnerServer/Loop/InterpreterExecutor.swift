@@ -57,9 +57,24 @@ struct InterpreterExecutor: RequestExecutor {
             }
             var fields = RunnerLoop.ResponseFields.none
             fields.logTail = logTail
-            let written: Void? = json.withUTF8 { loop.respond(to: request, on: connection, status: .ok, body: $0, fields: fields, thread: &thread) }
+            // A result over the body limit would be refused by the host as a broken answer; it is
+            // the function's, so it is answered as its error (the call is not one to retry).
+            let limit = loop.limits.maxBodyBytes
+            let written: Void? = json.withUTF8 { body in
+                if body.count > limit {
+                    loop.respond(to: request, on: connection, error: .resultTooLarge(bytes: body.count, limit: limit, logTail: logTail), thread: &thread)
+                } else {
+                    loop.respond(to: request, on: connection, status: .ok, body: body, fields: fields, thread: &thread)
+                }
+            }
             if written == nil, let escaped = try? json.utf8EscapingSurrogates() {
-                _ = escaped.withBytes { loop.respond(to: request, on: connection, status: .ok, body: $0, fields: fields, thread: &thread) }
+                _ = escaped.withBytes { body in
+                    if body.count > limit {
+                        loop.respond(to: request, on: connection, error: .resultTooLarge(bytes: body.count, limit: limit, logTail: logTail), thread: &thread)
+                    } else {
+                        loop.respond(to: request, on: connection, status: .ok, body: body, fields: fields, thread: &thread)
+                    }
+                }
             }
         case .failed(let error):
             if ending == .interrupted {
