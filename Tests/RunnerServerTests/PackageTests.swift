@@ -175,9 +175,41 @@ struct PackageTests {
 
             instance = Callable()
             partial = functools.partial(lambda prefix, event, context: prefix + context.function_name, 'partial ')
+
+            # Decorators: functools.wraps is looked through (as aws-lambda-powertools' are); a bare
+            # *args wrapper is called as Lambda calls every handler, with both.
+            def wraps(function):
+                @functools.wraps(function)
+                def wrapper(*args, **kwargs):
+                    return function(*args, **kwargs)
+                return wrapper
+
+            def bare(function):
+                def wrapper(*args):
+                    return function(*args)
+                return wrapper
+
+            @wraps
+            def wrapped(event, context):
+                return 'wrapped ' + type(context).__name__
+
+            @wraps
+            def wrapped_one(data):
+                return 'wrapped data'
+
+            @bare
+            def unwrapped(event, context):
+                return 'bare ' + type(context).__name__
+
+            def rest(event, *args):
+                return 'rest %d' % len(args)
             """
         try await withRunner { client in
-            for (handler, expected) in [("one", #""data""#), ("two", #""event+context""#), ("instance", #""callable LambdaContext""#), ("partial", #""partial function""#)] {
+            for (handler, expected) in [
+                ("one", #""data""#), ("two", #""event+context""#), ("instance", #""callable LambdaContext""#), ("partial", #""partial function""#),
+                ("wrapped", #""wrapped LambdaContext""#), ("wrapped_one", #""wrapped data""#), ("unwrapped", #""bare LambdaContext""#),
+                ("rest", #""rest 1""#),
+            ] {
                 try await client.mustLoad(LoadRequest(code: code, handler: handler))
                 #expect(try await client.run("0").text == expected, "\(handler)")
             }

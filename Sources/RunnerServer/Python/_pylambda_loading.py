@@ -20,6 +20,8 @@ class _Probe:
 # `types.FunctionType` and `types.MethodType`, without importing `types` into every runner.
 _FunctionType = type(_Probe.method)
 _MethodType = type(_Probe().method)
+# `inspect.CO_VARARGS`: the code takes `*args`.
+_CO_VARARGS = 0x04
 
 CODE_FILE = "function.py"
 CODE_MODULE = "function"
@@ -232,23 +234,30 @@ def find_handler(module, request):
 
 
 def takes_context(handler):
-    """Whether `handler` is Lambda's `handler(event, context)`: exactly two positional parameters.
+    """Whether `handler` is Lambda's `handler(event, context)`: two positional parameters, or `*args`
+    with at most two before it (a decorator's wrapper, which Lambda also calls with both). Decorators
+    that keep the function in `__wrapped__` (`functools.wraps`, as aws-lambda-powertools' and
+    Sentry's do) are looked through.
 
     Decided once per load: from the code object for plain functions and methods (cheap), from
-    `inspect.signature` only for other callables.
+    `inspect.signature` for wrapped and other callables.
     """
-    if type(handler) is _FunctionType:
-        return handler.__code__.co_argcount == 2
-    if type(handler) is _MethodType and type(handler.__func__) is _FunctionType:
-        return handler.__func__.__code__.co_argcount - 1 == 2
+    function = handler.__func__ if type(handler) is _MethodType else handler
+    if type(function) is _FunctionType and not hasattr(function, "__wrapped__"):
+        code = function.__code__
+        named = code.co_argcount - (1 if function is not handler else 0)
+        return named <= 2 if code.co_flags & _CO_VARARGS else named == 2
     import inspect
 
     try:
-        parameters = inspect.signature(handler).parameters.values()
+        parameters = list(inspect.signature(handler).parameters.values())
     except (TypeError, ValueError):
         return False
     positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    return sum(1 for parameter in parameters if parameter.kind in positional) == 2
+    named = sum(1 for parameter in parameters if parameter.kind in positional)
+    if any(parameter.kind is inspect.Parameter.VAR_POSITIONAL for parameter in parameters):
+        return named <= 2
+    return named == 2
 
 
 # --- The Lambda context -----------------------------------------------------------------------------
