@@ -76,9 +76,9 @@ document = {
             "responses": {"200": {"description": "Serving.", "content": {"application/json": {"schema": {
                 "type": "object", "required": ["status"], "properties": {"status": {"const": "ok"}}}}}}}}},
         "/metrics": {"get": {
-            "operationId": "metrics", "summary": "Prometheus metrics.",
+            "operationId": "metrics", "summary": "Prometheus metrics (every function's: not for a key of one function).",
             "responses": {"200": {"description": "Prometheus text format.", "content": {"text/plain": {"schema": {"type": "string"}}}},
-                          **errors("401")}}},
+                          **errors("401", "403")}}},
         "/openapi.json": {"get": {
             "operationId": "openAPI", "summary": "This document.",
             "responses": {"200": {"description": "OpenAPI 3.1.", "content": {"application/json": {"schema": {"type": "object"}}}},

@@ -37,6 +37,9 @@ public struct Caller: Sendable, Equatable {
 
     public var isAdmin: Bool { scope == .admin }
 
+    /// Whether it may use every function (and so see them all, as `/metrics` shows them).
+    public var mayUseEveryFunction: Bool { scope == .admin || scope == .invoke(function: nil) }
+
     /// Whether it may invoke `function` and read its invocations.
     public func mayUse(_ function: String) -> Bool {
         switch scope {

@@ -369,6 +369,9 @@ struct ServiceAPITests {
             #expect(try await serve.call(.PUT, "/v1/functions/alpha", key: key, body: #"{"code": "def entrypoint(d): return 1"}"#).status == 403)
             #expect(try await serve.call(.GET, "/v1/functions", key: key).status == 403)
             #expect(try await serve.call(.GET, "/v1/keys", key: key).status == 403)
+            #expect(try await serve.call(.GET, "/metrics", key: key).status == 403, "the metrics name every function")
+            let anyFunction = try await serve.call(.POST, "/v1/keys", body: #"{"name": "any", "scope": "invoke"}"#).object["key"] as? String
+            #expect(try await serve.call(.GET, "/metrics", key: anyFunction).status == 200)
             let alphaCall = try await serve.invoke("alpha", "2")
             let betaCall = try await serve.invoke("beta", "2")
             #expect(try await serve.call(.GET, "/v1/invocations/\(alphaCall.headers.first(name: "X-Invocation-Id") ?? "")", key: key).status == 200)

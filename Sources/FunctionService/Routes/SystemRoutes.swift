@@ -17,9 +17,13 @@ struct SystemRoutes {
     }
 
     func add(to router: RouterGroup<ServiceRequestContext>) {
-        router.get("/metrics") { _, _ in
+        router.get("/metrics") { _, context -> Response in
+            // They name every function and count its calls: not for a key of one function.
+            guard context.caller?.mayUseEveryFunction == true else {
+                throw ServiceHTTPError.forbidden("the metrics show every function; \(context.caller?.keyName ?? "this key") may use one only")
+            }
             // Off the event loop: rendering grows with the functions (20 ms for a thousand).
-            await offLoop {
+            return await offLoop {
                 let runners = dispatcher.runners()
                 let busy = runners.count { $0.busy }
                 metrics.sample(busyContainers: busy, idleContainers: runners.count - busy, queued: (try? await store.queueDepth()) ?? 0)
