@@ -177,7 +177,7 @@ document = {
                     "type": {"type": "string", "description": "A Python exception's name, or the service's own (InvalidRequest, Unauthorized, ...)."},
                     "message": {"type": "string"},
                     "traceback": {"type": "array", "items": {"type": "string"}}}}}},
-            "DeployRequest": {"type": "object", "oneOf": [{"required": ["code"]}, {"required": ["zip"]}], "properties": {
+            "DeployRequest": {"type": "object", "oneOf": [{"required": ["code"]}, {"required": ["zip"]}], "additionalProperties": False, "properties": {
                 "code": {"type": "string", "minLength": 1, "description": "Python source defining the handler; code that does not load is refused."},
                 "zip": {"type": "string", "contentEncoding": "base64",
                         "description": "A package: modules (and optionally requirements.txt) in a zip, at most 50 MiB packed and 250 MiB unpacked with its dependencies."},
@@ -218,7 +218,7 @@ document = {
                 "instance": {"type": "string", "description": "The serve process that runs or ran it."}}},
             "InvocationList": {"type": "object", "required": ["invocations"], "properties": {
                 "invocations": {"type": "array", "items": ref("Invocation")}}},
-            "CreateKeyRequest": {"type": "object", "required": ["name", "scope"], "properties": {
+            "CreateKeyRequest": {"type": "object", "required": ["name", "scope"], "additionalProperties": False, "properties": {
                 "name": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$"},
                 "scope": {"type": "string", "enum": ["admin", "invoke"]},
                 "function": {"type": ["string", "null"], "pattern": "^[a-z0-9][a-z0-9_-]{0,63}$", "description": "Only for invoke keys."},

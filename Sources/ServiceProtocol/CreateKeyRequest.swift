@@ -14,4 +14,11 @@ public struct CreateKeyRequest: Codable, Sendable, Equatable {
         self.function = function
         self.aws = aws
     }
+
+    /// The body's field names: a field by any other name is refused, not dropped.
+    public static var fieldNames: [String] { CodingKeys.allCases.map(\.rawValue) }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, scope, function, aws
+    }
 }

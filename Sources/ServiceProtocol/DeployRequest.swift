@@ -36,7 +36,11 @@ public struct DeployRequest: Codable, Sendable, Equatable {
         self.description = description
     }
 
-    enum CodingKeys: String, CodingKey {
+    /// The body's field names: a field by any other name is refused, not dropped (`timeout` for
+    /// `timeout_s` would otherwise deploy with the default timeout, silently).
+    public static var fieldNames: [String] { CodingKeys.allCases.map(\.rawValue) }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case code, zip, handler, requirements
         case memoryMB = "memory_mb"
         case timeoutSeconds = "timeout_s"

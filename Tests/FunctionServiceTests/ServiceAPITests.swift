@@ -132,6 +132,8 @@ struct ServiceAPITests {
                 ("ok", #"{"code": "def entrypoint(d): return d", "concurrency": 0}"#, "concurrency"),
                 ("ok", #"{"code": "def entrypoint(d): return d", "runtime": "kata"}"#, "runtime"),
                 ("ok", #"{"code": "def entrypoint(d): return d", "env": {"A=B": "c"}}"#, "env"),
+                // A misspelt setting is not dropped.
+                ("ok", #"{"code": "def entrypoint(d): return d", "timeout": 5}"#, #"unknown field "timeout"; the fields are code, zip"#),
             ] {
                 let answer = try await serve.call(.PUT, "/v1/functions/\(name)", body: body)
                 #expect(answer.status == 400, "\(body): \(answer.status) \(answer.text)")
@@ -383,6 +385,7 @@ struct ServiceAPITests {
             #expect(try await serve.call(.GET, "/v1/functions", key: admin).status == 200)
             #expect(try await serve.call(.POST, "/v1/keys", body: #"{"name": "ci", "scope": "admin"}"#).status == 409)
             #expect(try await serve.call(.POST, "/v1/keys", body: #"{"name": "x", "scope": "root"}"#).status == 400)
+            #expect(try await serve.call(.POST, "/v1/keys", body: #"{"name": "x", "scope": "invoke", "functions": "alpha"}"#).status == 400)
             let aws = try await serve.call(.POST, "/v1/keys", body: #"{"name": "boto", "scope": "admin", "aws": true}"#).object
             #expect((aws["access_key_id"] as? String)?.hasPrefix("AKIA") == true && (aws["secret_access_key"] as? String)?.count == 40)
             let listed = try await serve.call(.GET, "/v1/keys").object["keys"] as? [[String: Any]] ?? []

@@ -66,6 +66,7 @@ struct FunctionRoutes {
                 environment: environment, runtime: query.get("runtime"), description: query.get("description"))
             return try draft(deploy, zip: body.readBytes(length: body.readableBytes) ?? [], limits: limits)
         }
+        try KnownFields.check(body, known: DeployRequest.fieldNames)
         let deploy: DeployRequest
         do {
             deploy = try JSONDecoder().decode(DeployRequest.self, from: body)
