@@ -14,6 +14,8 @@ enum PackageSource {
             throw .fileSystem(FileSystemError(path: path, operation: "stat"))
         }
         if info.st_mode & S_IFMT == S_IFDIR { return .directory }
+        // Named a zip, read as one: a broken zip is refused as such, not run as Python source.
+        if path.lowercased().hasSuffix(".zip") { return .zip }
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw .fileSystem(FileSystemError(path: path, operation: "open")) }
         defer { close(fd) }

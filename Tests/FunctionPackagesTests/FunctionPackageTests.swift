@@ -76,6 +76,13 @@ import Testing
         // One changed byte changes the digest.
         try source.write("helper/util.py", "def double(x):\n    return x * 3\n")
         #expect(try FunctionPackage.load(path: source.path).digest != fromDirectory.digest)
+
+        // A file named .zip is read as a zip: a broken one is refused as such, not run as Python.
+        try work.write("broken.zip", "garbage\n")
+        #expect { try FunctionPackage.load(path: work.path + "/broken.zip") } throws: { error in
+            guard case .corruptZip = error as? PackageError else { return false }
+            return true
+        }
     }
 
     @Test func extractionWritesAReadOnlyCopyAndNothingElse() throws {
