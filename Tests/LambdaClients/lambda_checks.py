@@ -42,10 +42,13 @@ def package(files):
     return buffer.getvalue()
 
 
-HANDLER = """import time
+HANDLER = """import logging, os, time
+
+logging.getLogger().setLevel(logging.INFO)
 
 def lambda_handler(event, context):
     print("log line from", context.function_name)
+    logging.info("info from %s", os.environ["AWS_LAMBDA_FUNCTION_NAME"])
     if event.get("fail"):
         raise ValueError("asked to fail")
     if event.get("sleep"):
@@ -53,7 +56,8 @@ def lambda_handler(event, context):
     if event.get("huge"):
         return "x" * (7 << 20)
     return {"event": event, "version": context.function_version, "request_id": context.aws_request_id,
-            "remaining_ms": context.get_remaining_time_in_millis(), "memory": context.memory_limit_in_mb}
+            "remaining_ms": context.get_remaining_time_in_millis(), "memory": context.memory_limit_in_mb,
+            "region": os.environ["AWS_REGION"], "memory_env": os.environ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"]}
 """
 
 
@@ -112,7 +116,11 @@ def check_api():
     expect(result["event"] == {"n": 1} and result["version"].isdigit(), result)
     expect(result["request_id"] == answer["ResponseMetadata"]["RequestId"], "context.aws_request_id is the request id")
     expect(0 < result["remaining_ms"] <= 2000 and result["memory"] == 192, result)
-    expect("log line from boto-fn" in base64.b64decode(answer["LogResult"]).decode(), answer.get("LogResult"))
+    log = base64.b64decode(answer["LogResult"]).decode()
+    expect("log line from boto-fn" in log, log)
+    expect("[INFO]\t" in log and "\tinfo from boto-fn\n" in log, "logging.info reaches the log, as on Lambda: " + log)
+    arn = lam.get_function(FunctionName="boto-fn")["Configuration"]["FunctionArn"]
+    expect(result["region"] == arn.split(":")[3] and result["memory_env"] == "192", result)
     expect("FunctionError" not in answer, answer)
 
     # A function error and a timeout: 200, Unhandled, Lambda's error body.

@@ -159,7 +159,7 @@ struct HTTPWireTests {
 
     @Test(arguments: setups)
     func aLargeResultIsWrittenWholeToASlowReader(setup: Setup) async throws {
-        try await withRunner(setup) { client in
+        try await withRunner(setup, configure: { $0.maxBodyBytes = 16 << 20 }) { client in
             try await client.mustLoad(function("return 'x' * data"))
             let connection = try RawConnection(client.address)
             // 8 MB: far more than a socket buffer, so the runner writes it in parts as the client reads.

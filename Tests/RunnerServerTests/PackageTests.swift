@@ -151,6 +151,23 @@ struct PackageTests {
             #expect(answer["group"] as? String == "/aws/lambda/orders")
             #expect((answer["stream"] as? String)?.contains("[7]") == true)
 
+            // Lambda's variables, and its root log handler once the code imports logging.
+            try await client.mustLoad(LoadRequest(code: """
+                import logging, os
+                logging.getLogger().setLevel(logging.INFO)
+
+                def handler(event, context):
+                    logging.info("in %s", os.environ["AWS_LAMBDA_FUNCTION_NAME"])
+                    return [os.environ[name] for name in ("AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_REGION", "AWS_LAMBDA_LOG_GROUP_NAME")]
+                """, handler: "handler", function: metadata))
+            let logged = try await client.run("{}", headers: [(RunnerHeader.logTail, "true")])
+            #expect(logged.text == #"["7","256","eu-west-1","/aws/lambda/orders"]"#, "\(logged.text)")
+            let tail = String(decoding: Data(base64Encoded: logged.header(RunnerHeader.logTail) ?? "") ?? Data(), as: UTF8.self)
+            // INFO reaches the tail through a root handler: the runner's (`[INFO]\t<time>\tin orders`), or
+            // in this test process, whose interpreter all runners share, one another test's code set up.
+            #expect(tail.contains("INFO") && tail.hasSuffix("in orders\n"), "\(tail.debugDescription)")
+            try await client.mustLoad(LoadRequest(code: code, handler: "handler", function: metadata))
+
             // Without X-Invocation-Id: a fresh random UUID each time.
             let ids = try await [client.run("1"), client.run("2")].map { try #require(try $0.json() as? [String: Any])["id"] as? String }
             #expect(ids[0] != ids[1])

@@ -104,7 +104,10 @@ struct ProtocolTests {
             let tailed = try await client.post(RunnerPath.run, "2", headers: [(RunnerHeader.logTail, "true")])
             #expect(tailed.text == #""result""#)
             let tail = try #require(tailed.header(RunnerHeader.logTail).flatMap { Data(base64Encoded: $0) })
-            #expect(String(decoding: tail, as: UTF8.self) == "to stdout 2\nto stderr\nWARNING:root:via logging\n")
+            // The log line's format is the root handler's: the runner's, or `logging`'s own when the code
+            // (or, in this test process, whose interpreter all runners share, another test) set one up.
+            let text = String(decoding: tail, as: UTF8.self)
+            #expect(text.hasPrefix("to stdout 2\nto stderr\n") && text.hasSuffix("via logging\n") && text.contains("WARNING"), "\(text)")
         }
     }
 

@@ -131,8 +131,9 @@ class ProcessState:
         self._code_module = False
 
     def apply(self, request):
-        """Sets the load's environment and puts its directories first on `sys.path`."""
-        for name, value in request.env.items():
+        """Sets the load's environment (Lambda's variables, then the function's own) and puts its
+        directories first on `sys.path`."""
+        for name, value in {**lambda_environment(request.function), **request.env}.items():
             self._saved_env.setdefault(name, os.environ.get(name))
             os.environ[name] = value
         entries = ([request.package] if request.package else []) + request.sys_path
@@ -158,6 +159,7 @@ class ProcessState:
                     del sys.path_importer_cache[entry]
         if self._code_module:
             sys.modules.pop(CODE_MODULE, None)
+        remove_root_log_handler()
         for entry in self._path_entries:
             try:
                 sys.path.remove(entry)
@@ -285,6 +287,56 @@ class LambdaContext:
 
     def __repr__(self):
         return f"LambdaContext(function_name={self.function_name!r}, aws_request_id={self.aws_request_id!r})"
+
+
+def lambda_environment(function):
+    """The variables Lambda's runtime sets that libraries read (aws-lambda-powertools' service name,
+    boto3's region), from the load's `function`: name, version, memory, the ARN's region, log group
+    and stream."""
+    name, version, memory, arn, group, stream = function
+    parts = arn.split(":")
+    region = parts[3] if len(parts) > 3 and parts[3] else "local"
+    environment = {
+        "AWS_LAMBDA_FUNCTION_NAME": name, "AWS_LAMBDA_FUNCTION_VERSION": version, "AWS_LAMBDA_LOG_GROUP_NAME": group,
+        "AWS_REGION": region, "AWS_DEFAULT_REGION": region,
+    }
+    if memory:
+        environment["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = str(memory)
+    if stream:
+        environment["AWS_LAMBDA_LOG_STREAM_NAME"] = stream
+    return environment
+
+
+def install_root_log_handler():
+    """As Lambda's runtime does: the root logger writes to the function's output (its log tail), so
+    `logging.getLogger().setLevel(logging.INFO); logging.info(...)` shows. Only once the function's
+    code has imported `logging` (importing it for every runner would cost every cold start), and
+    only if nothing configured the root logger."""
+    global _root_log_handler
+    logging = sys.modules.get("logging")
+    if logging is None:
+        return
+    root = logging.getLogger()
+    if root.handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    formatter = logging.Formatter("[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(message)s", "%Y-%m-%dT%H:%M:%S")
+    formatter.converter = time.gmtime
+    handler.setFormatter(formatter)
+    root.addHandler(handler)
+    _root_log_handler = (root, handler)
+
+
+def remove_root_log_handler():
+    """Undoes `install_root_log_handler`: the next function's own `logging.basicConfig` works."""
+    global _root_log_handler
+    if _root_log_handler is not None:
+        root, handler = _root_log_handler
+        _root_log_handler = None
+        root.removeHandler(handler)
+
+
+_root_log_handler = None
 
 
 def context_function(function):

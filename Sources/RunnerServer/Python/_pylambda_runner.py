@@ -17,7 +17,7 @@ import _json  # the C half of `json`: `json` itself imports `re` and `enum`, a l
 
 from _pylambda_loading import (CODE_FILE as FUNCTION_FILE, EntrypointNotFound, InvalidLoad, LambdaContext,
                                LoadRequest, ProcessState, compile_code, context_function, find_handler,
-                               import_handler_module, run_code, takes_context)
+                               import_handler_module, install_root_log_handler, run_code, takes_context)
 from _pylambda_output import OUTPUT
 
 try:
@@ -225,6 +225,7 @@ class FunctionHost:
             self.unload()
             kind = "syntax" if stage == "syntax" or isinstance(error, SyntaxError) else "load"
             return self._error(kind, error, source=source)
+        install_root_log_handler()
         context = takes_context(handler)
         function = context_function(request.function) if context else request.function
         self._loaded = LoadedFunction(handler, context, function, request.key, source)
