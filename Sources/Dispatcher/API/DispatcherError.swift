@@ -58,9 +58,9 @@ public enum DispatcherError: Error, Sendable, Equatable, CustomStringConvertible
             default: return "\(type): \(message)"
             }
         case .timedOut(let seconds):
-            return "the function timed out after \(Self.format(seconds)) s; its container was killed and will be replaced (raise the limit with --timeout or FunctionConfiguration.timeout)"
+            return "the function timed out after \(Self.format(seconds)) s; its container was killed and will be replaced (raise its timeout: run or deploy --timeout, timeout_s in a deploy, FunctionConfiguration.timeout)"
         case .outOfMemory(let limit):
-            return "the function hit its memory limit of \(limit >> 20) MiB and was killed (raise it with --memory or FunctionConfiguration.memoryBytes)"
+            return "the function hit its memory limit of \(limit >> 20) MiB and was killed (raise it: run or deploy --memory, memory_mb in a deploy, FunctionConfiguration.memoryBytes)"
         case .runnerDied(let exitCode, let logTail):
             let signal = exitCode > 128 ? " (signal \(exitCode - 128))" : ""
             let logs = logTail.isEmpty ? "" : "\nlast output:\n\(logTail)"
@@ -68,13 +68,13 @@ public enum DispatcherError: Error, Sendable, Equatable, CustomStringConvertible
         case .runnerStartFailed(let reason):
             return "could not start a runner: \(reason)"
         case .tooManyConcurrentInvocations(let limit, let queued):
-            return "too many concurrent invocations of this function: all \(limit) containers are busy and \(queued) calls are already queued; retry later or raise maxContainersPerFunction / maxQueuedInvocationsPerFunction"
+            return "too many concurrent invocations of this function: all \(limit) containers are busy and \(queued) calls are already queued; retry later, or raise its concurrency (deploy --concurrency, concurrency in a deploy) or the queue (serve --max-queued; DispatcherConfiguration.maxQueuedInvocationsPerFunction)"
         case .docker(let error):
             return error.description
         case .protocolViolation(let message):
             return "unexpected answer from the runner: \(message)"
         case .queueTimedOut(let seconds):
-            return "the call waited \(Self.format(seconds)) s (its timeout) for a free container of this function and gave up: all are busy; raise its concurrency (maxContainersPerFunction) or its timeout"
+            return "the call waited \(Self.format(seconds)) s (its timeout) for a free container of this function and gave up: all are busy; raise its concurrency (deploy --concurrency, concurrency in a deploy) or its timeout"
         case .shutDown:
             return "the dispatcher is shut down"
         case .notRunning:
