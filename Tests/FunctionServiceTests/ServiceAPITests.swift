@@ -221,6 +221,7 @@ struct ServiceAPITests {
             let failedID = try #require(raised.headers.first(name: "X-Invocation-Id"))
             let failed = try await serve.call(.GET, "/v1/invocations/\(failedID)").object
             #expect(failed["status"] as? String == "failed" && (failed["error"] as? [String: Any])?["type"] as? String == "ValueError")
+            #expect((failed["duration_ms"] as? Double).map { $0 > 0 } == true, "a failed call has its duration: \(failed)")
             let nan = try await serve.invoke("moody", #""nan""#)
             #expect(nan.status == 500 && nan.errorType == "ResultNotSerializable")
             let huge = try await serve.invoke("moody", #""huge""#)
@@ -230,6 +231,7 @@ struct ServiceAPITests {
             #expect(slow.status == 504 && slow.errorType == "Timeout")
             let timedOut = try await serve.call(.GET, "/v1/invocations/\(slow.headers.first(name: "X-Invocation-Id") ?? "")").object
             #expect(timedOut["status"] as? String == "timed_out")
+            #expect((timedOut["duration_ms"] as? Double).map { $0 >= 2000 } == true, "it ran its 2 s: \(timedOut)")
             let hog = try await serve.invoke("moody", #""hog""#)
             #expect(hog.status == 502 && hog.errorType == "OutOfMemory", "\(hog.text)")
             let died = try await serve.invoke("moody", #""die""#)

@@ -24,10 +24,10 @@ struct InvocationExecutor: Sendable {
     {
         let record = SyncInvocationRecord(startingNow: version, instance: instance)
         let recorder = self.recorder
-        let outcome = await run(
+        let timed = await run(
             version, payload: payload, logTail: logTail, invocationID: record.id, whenStarted: { recorder.running(record) })
-        await recorder.ended(record.finished(finalOutcome(of: outcome, functionID: version.functionID, function: version.functionName, keepResult: false)))
-        return (record.id, outcome.map(\.result))
+        await recorder.ended(record.finished(finalOutcome(of: timed, functionID: version.functionID, function: version.functionName, keepResult: false)))
+        return (record.id, timed.outcome)
     }
 
     /// An async call: queued in the registry. The records of this process's sync calls still waiting
@@ -50,13 +50,13 @@ struct InvocationExecutor: Sendable {
     /// A queued call this instance claimed: run at most once, whatever happens.
     func run(_ claimed: ClaimedInvocation) async {
         let invocation = claimed.invocation
-        let outcome: Result<Timed, DispatcherError>
+        let timed: Timed
         do {
             let version = try await store.version(of: invocation.functionName, number: invocation.version)
             guard version.functionID == invocation.functionID else {
                 throw RegistryError.functionNotFound(name: invocation.functionName)
             }
-            outcome = await run(version, payload: claimed.input, logTail: true, invocationID: invocation.id)
+            timed = await run(version, payload: claimed.input, logTail: true, invocationID: invocation.id)
         } catch {
             // Deleted since it was queued.
             let status = InvocationOutcome(
@@ -64,7 +64,7 @@ struct InvocationExecutor: Sendable {
             _ = try? await store.finishInvocation(id: invocation.id, outcome: status)
             return
         }
-        let final = finalOutcome(of: outcome, functionID: invocation.functionID, function: invocation.functionName, keepResult: true)
+        let final = finalOutcome(of: timed, functionID: invocation.functionID, function: invocation.functionName, keepResult: true)
         do {
             _ = try await store.finishInvocation(id: invocation.id, outcome: final)
         } catch {
@@ -72,42 +72,43 @@ struct InvocationExecutor: Sendable {
         }
     }
 
+    /// How a call ended, and how long it took, failed or not.
     struct Timed: Sendable {
-        var result: InvocationResult
+        var outcome: Result<InvocationResult, DispatcherError>
         var duration: Duration
     }
 
     /// `invocationID` is the record's: the function sees it as `context.aws_request_id`.
     private func run(
         _ version: FunctionVersion, payload: [UInt8], logTail: Bool, invocationID: String, whenStarted: (() -> Void)? = nil
-    ) async -> Result<Timed, DispatcherError> {
+    ) async -> Timed {
         let started = ContinuousClock.now
+        let outcome: Result<InvocationResult, DispatcherError>
         do {
             let definition = try await catalog.definition(of: version)
-            let result = try await dispatcher.invoke(
-                definition, payload: payload, logTail: logTail, invocationID: invocationID, whenStarted: whenStarted)
-            return .success(Timed(result: result, duration: ContinuousClock.now - started))
+            outcome = .success(
+                try await dispatcher.invoke(definition, payload: payload, logTail: logTail, invocationID: invocationID, whenStarted: whenStarted))
         } catch let error as DispatcherError {
-            return .failure(error)
+            outcome = .failure(error)
         } catch {
             // Its package could not be extracted or its dependencies reinstalled (say, after the
             // state directory was wiped and the index is unreachable).
-            return .failure(.runnerStartFailed(reason: "the function's package could not be prepared: \(error)"))
+            outcome = .failure(.runnerStartFailed(reason: "the function's package could not be prepared: \(error)"))
         }
+        return Timed(outcome: outcome, duration: ContinuousClock.now - started)
     }
 
     /// How a call ended, as recorded; counted in the metrics.
-    private func finalOutcome(
-        of outcome: Result<Timed, DispatcherError>, functionID: Int64, function: String, keepResult: Bool
-    ) -> InvocationOutcome {
-        switch outcome {
-        case .success(let timed):
-            metrics.invocation(functionID: functionID, function: function, outcome: "succeeded", duration: timed.duration, coldStart: timed.result.coldStart)
-            return .succeeded(result: keepResult ? timed.result.json : nil, durationMS: timed.duration.milliseconds, logTail: timed.result.logTail)
+    private func finalOutcome(of timed: Timed, functionID: Int64, function: String, keepResult: Bool) -> InvocationOutcome {
+        switch timed.outcome {
+        case .success(let result):
+            metrics.invocation(functionID: functionID, function: function, outcome: "succeeded", duration: timed.duration, coldStart: result.coldStart)
+            return .succeeded(result: keepResult ? result.json : nil, durationMS: timed.duration.milliseconds, logTail: result.logTail)
         case .failure(let error):
             let (status, type, tail) = Self.classify(error)
-            metrics.invocation(functionID: functionID, function: function, outcome: status.rawValue, duration: .zero, coldStart: false)
-            return InvocationOutcome(status: status, error: InvocationError(type: type, message: error.summary), logTail: tail)
+            metrics.invocation(functionID: functionID, function: function, outcome: status.rawValue, duration: timed.duration, coldStart: false)
+            return InvocationOutcome(
+                status: status, durationMS: timed.duration.milliseconds, error: InvocationError(type: type, message: error.summary), logTail: tail)
         }
     }
 
