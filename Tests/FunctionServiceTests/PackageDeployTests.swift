@@ -53,18 +53,28 @@ extension ServiceAPITests {
         return entries
     }
 
-    /// `pylambda` with these arguments; its standard output.
-    static func cli(_ arguments: [String]) throws -> String {
+    /// `pylambda` with these arguments and environment variables; its exit status and its standard
+    /// output and error, together.
+    static func cliWithStatus(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = try ServeProcess.cli()
         process.arguments = arguments
+        var merged = ProcessInfo.processInfo.environment
+        for (name, value) in environment { merged[name] = value }
+        process.environment = merged
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output
+        process.standardInput = FileHandle.nullDevice
         try process.run()
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// `pylambda` with these arguments; its standard output and error.
+    static func cli(_ arguments: [String]) throws -> String {
+        try cliWithStatus(arguments).output
     }
 
     func deployZip(_ serve: ServeProcess, _ name: String, _ zip: [UInt8], settings: [String: Any] = [:]) async throws -> ServiceHTTP.Answer {

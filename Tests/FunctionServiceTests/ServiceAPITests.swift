@@ -286,6 +286,38 @@ struct ServiceAPITests {
         }
     }
 
+    /// The CLI clients against a live serve: deploy, invoke (sync and async), functions, invocations,
+    /// with the exit codes of `pylambda run`.
+    @Test func theCLIClientsDeployInvokeAndList() async throws {
+        try await withServe(warmPool: 0) { serve in
+            let options = ["--server", serve.url, "--state", serve.state]
+            func cli(_ arguments: [String]) throws -> (status: Int32, output: String) {
+                try Self.cliWithStatus(arguments + options, environment: ["PYLAMBDA_KEY": ""])
+            }
+            let fibonacci = Self.example("fibonacci.py").path
+            let deployed = try cli(["deploy", "fib", fibonacci, "--timeout", "5", "--concurrency", "2"])
+            #expect(deployed.status == 0 && deployed.output.contains("created fib version 1"), "\(deployed.output)")
+            let invoked = try cli(["invoke", "fib", "--data", #"{"n": 10}"#])
+            #expect(invoked.status == 0 && invoked.output.contains(#""last":34"#), "\(invoked.output)")
+            let queued = try cli(["invoke", "fib", "--async", "--data", #"{"n": 5}"#])
+            let id = queued.output.trimmingCharacters(in: .whitespacesAndNewlines).components(separatedBy: "\n").last ?? ""
+            #expect(queued.status == 0 && id.range(of: "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", options: .regularExpression) != nil, "\(queued.output)")
+            #expect(try await eventually(within: .seconds(30)) { try cli(["invocations", id]).output.contains(#""status":"succeeded""#) },
+                    "an id is read as one without --id")
+            let functions = try cli(["functions"])
+            #expect(functions.status == 0 && functions.output.contains("fib"), "\(functions.output)")
+            let listed = try cli(["invocations", "fib"])
+            #expect(listed.status == 0 && listed.output.contains("succeeded") && listed.output.contains("async"), "\(listed.output)")
+
+            _ = try await serve.deploy("odd", code: "def entrypoint(data):\n    if data == 'set':\n        return {1}\n    raise ValueError('no')\n")
+            #expect(try cli(["invoke", "odd"]).status == 1, "the function raised: 1, as from run")
+            #expect(try cli(["invoke", "odd", "--data", #""set""#]).status == 4, "a result that is not JSON: 4, as from run")
+            #expect(try cli(["invoke", "nothing"]).status == 2)
+        }
+        let unreachable = try Self.cliWithStatus(["invoke", "fib", "--server", "http://127.0.0.1:1"], environment: ["PYLAMBDA_KEY": "k"])
+        #expect(unreachable.status == 3 && unreachable.output.contains("cannot reach pylambda serve at http://127.0.0.1:1: "), "\(unreachable.output)")
+    }
+
     /// `--keep-invocations`: the records of ended calls go once they are that old.
     @Test func oldInvocationRecordsAreDeleted() async throws {
         try await withServe(["--keep-invocations", "2s"], warmPool: 0) { serve in

@@ -62,8 +62,14 @@ struct InvocationsCommand: AsyncParsableCommand {
     @Argument(help: "A function's name, or an invocation id (with --id).")
     var target: String
 
-    @Flag(name: .long, help: "TARGET is an invocation id: print its whole record as JSON.")
+    @Flag(name: .long, help: "TARGET is an invocation id: print its whole record as JSON (an id such as `pylambda invoke --async` prints is taken as one anyway).")
     var id = false
+
+    /// The shape of the ids serve gives (8-4-4-4-12 hex digits), which no one names a function.
+    static func isInvocationID(_ text: String) -> Bool {
+        let groups = text.split(separator: "-", omittingEmptySubsequences: false)
+        return groups.map(\.count) == [8, 4, 4, 4, 12] && groups.allSatisfy { $0.allSatisfy(\.isHexDigit) }
+    }
 
     @Option(name: .long, help: "How many (1 to 1000).")
     var limit = 20
@@ -72,7 +78,7 @@ struct InvocationsCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await service.withClient { client in
-            if id {
+            if id || Self.isInvocationID(target) {
                 let answer = try await client.send(.GET, ServicePath.invocation(target))
                 _ = try client.decode(InvocationBody.self, answer)
                 print(String(decoding: answer.body, as: UTF8.self))

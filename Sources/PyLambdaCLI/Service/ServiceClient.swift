@@ -109,7 +109,7 @@ enum ServiceClientError: Error, CustomStringConvertible {
     var description: String {
         switch self {
         case .unreachable(let server, let reason):
-            return "cannot reach pylambda serve at \(server) (\(reason)); start it with `pylambda serve`, or point --server (PYLAMBDA_SERVER) at it"
+            return "cannot reach pylambda serve at \(server): \(reason)\nhint: start it with `pylambda serve`, or point --server (PYLAMBDA_SERVER) at it"
         case .answered(let answer):
             if let error = answer.error { return error.detail }
             return "HTTP \(answer.status): \(String(decoding: answer.body.prefix(500), as: UTF8.self))"
