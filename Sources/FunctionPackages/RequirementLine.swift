@@ -7,10 +7,12 @@ struct RequirementLine {
     init(_ line: String, number: Int) throws(RequirementsError) {
         func refuse(_ reason: String) -> RequirementsError { .invalidRequirement(line: number, text: line, reason: reason) }
 
-        // Per-requirement options: only --hash.
+        // Per-requirement options: only --hash, from the first blank before `--` on (uv ends the
+        // requirement at the first one, whichever blank it is).
         var body = line
         var hashes: [String] = []
-        if let range = line.range(of: " --") ?? line.range(of: "\t--") {
+        let optionStarts = [line.range(of: " --"), line.range(of: "\t--")].compactMap { $0 }
+        if let range = optionStarts.min(by: { $0.lowerBound < $1.lowerBound }) {
             body = String(line[..<range.lowerBound])
             let tokens = line[range.lowerBound...].split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
             var index = 0
@@ -94,8 +96,23 @@ struct RequirementLine {
                 result += "; " + collapsed
             }
         }
+        // The installers read a blank then `-` as an option, a blank then `#` as a comment, and a
+        // final `\` as a line continuation: none may be inside what was checked as one requirement.
+        guard !Self.hasOptionCommentOrContinuation(result) else {
+            throw refuse("a blank followed by - or #, or a final \\, would be read by the installer as an option, a comment or a continuation")
+        }
         if !hashes.isEmpty { result += " " + Set(hashes).sorted().joined(separator: " ") }
         canonical = result
+    }
+
+    static func hasOptionCommentOrContinuation(_ text: String) -> Bool {
+        if text.hasSuffix("\\") { return true }
+        var previousIsBlank = false
+        for character in text {
+            if previousIsBlank && (character == "-" || character == "#") { return true }
+            previousIsBlank = character == " " || character == "\t"
+        }
+        return false
     }
 
     /// The project name of a canonical line (what precedes extras, clauses or ` @`).

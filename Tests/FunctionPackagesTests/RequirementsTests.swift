@@ -113,6 +113,17 @@ import Testing
                 }
             }
         }
+        // uv ends a requirement at the first blank before `--`, reads a blank and `-` as an option
+        // and a blank and `#` as a comment: none of that may hide inside a requirement (a hostile
+        // review had uv read `-r=FILE` from behind a tab).
+        for text in [
+            "six; python_version>\"3\"\t--hash=sha256:00\t-r=/tmp/secret.txt# --hash=sha256:00",
+            "six; python_version>\"3\"\t--index-url=http://127.0.0.1:9/simple --hash=sha256:00",
+            "six; python_version > \"3\" -r=/etc/shadow",
+            "six; extra == \"a\" \\ ",
+        ] {
+            #expect(throws: RequirementsError.self, "\(text.debugDescription)") { try Requirements(parsing: text) }
+        }
         // Windows line ends and tabs are fine.
         #expect(try Requirements(parsing: "numpy\r\nsix\t# pinned\r\n").requirements == ["numpy", "six"])
     }
