@@ -350,6 +350,13 @@ struct ServiceAPITests {
                 #expect(response?.header("Connection") == "close")
             }
             #expect(try await serve.call(.GET, "/healthz").status == 200)
+
+            // Behind a pipelined request, the request is answered first (the error must not take its
+            // place: a key created, or a call run, would be answered with a 400).
+            let pipelined = try RawConnection(.tcp(port: serve.port), timeoutSeconds: 10)
+            try pipelined.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nNOT\u{1} HTTP\r\n\r\n")
+            #expect(try pipelined.readResponse()?.status == 200)
+            #expect(try pipelined.readResponse()?.status == 400)
         }
     }
 

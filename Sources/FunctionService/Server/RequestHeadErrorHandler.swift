@@ -8,39 +8,31 @@ import ServiceProtocol
 /// Hummingbird would answer with an empty 400, so the error is answered here and not passed on, and
 /// the connection is closed: the parser cannot go on after an error.
 ///
-/// Only between requests. A parser error inside a body reaches the route reading it, which answers
-/// it (`RequestBodyError`); one while an answer is being written cannot be answered.
+/// Only when every request read has been answered. A parser error inside a body reaches the route
+/// reading it, which answers it (`RequestBodyError`); one behind a pipelined request still being
+/// answered goes on to Hummingbird, which answers it after that request's answer (an answer here
+/// would take that request's place, and the connection with it).
 final class RequestHeadErrorHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
-    /// A request's head was read, and its end not yet.
-    private var readingRequest = false
-    /// An answer's head was written, and its end not yet.
-    private var answering = false
+    /// Requests whose head was read and whose answer has not ended.
+    private var unanswered = 0
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head: readingRequest = true
-        case .end: readingRequest = false
-        case .body: break
-        }
+        if case .head = unwrapInboundIn(data) { unanswered += 1 }
         context.fireChannelRead(data)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        switch unwrapOutboundIn(data) {
-        case .head(let head) where head.status.code >= 200: answering = true
-        case .end: answering = false
-        default: break
-        }
+        if case .end = unwrapOutboundIn(data) { unanswered = max(0, unanswered - 1) }
         context.write(data, promise: promise)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard let parserError = error as? HTTPParserError, !readingRequest, !answering else {
+        guard let parserError = error as? HTTPParserError, unanswered == 0 else {
             context.fireErrorCaught(error)
             return
         }
