@@ -64,8 +64,8 @@ public protocol FunctionStore: Service, Sendable {
     func queueDepth() async throws(RegistryError) -> Int
     /// Cancels the function's queued async calls; returns how many.
     func cancelQueued(of name: String) async throws(RegistryError) -> Int
-    /// Deletes the records of calls that ended (not queued, not running) and were made more than
-    /// `age` ago, among the oldest `limit` such records; returns how many it deleted. Only the
+    /// Deletes the records of calls that ended (not queued, not running) more than `age` ago, among
+    /// the oldest `limit` such records; returns how many it deleted. Only the
     /// oldest are looked at, so a round costs the same however large the table is: call it again
     /// while it deletes `limit`.
     func deleteInvocations(olderThan age: Duration, limit: Int) async throws(RegistryError) -> Int

@@ -9,7 +9,7 @@ import ServiceLifecycle
 /// others no longer find.
 public struct InvocationRetention: Service {
     public struct Configuration: Sendable {
-        /// How long an ended call's record is kept (from when the call was made).
+        /// How long an ended call's record is kept after the call ended.
         public var keep: Duration = .seconds(7 * 86_400)
         public var interval: Duration = .seconds(60)
         /// Records deleted per statement: one statement's transaction stays short.

@@ -86,8 +86,8 @@ public struct FunctionService: Sendable {
         if let keep = configuration.invocationRetention {
             var retentionConfiguration = InvocationRetention.Configuration()
             retentionConfiguration.keep = keep
-            // A short retention is kept to within half of itself.
-            retentionConfiguration.interval = min(retentionConfiguration.interval, keep / 2)
+            // A short retention is kept to within half of itself (once a second at most).
+            retentionConfiguration.interval = max(.seconds(1), min(retentionConfiguration.interval, keep / 2))
             retentionConfiguration.logger = configuration.logger
             retention = InvocationRetention(store: store, configuration: retentionConfiguration)
         } else {

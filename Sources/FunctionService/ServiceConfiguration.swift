@@ -43,8 +43,7 @@ public struct ServiceConfiguration: Sendable {
     /// busy function's runners, serve used 14% less CPU (fewer, larger batches; more calls written
     /// once, final, instead of running then final), which its runners got instead.
     public var syncRecordBatchDelay: Duration = .milliseconds(20)
-    /// How long the records of ended calls are kept (from when each call was made), async results
-    /// included: without a limit, every call would grow the registry for good. Seven days, as
+    /// How long the records of ended calls are kept after they ended, async results included: without a limit, every call would grow the registry for good. Seven days, as
     /// `pylambda deps gc` keeps unused dependency sets. `nil`: kept until their function's records
     /// are deleted by hand.
     public var invocationRetention: Duration? = .seconds(7 * 86_400)

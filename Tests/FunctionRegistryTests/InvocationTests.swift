@@ -227,15 +227,20 @@ extension RegistryTests {
         func oldRecordsOfEndedCallsAreDeleted(kind: StoreKind) async throws {
             try await withStore(kind) { store, _ in
                 let version = try await store.createVersion(of: "kept", Samples.source("kept")).version
-                func record(daysAgo: Double, ended: Bool) -> SyncInvocationRecord {
+                func record(daysAgo: Double, ended: Bool, endedDaysAgo: Double? = nil) -> SyncInvocationRecord {
                     var record = SyncInvocationRecord(startingNow: version, instance: Samples.instanceA)
                     record.startedAt = Date().addingTimeInterval(-daysAgo * 86_400)
-                    return ended ? record.finished(.succeeded(durationMS: 1)) : record
+                    guard ended else { return record }
+                    var finished = record.finished(.succeeded(durationMS: 1))
+                    finished.finishedAt = Date().addingTimeInterval(-(endedDaysAgo ?? daysAgo) * 86_400)
+                    return finished
                 }
                 let old = [record(daysAgo: 3, ended: true), record(daysAgo: 2, ended: true)]
                 let oldRunning = record(daysAgo: 3, ended: false)
+                // Made long ago, ended now (an async call that waited, or ran long): kept from its end.
+                let endedLate = record(daysAgo: 3, ended: true, endedDaysAgo: 0)
                 let recent = record(daysAgo: 0, ended: true)
-                try await store.recordSyncInvocations([old[0], oldRunning, old[1], recent])
+                try await store.recordSyncInvocations([old[0], oldRunning, endedLate, old[1], recent])
                 let queued = try await store.enqueueAsync(of: version, input: Array("{}".utf8))
 
                 #expect(try await store.deleteInvocations(olderThan: .seconds(86_400), limit: 1) == 1)
@@ -244,16 +249,18 @@ extension RegistryTests {
                 let retention = InvocationRetention(store: store, configuration: {
                     var configuration = InvocationRetention.Configuration()
                     configuration.keep = .seconds(86_400)
-                    configuration.batch = 1
+                    configuration.batch = 2
                     return configuration
                 }())
-                #expect(await retention.deleteExpired() == 1, "rounds until none is left")
+                // Its window, the two oldest ended records: endedLate (kept) and old[1].
+                #expect(await retention.deleteExpired() == 1)
                 await #expect(throws: RegistryError.invocationNotFound(id: old[1].id)) { try await store.invocation(id: old[1].id) }
                 #expect(try await store.invocation(id: oldRunning.id).status == .running)
                 #expect(try await store.invocation(id: recent.id).status == .succeeded)
+                #expect(try await store.invocation(id: endedLate.id).status == .succeeded)
                 #expect(try await store.invocation(id: queued.id).status == .queued)
                 try await Task.sleep(for: .milliseconds(1200))
-                #expect(try await store.deleteInvocations(olderThan: .seconds(1), limit: 100) == 1, "the recent ended one, once old enough")
+                #expect(try await store.deleteInvocations(olderThan: .seconds(1), limit: 100) == 2, "the recent ended ones, once old enough")
                 await #expect(throws: RegistryError.invalidInput("deleteInvocations needs an age over zero and a limit over zero, not 0.0 seconds and 10")) {
                     try await store.deleteInvocations(olderThan: .zero, limit: 10)
                 }

@@ -327,8 +327,10 @@ struct ServiceAPITests {
             #expect(try await serve.call(.GET, "/v1/invocations/\(id)").status == 200)
             #expect(try await eventually(within: .seconds(10)) { try await serve.call(.GET, "/v1/invocations/\(id)").status == 404 })
         }
-        let refused = try Self.cli(["serve", "--keep-invocations", "forever"])
-        #expect(refused.contains("--keep-invocations takes a number"), "\(refused)")
+        for bad in ["forever", "inf", "0.0001", "1e17"] {
+            let refused = try Self.cliWithStatus(["serve", "--keep-invocations", bad])
+            #expect(refused.status == 64 && refused.output.contains("--keep-invocations takes 0 or an age"), "\(bad): \(refused.output)")
+        }
     }
 
     /// A request head the parser refuses gets the JSON error body every error has (Hummingbird's own

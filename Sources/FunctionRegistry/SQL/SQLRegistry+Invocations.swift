@@ -165,16 +165,18 @@ extension SQLRegistry {
         guard seconds.isFinite, seconds > 0, limit > 0 else {
             throw .invalidInput("deleteInvocations needs an age over zero and a limit over zero, not \(age) and \(limit)")
         }
-        // The oldest ended records by `seq` (the primary key), then those of them made before the
-        // cutoff: the scan stops after `limit` rows, whatever the table holds.
+        // The oldest ended records by `seq` (the primary key), then those of them that ended before
+        // the cutoff (an async call's result is kept that long after it is there, however long the
+        // call waited or ran): the scan stops after `limit` ended rows, whatever the table holds.
         return try await write { db in
             try await db.query(
                 """
                 DELETE FROM invocations WHERE seq IN (
                     SELECT seq FROM (
-                        SELECT seq, created_at FROM invocations WHERE status NOT IN ('queued', 'running') ORDER BY seq LIMIT $2
+                        SELECT seq, COALESCE(finished_at, created_at) AS ended_at FROM invocations
+                        WHERE status NOT IN ('queued', 'running') ORDER BY seq LIMIT $2
                     ) AS oldest
-                    WHERE created_at < \(dialect.now(minusSeconds: "$1"))
+                    WHERE ended_at < \(dialect.now(minusSeconds: "$1"))
                 ) RETURNING seq
                 """, .double(seconds), .integer(Int64(limit))
             ).count

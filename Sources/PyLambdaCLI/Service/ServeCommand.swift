@@ -51,7 +51,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Close a connection with no request in progress after this many seconds (1 to 86400; 0: never). A call being answered is never cut.", valueName: "SECONDS"))
     var idleTimeout = 75.0
 
-    @Option(name: .long, help: ArgumentHelp("Delete the records of ended calls (async results included) this long after the call: 30m, 12h, 7d (default), or 0 to keep them.", valueName: "AGE"))
+    @Option(name: .long, help: ArgumentHelp("Delete the records of ended calls (async results included) this long after they ended: 30m, 12h, 7d (default), or 0 to keep them.", valueName: "AGE"))
     var keepInvocations = "7d"
 
     @Option(name: .long, help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error.", valueName: "LEVEL"))
@@ -60,8 +60,8 @@ struct ServeCommand: AsyncParsableCommand {
     func validate() throws {
         if let port, !(1...65535).contains(port) { throw ValidationError("--port must be from 1 to 65535") }
         if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
-        if AgeArgument.seconds(keepInvocations) == nil {
-            throw ValidationError("--keep-invocations takes a number with s, m, h or d, such as 7d, or 0")
+        guard let keep = AgeArgument.seconds(keepInvocations), keep == 0 || (keep >= 1 && keep <= 36_500 * 86_400) else {
+            throw ValidationError("--keep-invocations takes 0 or an age from 1s to 36500d, with s, m, h or d, such as 7d")
         }
         if !(idleTimeout == 0 || (idleTimeout >= 1 && idleTimeout <= 86_400)) {
             throw ValidationError("--idle-timeout must be 0 (never) or from 1 to 86400 seconds")
