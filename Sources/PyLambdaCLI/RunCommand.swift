@@ -183,7 +183,7 @@ struct RunCommand: AsyncParsableCommand {
                 // The signal handler is removing the containers and exits when done.
                 try await Task.sleep(for: .seconds(60))
             }
-            if case .functionFailed(_, _, _, let tail?) = error as? DispatcherError, !tail.isEmpty {
+            if let tail = (error as? DispatcherError)?.logTail, !tail.isEmpty {
                 StandardError.print("--- log tail ---\n\(tail)")
             }
             StandardError.print("error: \(error)")

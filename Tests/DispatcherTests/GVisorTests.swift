@@ -32,7 +32,7 @@ extension DockerTests {
             await #expect {
                 _ = try await dispatcher.invoke(sleeper, json: "30")
             } throws: { error in
-                guard case DispatcherError.timedOut(1) = error else { return false }
+                guard case DispatcherError.timedOut(1, _) = error else { return false }
                 return true
             }
             #expect(try await dispatcher.invoke(sleeper, json: "0") == #""woke""#)

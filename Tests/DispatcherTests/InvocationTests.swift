@@ -122,7 +122,7 @@ extension DockerTests {
                 _ = try await dispatcher.invoke(code: code, json: #"{"sleep": 30}"#, configuration: configuration)
                 Issue.record("expected a timeout")
             } catch let error as DispatcherError {
-                guard case .timedOut(let seconds) = error else {
+                guard case .timedOut(let seconds, _) = error else {
                     Issue.record("expected a timeout, got \(error)")
                     return
                 }

@@ -202,6 +202,7 @@ struct ServiceAPITests {
                         if data == "raise":
                             raise ValueError("no, thanks")
                         if data == "sleep":
+                            print("about to sleep", flush=True)
                             time.sleep(30)
                         if data == "hog":
                             return len(b"x" * (1 << 30))
@@ -227,10 +228,13 @@ struct ServiceAPITests {
             let huge = try await serve.invoke("moody", #""huge""#)
             #expect(huge.status == 500 && huge.errorType == "ResultTooLarge" && huge.headers.first(name: "X-Function-Error") == "Unhandled", "\(huge.text)")
 
-            let slow = try await serve.invoke("moody", #""sleep""#)
+            let slow = try await serve.call(.POST, "/v1/functions/moody/invoke", body: #""sleep""#, headers: [("X-Log-Tail", "true")])
             #expect(slow.status == 504 && slow.errorType == "Timeout")
+            let slowTail = slow.headers.first(name: "X-Log-Tail").flatMap { Data(base64Encoded: $0) }.map { String(decoding: $0, as: UTF8.self) }
+            #expect(slowTail == "about to sleep\n", "what a timed-out call printed: \(slowTail ?? "none")")
             let timedOut = try await serve.call(.GET, "/v1/invocations/\(slow.headers.first(name: "X-Invocation-Id") ?? "")").object
             #expect(timedOut["status"] as? String == "timed_out")
+            #expect(timedOut["log_tail"] as? String == "about to sleep\n")
             #expect((timedOut["duration_ms"] as? Double).map { $0 >= 2000 } == true, "it ran its 2 s: \(timedOut)")
             let hog = try await serve.invoke("moody", #""hog""#)
             #expect(hog.status == 502 && hog.errorType == "OutOfMemory", "\(hog.text)")

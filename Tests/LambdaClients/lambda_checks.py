@@ -130,9 +130,10 @@ def check_api():
     expect(body["errorType"] == "ValueError" and body["errorMessage"] == "asked to fail", body)
     expect(any("lambda_function.py" in line for line in body["stackTrace"]), body)
     expect("log line" in base64.b64decode(failed["LogResult"]).decode(), "the tail of a failed call")
-    timed_out = lam.invoke(FunctionName="boto-fn", Payload=json.dumps({"sleep": 10}))
+    timed_out = lam.invoke(FunctionName="boto-fn", Payload=json.dumps({"sleep": 10}), LogType="Tail")
     body = json.loads(timed_out["Payload"].read())
     expect(timed_out["FunctionError"] == "Unhandled" and body["errorType"] == "Sandbox.Timedout", body)
+    expect("log line" in base64.b64decode(timed_out["LogResult"]).decode(), "the tail of a timed-out call")
     expect("timed out after 2.00 seconds" in body["errorMessage"], body)
     # A result over 6 MiB is the function's error, as on Lambda; a service error would be retried
     # by boto3, running the function again.

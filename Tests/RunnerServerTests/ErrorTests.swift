@@ -211,6 +211,7 @@ struct DeadlineTests {
     func pythonLoopsPastTheDeadlineAre504(setup: Setup) async throws {
         let code = function("""
             import time
+            print('started', data)
             if data == 'spin':
                 while True:
                     pass
@@ -234,7 +235,13 @@ struct DeadlineTests {
                 #expect(error.error.type == RunnerErrorType.timeout)
                 #expect(error.detail.hasPrefix("the invocation timed out after 0.3 s"), "\(error.detail)")
                 #expect(error.error.message == "Task timed out after 0.3 seconds")
+                #expect(response.header(RunnerHeader.logTail) == nil, "no tail unasked")
                 #expect(try await client.post(RunnerPath.run, #""after""#).text == #""ok""#)
+                // Asked for, the tail of an interrupted call is what it printed until its deadline.
+                let tailed = try await client.post(RunnerPath.run, #""\#(input)""#, headers: timeout + [(RunnerHeader.logTail, "true")])
+                #expect(tailed.status == .gatewayTimeout)
+                let tail = tailed.header(RunnerHeader.logTail).flatMap { Data(base64Encoded: $0) }.map { String(decoding: $0, as: UTF8.self) }
+                #expect(tail == "started \(input)\n", "\(tail ?? "none")")
             }
         }
     }

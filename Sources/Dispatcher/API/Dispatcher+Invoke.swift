@@ -125,7 +125,7 @@ extension Dispatcher {
         let type = body.error.type
         switch (error.status, type) {
         case (504, _), (_, RunnerErrorType.timeout), (_, RunnerErrorType.unresponsive):
-            return (.timedOut(seconds: function.configuration.timeoutSeconds), false)
+            return (.timedOut(seconds: function.configuration.timeoutSeconds, logTail: error.logTail), false)
         case (503, _):
             return (.runnerStartFailed(reason: body.detail), false)
         case (_, RunnerErrorType.notLoaded):

@@ -12,8 +12,9 @@ public enum DispatcherError: Error, Sendable, Equatable, CustomStringConvertible
     case loadFailed(type: String, message: String, traceback: [String])
     /// The result could not be encoded as JSON, or the input was not acceptable.
     case invalidPayload(type: String, message: String)
-    /// The call ran past its deadline; its container was killed and will be replaced.
-    case timedOut(seconds: Double)
+    /// The call ran past its deadline; its container was killed and will be replaced. `logTail`:
+    /// what it printed until then, when the call asked for it and the runner could say.
+    case timedOut(seconds: Double, logTail: String? = nil)
     /// The container hit its memory limit and was killed by the kernel.
     case outOfMemory(limitBytes: Int64)
     /// The runner process ended in the middle of the call (`os._exit`, a segfault, ...).
@@ -57,7 +58,7 @@ public enum DispatcherError: Error, Sendable, Equatable, CustomStringConvertible
                 return "the input is too large for the runner: \(message) (FunctionConfiguration.maxBodyBytes)"
             default: return "\(type): \(message)"
             }
-        case .timedOut(let seconds):
+        case .timedOut(let seconds, _):
             return "the function timed out after \(Self.format(seconds)) s; its container was killed and will be replaced (raise its timeout: run or deploy --timeout, timeout_s in a deploy, FunctionConfiguration.timeout)"
         case .outOfMemory(let limit):
             return "the function hit its memory limit of \(limit >> 20) MiB and was killed (raise it: run or deploy --memory, memory_mb in a deploy, FunctionConfiguration.memoryBytes)"
@@ -83,6 +84,15 @@ public enum DispatcherError: Error, Sendable, Equatable, CustomStringConvertible
             return "invalid configuration: \(message)"
         case .stateDirectory(let error):
             return "state directory: \(error)"
+        }
+    }
+
+    /// What the function printed before it failed (its last 4 KiB), when the call asked for it and
+    /// the runner could say: a function that raised, or one interrupted at its deadline.
+    public var logTail: String? {
+        switch self {
+        case .functionFailed(_, _, _, let tail), .timedOut(_, let tail): tail
+        default: nil
         }
     }
 

@@ -118,7 +118,7 @@ struct InvocationExecutor: Sendable {
         case .functionFailed(let type, _, _, let tail): return (.failed, type, tail)
         case .loadFailed(let type, _, _): return (.failed, type, nil)
         case .invalidPayload(let type, _): return (.failed, type, nil)
-        case .timedOut: return (.timedOut, "Timeout", nil)
+        case .timedOut(_, let tail): return (.timedOut, "Timeout", tail)
         case .queueTimedOut, .tooManyConcurrentInvocations: return (.failed, "TooManyRequests", nil)
         case .outOfMemory: return (.failed, "OutOfMemory", nil)
         case .runnerDied: return (.failed, "RunnerFailed", nil)

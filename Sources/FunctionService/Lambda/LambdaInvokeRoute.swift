@@ -77,7 +77,7 @@ struct LambdaInvokeRoute {
                 throw failure
             }
             headers[.amzFunctionError] = "Unhandled"
-            if wantsTail, case .functionFailed(_, _, _, let tail) = error { headers[.amzLogResult] = Base64Text.encode(tail ?? "") }
+            if wantsTail { headers[.amzLogResult] = Base64Text.encode(error.logTail ?? "") }
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: WireJSON.buffer(functionError)))
         }
     }
@@ -87,7 +87,7 @@ struct LambdaInvokeRoute {
         switch error {
         case .functionFailed(let type, let message, let traceback, _), .loadFailed(let type, let message, let traceback):
             return LambdaFunctionError(errorMessage: message, errorType: type, stackTrace: traceback)
-        case .timedOut(let seconds):
+        case .timedOut(let seconds, _):
             return LambdaFunctionError(
                 errorMessage: "Task timed out after \(String(format: "%.2f", seconds)) seconds", errorType: "Sandbox.Timedout", stackTrace: [])
         case .outOfMemory:

@@ -64,8 +64,10 @@ struct ServiceHTTPError: HTTPResponseError {
             default:
                 self.init(.badRequest, type: ServiceErrorType.invalidRequest, detail: error.summary, message: message)
             }
-        case .timedOut:
-            self.init(.gatewayTimeout, type: ServiceErrorType.timeout, detail: error.summary)
+        case .timedOut(_, let tail):
+            var headers: HTTPFields = [:]
+            if logTail, let tail { headers[.logTail] = Base64Text.encode(tail) }
+            self.init(.gatewayTimeout, type: ServiceErrorType.timeout, detail: error.summary, headers: headers)
         case .queueTimedOut, .tooManyConcurrentInvocations:
             self.init(.tooManyRequests, type: ServiceErrorType.tooManyRequests, detail: error.summary, headers: [.retryAfter: "1"])
         case .outOfMemory:

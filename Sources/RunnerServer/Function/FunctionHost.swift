@@ -9,6 +9,7 @@ final class FunctionHost {
     private let load: PythonObject
     private let run: PythonObject
     private let unload: PythonObject
+    private let tail: PythonObject
 
     init(_ python: borrowing Python, maxOutputBytes: Int, codeCache: String?, logger: Logger) throws(PythonException) {
         let module = try RunnerSupportModule.load(python, codeCache: codeCache, logger: logger)
@@ -16,6 +17,7 @@ final class FunctionHost {
         load = try host.attribute("load")
         run = try host.attribute("run")
         unload = try host.attribute("unload")
+        tail = try host.attribute("tail")
         // The first load's one-time work, done before the runner listens: new code sent to a runner
         // waiting in the warm pool loads in about 1 ms instead of 4. A cold start costs the same (the
         // work only moves ahead of its /load). A failure here is only a slower first load.
@@ -90,6 +92,12 @@ final class FunctionHost {
             return .result(result.tupleItem(1), logTail: result.tupleItem(2).string)
         }
         return .failed(FunctionError(errorTuple: result))
+    }
+
+    /// What the current (or last) invocation printed, its last 4 KiB in base64; nil if it cannot be
+    /// had.
+    func logTail(_ python: borrowing Python) -> String? {
+        (try? tail.call())?.string
     }
 
     /// Forgets the function and undoes its load's changes to the process (sys.path, environment,

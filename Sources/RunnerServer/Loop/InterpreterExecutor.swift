@@ -49,10 +49,17 @@ struct InterpreterExecutor: RequestExecutor {
         } ?? false
         let outcome = host.run(body: body, wantsLogTail: wantsLogTail, invocationID: invocationID, deadline: deadline, python)
         let ending = endCall(call, loop: loop)
+        // Interrupted at its deadline: 504, with what it printed until then when the caller asks.
+        func timedOut(thread: inout LoopThread) {
+            var fields = RunnerLoop.ResponseFields.none
+            if wantsLogTail { fields.logTail = host.logTail(python) }
+            let (status, body) = CannedResponse.timedOut(after: timeout.duration, started: true)
+            body.withUnsafeBytes { loop.respond(to: request, on: connection, status: status, body: $0, fields: fields, thread: &thread) }
+        }
         switch consume outcome {
         case .result(let json, let logTail):
             if ending == .interrupted {
-                loop.respond(to: request, on: connection, canned: CannedResponse.timedOut(after: timeout.duration, started: true), thread: &thread)
+                timedOut(thread: &thread)
                 return
             }
             var fields = RunnerLoop.ResponseFields.none
@@ -78,12 +85,12 @@ struct InterpreterExecutor: RequestExecutor {
             }
         case .failed(let error):
             if ending == .interrupted {
-                loop.respond(to: request, on: connection, canned: CannedResponse.timedOut(after: timeout.duration, started: true), thread: &thread)
+                timedOut(thread: &thread)
             } else {
                 loop.respond(to: request, on: connection, error: error, thread: &thread)
             }
         case .deadlineExceeded:
-            loop.respond(to: request, on: connection, canned: CannedResponse.timedOut(after: timeout.duration, started: true), thread: &thread)
+            timedOut(thread: &thread)
         }
     }
 

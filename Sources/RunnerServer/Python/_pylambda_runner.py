@@ -243,6 +243,11 @@ class FunctionHost:
     def _answer(request, reused):
         return encode_json({"status": "loaded", "code_sha256": request.digest or "", "reused": reused})
 
+    def tail(self):
+        """The last 4 KiB the current invocation printed (base64): for a call interrupted at its
+        deadline, whose output is what its caller most needs."""
+        return OUTPUT.tail_base64()
+
     def unload(self):
         """Forgets the function and undoes what its load changed in the process."""
         self._loaded = None
