@@ -102,6 +102,22 @@ import Testing
         var elsewhere = dead
         elsewhere.host = "some-other-host"
         #expect(elsewhere.isAlive, "owners on other hosts cannot be checked and are left alone")
+
+        // A killed owner its parent has not reaped yet (a zombie) is gone.
+        var child: pid_t = 0
+        let arguments: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/true"), nil]
+        defer { arguments.forEach { free($0) } }
+        #expect(posix_spawn(&child, "/bin/true", nil, nil, arguments, environ) == 0)
+        let ticks = try #require(DispatcherIdentity.processStartTicks(child))
+        let zombie = DispatcherIdentity(host: me.host, pid: child, startTicks: ticks, nonce: "zombie")
+        var waited = 0
+        while DispatcherIdentity.processStateAndStartTicks(child)?.state != "Z" && waited < 200 {
+            usleep(10_000)
+            waited += 1
+        }
+        #expect(!zombie.isAlive, "a zombie owner is gone")
+        var status: Int32 = 0
+        _ = waitpid(child, &status, 0)
     }
 
     @Test func errorMessagesTellWhatToDo() {

@@ -36,10 +36,11 @@ public struct DispatcherIdentity: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// True unless the owner is known to be gone. An owner on another host (a shared daemon) cannot be
-    /// checked and counts as alive, so its containers are left alone.
+    /// checked and counts as alive, so its containers are left alone. A zombie (killed, not yet reaped
+    /// by its parent) is gone: it runs nothing, and its parent may take a while.
     public var isAlive: Bool {
         guard host == Self.hostName() else { return true }
-        guard let ticks = Self.processStartTicks(pid) else { return false }
+        guard let (state, ticks) = Self.processStateAndStartTicks(pid), state != "Z", state != "X" else { return false }
         return startTicks == 0 || ticks == startTicks
     }
 
@@ -52,14 +53,19 @@ public struct DispatcherIdentity: Sendable, Hashable, CustomStringConvertible {
 
     /// Field 22 of `/proc/<pid>/stat`; nil when there is no such process.
     static func processStartTicks(_ pid: Int32) -> UInt64? {
+        processStateAndStartTicks(pid)?.ticks
+    }
+
+    /// Fields 3 (the state: `R`, `S`, `Z`, ...) and 22 of `/proc/<pid>/stat`.
+    static func processStateAndStartTicks(_ pid: Int32) -> (state: Character, ticks: UInt64)? {
         guard let bytes = procStat(pid) else { return nil }
         let stat = String(decoding: bytes, as: UTF8.self)
         // The command name (field 2) is in parentheses and may hold spaces; count from after it.
         guard let close = stat.lastIndex(of: ")") else { return nil }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         // fields[0] is field 3 (state), so field 22 is fields[19].
-        guard fields.count > 19 else { return nil }
-        return UInt64(fields[19])
+        guard fields.count > 19, let state = fields[0].first, let ticks = UInt64(fields[19]) else { return nil }
+        return (state, ticks)
     }
 }
 
