@@ -67,21 +67,16 @@ struct InterpreterExecutor: RequestExecutor {
             // A result over the body limit would be refused by the host as a broken answer; it is
             // the function's, so it is answered as its error (the call is not one to retry).
             let limit = loop.limits.maxBodyBytes
-            let written: Void? = json.withUTF8 { body in
+            func send(_ body: UnsafeRawBufferPointer, thread: inout LoopThread) {
                 if body.count > limit {
                     loop.respond(to: request, on: connection, error: .resultTooLarge(bytes: body.count, limit: limit, logTail: logTail), thread: &thread)
                 } else {
                     loop.respond(to: request, on: connection, status: .ok, body: body, fields: fields, thread: &thread)
                 }
             }
+            let written: Void? = json.withUTF8 { send($0, thread: &thread) }
             if written == nil, let escaped = try? json.utf8EscapingSurrogates() {
-                _ = escaped.withBytes { body in
-                    if body.count > limit {
-                        loop.respond(to: request, on: connection, error: .resultTooLarge(bytes: body.count, limit: limit, logTail: logTail), thread: &thread)
-                    } else {
-                        loop.respond(to: request, on: connection, status: .ok, body: body, fields: fields, thread: &thread)
-                    }
-                }
+                _ = escaped.withBytes { send($0, thread: &thread) }
             }
         case .failed(let error):
             if ending == .interrupted {
