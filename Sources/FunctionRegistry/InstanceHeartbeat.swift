@@ -97,9 +97,24 @@ public struct InstanceHeartbeat: Service {
         }
     }
 
+    /// Whether a process with this pid runs on this host. A zombie (killed, not yet reaped by its
+    /// parent) does not: it runs nothing, and its parent may take a while.
     static func processExists(_ pid: Int32) -> Bool {
-        guard pid > 0 else { return false }
-        return kill(pid, 0) == 0 || errno == EPERM
+        guard pid > 0, kill(pid, 0) == 0 || errno == EPERM else { return false }
+        return !isZombie(pid)
+    }
+
+    /// The state field of `/proc/<pid>/stat` (after the command name in parentheses) is `Z`.
+    private static func isZombie(_ pid: Int32) -> Bool {
+        let descriptor = open("/proc/\(pid)/stat", O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var buffer = [UInt8](repeating: 0, count: 1024)
+        let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        guard count > 0, let parenthesis = buffer[0..<count].lastIndex(of: UInt8(ascii: ")")), parenthesis + 2 < count else {
+            return false
+        }
+        return buffer[parenthesis + 2] == UInt8(ascii: "Z")
     }
 
     static func seconds(_ duration: Duration) -> Double {

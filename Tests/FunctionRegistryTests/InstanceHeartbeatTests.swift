@@ -70,6 +70,24 @@ extension RegistryTests {
             }
         }
 
+        /// A serve killed and not yet reaped by its parent (a zombie) is gone; a live process is not.
+        @Test func aZombieProcessDoesNotExist() throws {
+            #expect(InstanceHeartbeat.processExists(getpid()))
+            var child: pid_t = 0
+            let arguments: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/true"), nil]
+            defer { arguments.forEach { free($0) } }
+            #expect(posix_spawn(&child, "/bin/true", nil, nil, arguments, environ) == 0)
+            var waited = 0
+            while InstanceHeartbeat.processExists(child) && waited < 200 {
+                usleep(10_000)
+                waited += 1
+            }
+            #expect(!InstanceHeartbeat.processExists(child), "the exited, unreaped child is a zombie")
+            #expect(kill(child, 0) == 0, "which kill(pid, 0) still finds")
+            var status: Int32 = 0
+            _ = waitpid(child, &status, 0)
+        }
+
         /// A pid with no process: above the highest in use, below the kernel's limit.
         static func unusedPID() -> Int32 {
             var pid: Int32 = 4_000_000
