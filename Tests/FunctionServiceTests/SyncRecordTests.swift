@@ -30,6 +30,15 @@ extension ServiceAPITests {
             let ended = try await records()
             #expect(ended.map { $0["status"] as? String } == ["succeeded", "succeeded"])
             #expect(ended.first?["id"] as? String == secondAnswer.headers.first(name: "X-Invocation-Id"), "newest first")
+            // The second call arrived about 2.6 s before it got the runner: it started then, and its
+            // duration (a sleep of 0) does not count the wait.
+            let waited = try #require(ended.first)
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            let created = try #require((waited["created_at"] as? String).flatMap(formatter.date(from:)))
+            let started = try #require((waited["started_at"] as? String).flatMap(formatter.date(from:)))
+            #expect(started.timeIntervalSince(created) > 1.5, "\(waited)")
+            #expect((waited["duration_ms"] as? Double).map { $0 < 1000 } == true, "\(waited)")
         }
     }
 }

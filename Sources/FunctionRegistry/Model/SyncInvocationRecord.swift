@@ -15,6 +15,10 @@ public struct SyncInvocationRecord: Sendable, Equatable {
     public var functionID: Int64
     public var version: Int
     public var instance: String
+    /// When the call arrived.
+    public var createdAt: Date
+    /// When it got a runner (a call waiting for one, its function's concurrency reached, is not
+    /// running yet).
     public var startedAt: Date
     /// Nil while the call runs.
     public var outcome: InvocationOutcome?
@@ -27,7 +31,15 @@ public struct SyncInvocationRecord: Sendable, Equatable {
         functionID = version.functionID
         self.version = version.version
         self.instance = instance.id
-        startedAt = Date()
+        createdAt = Date()
+        startedAt = createdAt
+    }
+
+    /// The same call, started at `date` (when it got its runner).
+    public func started(at date: Date) -> Self {
+        var record = self
+        record.startedAt = date
+        return record
     }
 
     /// The same call, ended now.

@@ -28,7 +28,7 @@ extension SQLRegistry {
             binds += [
                 .text(record.id), .integer(record.functionID), .text(record.functionName), .int(record.version),
                 .text(outcome?.status.rawValue ?? InvocationStatus.running.rawValue),
-                .timestamp(record.startedAt), .timestamp(record.startedAt),
+                .timestamp(record.createdAt), .timestamp(record.startedAt),
                 outcome == nil ? .null : .timestamp(record.finishedAt ?? record.startedAt),
                 .optional(outcome?.durationMS),
                 .optional(outcome?.error.map { validation.storableMessage($0.type, maxBytes: 256) }),

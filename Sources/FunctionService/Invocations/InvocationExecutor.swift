@@ -2,6 +2,13 @@ import Dispatcher
 import FunctionRegistry
 import Logging
 import RunnerProtocol
+import Synchronization
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// Runs one call of a function version, sync or async, and keeps its record and the metrics: the one
 /// place where an invocation's outcome becomes a status.
@@ -22,12 +29,14 @@ struct InvocationExecutor: Sendable {
     func invoke(_ version: FunctionVersion, payload: [UInt8], logTail: Bool) async
         -> (id: String, outcome: Result<InvocationResult, DispatcherError>)
     {
-        let record = SyncInvocationRecord(startingNow: version, instance: instance)
+        let arrived = SyncInvocationRecord(startingNow: version, instance: instance)
         let recorder = self.recorder
         let timed = await run(
-            version, payload: payload, logTail: logTail, invocationID: record.id, whenStarted: { recorder.running(record) })
+            version, payload: payload, logTail: logTail, invocationID: arrived.id,
+            whenStarted: { date in recorder.running(arrived.started(at: date)) })
+        let record = arrived.started(at: timed.startedAt ?? arrived.startedAt)
         await recorder.ended(record.finished(finalOutcome(of: timed, functionID: version.functionID, function: version.functionName, keepResult: false)))
-        return (record.id, timed.outcome)
+        return (arrived.id, timed.outcome)
     }
 
     /// An async call: queued in the registry. The records of this process's sync calls still waiting
@@ -72,22 +81,44 @@ struct InvocationExecutor: Sendable {
         }
     }
 
-    /// How a call ended, and how long it took, failed or not.
+    /// How a call ended, and how long it took, failed or not: from when it got its runner (or, if
+    /// it never did, from when it was asked for), not counting a wait for one.
     struct Timed: Sendable {
         var outcome: Result<InvocationResult, DispatcherError>
         var duration: Duration
+        /// When it got its runner; nil if it never did.
+        var startedAt: Date?
+    }
+
+    /// When a call got its runner, as `Dispatcher.invoke`'s `whenStarted` says.
+    private final class StartMark: Sendable {
+        private let state = Mutex<(instant: ContinuousClock.Instant, date: Date)?>(nil)
+
+        func mark() -> Date {
+            let now = (instant: ContinuousClock.now, date: Date())
+            state.withLock { $0 = now }
+            return now.date
+        }
+
+        var value: (instant: ContinuousClock.Instant, date: Date)? { state.withLock { $0 } }
     }
 
     /// `invocationID` is the record's: the function sees it as `context.aws_request_id`.
     private func run(
-        _ version: FunctionVersion, payload: [UInt8], logTail: Bool, invocationID: String, whenStarted: (() -> Void)? = nil
+        _ version: FunctionVersion, payload: [UInt8], logTail: Bool, invocationID: String, whenStarted: ((Date) -> Void)? = nil
     ) async -> Timed {
-        let started = ContinuousClock.now
+        let asked = ContinuousClock.now
+        let start = StartMark()
         let outcome: Result<InvocationResult, DispatcherError>
         do {
             let definition = try await catalog.definition(of: version)
             outcome = .success(
-                try await dispatcher.invoke(definition, payload: payload, logTail: logTail, invocationID: invocationID, whenStarted: whenStarted))
+                try await dispatcher.invoke(
+                    definition, payload: payload, logTail: logTail, invocationID: invocationID,
+                    whenStarted: {
+                        let date = start.mark()
+                        whenStarted?(date)
+                    }))
         } catch let error as DispatcherError {
             outcome = .failure(error)
         } catch {
@@ -95,7 +126,8 @@ struct InvocationExecutor: Sendable {
             // state directory was wiped and the index is unreachable).
             outcome = .failure(.runnerStartFailed(reason: "the function's package could not be prepared: \(error)"))
         }
-        return Timed(outcome: outcome, duration: ContinuousClock.now - started)
+        let started = start.value
+        return Timed(outcome: outcome, duration: ContinuousClock.now - (started?.instant ?? asked), startedAt: started?.date)
     }
 
     /// How a call ended, as recorded; counted in the metrics.
