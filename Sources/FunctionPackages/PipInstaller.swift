@@ -19,12 +19,19 @@ struct PipInstaller: DependencyInstaller {
     }
 
     func install(_ request: InstallRequest) async throws(DependencyError) -> String {
+        // pip holds to --only-binary only what it finds on an index: a wheel named by URL may require
+        // an sdist by URL, and an index or links page of the requirements' choosing may link one, and
+        // pip builds those (runs their code). uv refuses to build either way.
+        if !request.requirements.directReferences.isEmpty || !request.requirements.options.isEmpty {
+            throw .installerUnavailable(
+                "pip cannot hold direct references or index options in a requirements file to wheels only (it would build an sdist they lead to): install uv, or take them out")
+        }
         let work = request.workDirectory
         let input = work + "/requirements.in"
         let report = work + "/report.json"
         try StoreFile.write(input, request.requirements.requirements.map { $0 + "\n" }.joined())
         var arguments = [
-            "-I", "-m", "pip", "install", "--quiet", "--no-input", "--disable-pip-version-check", "--no-compile",
+            "-I", "-X", "utf8", "-m", "pip", "install", "--quiet", "--no-input", "--disable-pip-version-check", "--no-compile",
             "--no-warn-script-location", "--target", request.sitePackages, "--cache-dir", request.cacheDirectory,
             "--only-binary=:all:", "--implementation", "cp", "--python-version", request.target.pythonVersion,
             "--abi", request.target.pythonTag, "--report", report,

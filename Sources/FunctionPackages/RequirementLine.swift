@@ -43,7 +43,7 @@ struct RequirementLine {
             throw refuse("a requirement names a package from an index (name, name==1.2, name[extra]>=1; or name @ https://.../file.whl); paths and bare URLs are not accepted")
         }
         let lowered = rawName.lowercased()
-        if [".whl", ".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz"].contains(where: { lowered.hasSuffix($0) }) {
+        if Self.archiveSuffixes.contains(where: { lowered.hasSuffix($0) }) {
             throw refuse("this looks like a local archive; requirements name packages from an index (or name @ https://.../file.whl)")
         }
         var result = Self.normalize(rawName)
@@ -67,6 +67,10 @@ struct RequirementLine {
             guard url.hasPrefix("https://") || url.hasPrefix("http://") else {
                 throw refuse("a direct reference must be an http(s) URL of a wheel; local paths and file: URLs are not accepted")
             }
+            // pip builds an sdist named by a URL whatever --only-binary says.
+            guard (url.split(separator: "#").first ?? "").split(separator: "?").first?.lowercased().hasSuffix(".whl") == true else {
+                throw refuse("a direct reference must be the URL of a wheel (.whl): only wheels are installed")
+            }
             result += " @ " + url
             let after = afterAt.dropFirst(url.count).drop(while: { $0 == " " || $0 == "\t" })
             if after.hasPrefix(";") {
@@ -82,6 +86,10 @@ struct RequirementLine {
                 marker = rest[rest.index(after: semicolon)...]
             }
             var compact = specifier.filter { $0 != " " && $0 != "\t" }
+            // pip takes `six==1.0.zip` or `six>=1.tar.gz` for a local archive to build.
+            if Self.archiveSuffixes.contains(where: { compact.lowercased().hasSuffix($0) }) {
+                throw refuse("this looks like a local archive; requirements name packages from an index (or name @ https://.../file.whl)")
+            }
             if compact.hasPrefix("(") && compact.hasSuffix(")") { compact = String(compact.dropFirst().dropLast()) }
             if !compact.isEmpty {
                 let clauses = compact.lowercased().split(separator: ",", omittingEmptySubsequences: false).map(String.init)
@@ -104,6 +112,11 @@ struct RequirementLine {
         if !hashes.isEmpty { result += " " + Set(hashes).sorted().joined(separator: " ") }
         canonical = result
     }
+
+    /// What pip reads as an archive to install from a path.
+    static let archiveSuffixes = [
+        ".whl", ".zip", ".tar", ".tgz", ".tar.gz", ".tbz", ".tar.bz2", ".txz", ".tlz", ".tar.xz", ".tar.lz", ".tar.lzma",
+    ]
 
     static func hasOptionCommentOrContinuation(_ text: String) -> Bool {
         if text.hasSuffix("\\") { return true }

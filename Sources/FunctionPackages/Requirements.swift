@@ -42,6 +42,14 @@ public struct Requirements: Sendable, Hashable {
         var options: [String] = []
         var requirements = Set<String>()
         for (number, line) in Self.logicalLines(text) {
+            // Printable ASCII (and tabs) only, as names, versions, markers and percent-encoded URLs
+            // are: Swift's checks below read characters, and a character can hold a blank the tools
+            // see on its own (U+0600 joins the space after it), so a blank and `-` or `#` could hide
+            // from them. Comments are gone by now.
+            if let bad = line.unicodeScalars.first(where: { $0 != "\t" && !(0x20...0x7E).contains($0.value) }) {
+                let code = "U+" + String(bad.value, radix: 16, uppercase: true).leftPadded(to: 4)
+                throw .invalidRequirement(line: number, text: line, reason: "requirements are ASCII, and this has \(code)")
+            }
             if line.contains("${") {
                 throw .invalidRequirement(
                     line: number, text: line, reason: "environment variables (${...}) are not expanded here; write the value")

@@ -287,5 +287,13 @@ import Testing
             try await dependencies.set(for: Requirements(parsing: "docopt\n"))
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: store.path + "/deps/.staging").isEmpty)
+        // pip would build an sdist a direct reference or an index page of the file's choosing leads
+        // to, whatever --only-binary says: with pip, those are refused before pip runs.
+        for text in ["six @ http://127.0.0.1:9/six-1.16.0-py2.py3-none-any.whl\n", "--find-links http://127.0.0.1:9/\nsix\n"] {
+            await #expect { try await dependencies.set(for: Requirements(parsing: text)) } throws: { error in
+                guard case .installerUnavailable(let reason) = error as? DependencyError else { return false }
+                return reason.contains("install uv")
+            }
+        }
     }
 }

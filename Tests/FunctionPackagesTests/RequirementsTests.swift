@@ -121,9 +121,17 @@ import Testing
             "six; python_version>\"3\"\t--index-url=http://127.0.0.1:9/simple --hash=sha256:00",
             "six; python_version > \"3\" -r=/etc/shadow",
             "six; extra == \"a\" \\ ",
+            // A prepend character joins the space after it into one Character, hiding the blank.
+            "six; python_version>\"0\"\u{0600} -r /etc/shadow",
+            // pip builds an sdist named by URL, and reads these versions as local archives.
+            "evil @ http://127.0.0.1:9/evil-1.0.tar.gz",
+            "six==1.0.zip",
+            "six>=1.tar.gz",
+            "six==1.0+abc.tar.gz",
         ] {
             #expect(throws: RequirementsError.self, "\(text.debugDescription)") { try Requirements(parsing: text) }
         }
+        #expect(try Requirements(parsing: "six @ https://example.com/six-1.16.0-py2.py3-none-any.whl#sha256=ab\n").requirements.count == 1)
         // Windows line ends and tabs are fine.
         #expect(try Requirements(parsing: "numpy\r\nsix\t# pinned\r\n").requirements == ["numpy", "six"])
     }
