@@ -45,7 +45,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Calls of one function that may wait for a container before more are refused (429).")
     var maxQueued = 64
 
-    @Flag(name: .long, help: "Let a deployed requirements.txt name its own index (--index-url, --extra-index-url, --find-links): off, callers would choose what the host fetches; the service's PIP_*/UV_* index settings always apply.")
+    @Flag(name: .long, help: "Let a deployed requirements.txt name its own index (--index-url, --extra-index-url, --find-links): off, because callers would choose what the host fetches, and a page of theirs may link wheels in files on the host (file:// URLs); the service's PIP_*/UV_* index settings always apply.")
     var allowRequirementsIndexOptions = false
 
     @Option(name: .long, help: ArgumentHelp("Close a connection with no request in progress after this many seconds (1 to 86400; 0: never). A call being answered is never cut.", valueName: "SECONDS"))
