@@ -141,9 +141,10 @@ extension RunnerLoop {
     }
 
     /// Writes a response to `request` and drops the request's bytes. Closes after it when the client
-    /// asked for that, or when the runner is draining.
+    /// asked for that, or when the runner is draining or asked to stop (a `stop()` during a call
+    /// whose drain the standby has not begun yet).
     func respond(to request: HTTPRequest, on connection: Connection, status: HTTPStatus, body: UnsafeRawBufferPointer, fields: ResponseFields = .none, thread: inout LoopThread) {
-        let keepAlive = request.head.keepAlive && drain == nil
+        let keepAlive = request.head.keepAlive && drain == nil && !stopRequested.load(ordering: .relaxed)
         thread.head.begin(status)
         if let tail = fields.logTail { thread.head.field("X-Log-Tail", tail) }
         if fields.functionError { thread.head.field("X-Function-Error", "Unhandled") }
