@@ -13,23 +13,21 @@ final class ExpectContinueHandler: ChannelDuplexHandler, RemovableChannelHandler
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
-    /// Requests read whose answer has not ended.
-    private var unanswered = 0
+    private var unanswered = UnansweredRequests()
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .head(let head) = unwrapInboundIn(data) {
-            if unanswered == 0, head.version.major == 1, head.version.minor >= 1,
-                head.headers["expect"].contains(where: { $0.lowercased() == "100-continue" })
-            {
-                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
-            }
-            unanswered += 1
+        let part = unwrapInboundIn(data)
+        if case .head(let head) = part, unanswered.count == 0, head.version.major == 1, head.version.minor >= 1,
+            head.headers["expect"].contains(where: { $0.lowercased() == "100-continue" })
+        {
+            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
         }
+        unanswered.read(part)
         context.fireChannelRead(data)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { unanswered = max(0, unanswered - 1) }
+        unanswered.wrote(unwrapOutboundIn(data))
         context.write(data, promise: promise)
     }
 }

@@ -18,21 +18,20 @@ final class RequestHeadErrorHandler: ChannelDuplexHandler, RemovableChannelHandl
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
-    /// Requests whose head was read and whose answer has not ended.
-    private var unanswered = 0
+    private var unanswered = UnansweredRequests()
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .head = unwrapInboundIn(data) { unanswered += 1 }
+        unanswered.read(unwrapInboundIn(data))
         context.fireChannelRead(data)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { unanswered = max(0, unanswered - 1) }
+        unanswered.wrote(unwrapOutboundIn(data))
         context.write(data, promise: promise)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard let parserError = error as? HTTPParserError, unanswered == 0 else {
+        guard let parserError = error as? HTTPParserError, unanswered.count == 0 else {
             context.fireErrorCaught(error)
             return
         }
