@@ -137,25 +137,27 @@ struct InvocationExecutor: Sendable {
             metrics.invocation(functionID: functionID, function: function, outcome: "succeeded", duration: timed.duration, coldStart: result.coldStart)
             return .succeeded(result: keepResult ? result.json : nil, durationMS: timed.duration.milliseconds, logTail: result.logTail)
         case .failure(let error):
-            let (status, type, tail) = Self.classify(error)
+            let (status, type) = Self.classify(error)
             metrics.invocation(functionID: functionID, function: function, outcome: status.rawValue, duration: timed.duration, coldStart: false)
             return InvocationOutcome(
-                status: status, durationMS: timed.duration.milliseconds, error: InvocationError(type: type, message: error.summary), logTail: tail)
+                status: status, durationMS: timed.duration.milliseconds, error: InvocationError(type: type, message: error.summary),
+                logTail: error.logTail)
         }
     }
 
-    /// The status a failed call is recorded with, the error type shown, and the log tail it carries.
-    static func classify(_ error: DispatcherError) -> (InvocationStatus, String, String?) {
+    /// The status a failed call is recorded with, and the error type shown. (Its log tail is the
+    /// error's own, `DispatcherError.logTail`.)
+    static func classify(_ error: DispatcherError) -> (InvocationStatus, String) {
         switch error {
-        case .functionFailed(let type, _, _, let tail): return (.failed, type, tail)
-        case .loadFailed(let type, _, _): return (.failed, type, nil)
-        case .invalidPayload(let type, _): return (.failed, type, nil)
-        case .timedOut(_, let tail): return (.timedOut, "Timeout", tail)
-        case .queueTimedOut, .tooManyConcurrentInvocations: return (.failed, "TooManyRequests", nil)
-        case .outOfMemory: return (.failed, "OutOfMemory", nil)
-        case .runnerDied: return (.failed, "RunnerFailed", nil)
-        case .shutDown: return (.interrupted, InvocationError.interruptedType, nil)
-        default: return (.failed, "Unavailable", nil)
+        case .functionFailed(let type, _, _, _): return (.failed, type)
+        case .loadFailed(let type, _, _): return (.failed, type)
+        case .invalidPayload(let type, _): return (.failed, type)
+        case .timedOut: return (.timedOut, "Timeout")
+        case .queueTimedOut, .tooManyConcurrentInvocations: return (.failed, "TooManyRequests")
+        case .outOfMemory: return (.failed, "OutOfMemory")
+        case .runnerDied: return (.failed, "RunnerFailed")
+        case .shutDown: return (.interrupted, InvocationError.interruptedType)
+        default: return (.failed, "Unavailable")
         }
     }
 }

@@ -46,13 +46,12 @@ struct ServiceHTTPError: HTTPResponseError {
         }
     }
 
-    /// A call's failure. The function's own errors keep the runner's type, message and traceback.
+    /// A call's failure. The function's own errors keep the runner's type, message and traceback;
+    /// what it printed goes in `X-Log-Tail` when asked for and there.
     init(_ error: DispatcherError, logTail: Bool) {
         switch error {
-        case .functionFailed(let type, let message, let traceback, let tail):
-            var headers: HTTPFields = [.functionError: "Unhandled"]
-            if logTail, let tail { headers[.logTail] = Base64Text.encode(tail) }
-            self.init(.internalServerError, type: type, detail: error.summary, message: message, traceback: traceback, headers: headers)
+        case .functionFailed(let type, let message, let traceback, _):
+            self.init(.internalServerError, type: type, detail: error.summary, message: message, traceback: traceback, headers: [.functionError: "Unhandled"])
         case .loadFailed(let type, let message, let traceback):
             self.init(.badRequest, type: type, detail: error.summary, message: message, traceback: traceback)
         case .invalidPayload(let type, let message):
@@ -64,10 +63,8 @@ struct ServiceHTTPError: HTTPResponseError {
             default:
                 self.init(.badRequest, type: ServiceErrorType.invalidRequest, detail: error.summary, message: message)
             }
-        case .timedOut(_, let tail):
-            var headers: HTTPFields = [:]
-            if logTail, let tail { headers[.logTail] = Base64Text.encode(tail) }
-            self.init(.gatewayTimeout, type: ServiceErrorType.timeout, detail: error.summary, headers: headers)
+        case .timedOut:
+            self.init(.gatewayTimeout, type: ServiceErrorType.timeout, detail: error.summary)
         case .queueTimedOut, .tooManyConcurrentInvocations:
             self.init(.tooManyRequests, type: ServiceErrorType.tooManyRequests, detail: error.summary, headers: [.retryAfter: "1"])
         case .outOfMemory:
@@ -79,6 +76,7 @@ struct ServiceHTTPError: HTTPResponseError {
         case .invalidConfiguration:
             self.init(.badRequest, type: ServiceErrorType.invalidRequest, detail: error.summary)
         }
+        if logTail, let tail = error.logTail { headers[.logTail] = Base64Text.encode(tail) }
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
