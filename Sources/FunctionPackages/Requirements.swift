@@ -47,8 +47,7 @@ public struct Requirements: Sendable, Hashable {
             // see on its own (U+0600 joins the space after it), so a blank and `-` or `#` could hide
             // from them. Comments are gone by now.
             if let bad = line.unicodeScalars.first(where: { $0 != "\t" && !(0x20...0x7E).contains($0.value) }) {
-                let code = "U+" + String(bad.value, radix: 16, uppercase: true).leftPadded(to: 4)
-                throw .invalidRequirement(line: number, text: line, reason: "requirements are ASCII, and this has \(code)")
+                throw .invalidRequirement(line: number, text: line, reason: "requirements are ASCII, and this has \(Self.codePoint(bad))")
             }
             if line.contains("${") {
                 throw .invalidRequirement(
@@ -91,11 +90,15 @@ public struct Requirements: Sendable, Hashable {
     private static func refuseLineBreaksWithinLines(_ text: String) throws(RequirementsError) {
         for (index, line) in physicalLines(text).enumerated() {
             guard let bad = line.unicodeScalars.first(where: isRefused) else { continue }
-            let code = "U+" + String(bad.value, radix: 16, uppercase: true).leftPadded(to: 4)
             throw .invalidRequirement(
                 line: index + 1, text: line,
-                reason: "it holds the control character or line separator \(code), which installers read as a line break")
+                reason: "it holds the control character or line separator \(codePoint(bad)), which installers read as a line break")
         }
+    }
+
+    /// `U+000D`: how a refused character is named in a message.
+    private static func codePoint(_ scalar: Unicode.Scalar) -> String {
+        "U+" + String(scalar.value, radix: 16, uppercase: true).leftPadded(to: 4)
     }
 
     private static func isRefused(_ scalar: Unicode.Scalar) -> Bool {
