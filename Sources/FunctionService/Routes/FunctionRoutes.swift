@@ -66,10 +66,11 @@ struct FunctionRoutes {
                 environment: environment, runtime: query.get("runtime"), description: query.get("description"))
             return try draft(deploy, zip: body.readBytes(length: body.readableBytes) ?? [], limits: limits)
         }
-        try KnownFields.check(body, known: DeployRequest.fieldNames)
         let deploy: DeployRequest
         do {
-            deploy = try JSONDecoder().decode(DeployRequest.self, from: body)
+            deploy = try KnownFields.decode(DeployRequest.self, from: body)
+        } catch let error as ServiceHTTPError {
+            throw error
         } catch {
             let reason = (error as? DecodingError).map(RequestBodyError.describe) ?? "\(error)"
             throw ServiceHTTPError.invalid(

@@ -23,10 +23,11 @@ struct KeyRoutes {
     private func create(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
         try requireAdmin(context)
         let body = try await request.body.collect(upTo: 64 << 10)
-        try KnownFields.check(body, known: CreateKeyRequest.fieldNames)
         let wanted: CreateKeyRequest
         do {
-            wanted = try JSONDecoder().decode(CreateKeyRequest.self, from: body)
+            wanted = try KnownFields.decode(CreateKeyRequest.self, from: body)
+        } catch let error as ServiceHTTPError {
+            throw error
         } catch {
             throw ServiceHTTPError.invalid("the body must be {\"name\": ..., \"scope\": \"admin\"|\"invoke\", \"function\"?: ..., \"aws\"?: true}")
         }
