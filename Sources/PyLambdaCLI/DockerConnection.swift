@@ -23,12 +23,14 @@ enum DockerConnection {
         }
     }
 
-    /// The runners recorded in the default state directory.
-    static func withManagedRunners<T>(_ body: (ManagedRunners) async throws -> T) async throws -> T {
+    /// The runners recorded in `stateDirectory`.
+    static func withManagedRunners<T>(
+        in stateDirectory: String, _ body: (ManagedRunners) async throws -> T
+    ) async throws -> T {
         try await withDocker { docker in
             let runners: ManagedRunners
             do {
-                runners = try ManagedRunners(docker: docker)
+                runners = try ManagedRunners(stateDirectory: stateDirectory, docker: docker)
             } catch {
                 StandardError.print("error: \(error)")
                 throw ExitCode(3)

@@ -10,6 +10,8 @@ struct GcCommand: AsyncParsableCommand {
             """
     )
 
+    @OptionGroup var state: StateDirectoryOption
+
     @Flag(name: .long, help: "Only list what would be removed.")
     var dryRun = false
 
@@ -32,7 +34,7 @@ struct GcCommand: AsyncParsableCommand {
     private var labelFilters: [KeyValueArgument] { labels.compactMap { KeyValueArgument($0) } }
 
     func run() async throws {
-        try await DockerConnection.withManagedRunners { runners in try await run(with: runners) }
+        try await DockerConnection.withManagedRunners(in: state.path) { runners in try await run(with: runners) }
     }
 
     private func run(with runners: ManagedRunners) async throws {

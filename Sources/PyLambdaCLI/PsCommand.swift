@@ -10,15 +10,17 @@ struct PsCommand: AsyncParsableCommand {
         commandName: "ps",
         abstract: "List the runners pylambda manages: code hash, state, age, idle time.",
         discussion: """
-            CODE is the start of the SHA-256 of the function's source (`pool` for a warm runner that has no code yet). LIFETIME `shared` runners were left warm by `pylambda run` for the next process; `owned` ones belong to a running dispatcher and go away with it. IDLE is the time since the last call. What is listed comes from the state directory's own records; containers that only carry pylambda's labels are counted separately as foreign.
+            CODE is the start of the SHA-256 of the function's source (`pool` for a warm runner that has no code yet). LIFETIME `shared` runners were left warm by `pylambda run` for the next process; `owned` ones belong to a running dispatcher and go away with it. IDLE is the time since the last call. What is listed comes from the state directory's own records (pylambda run's, or a serve's with --state); containers that only carry pylambda's labels are counted separately as foreign.
             """
     )
+
+    @OptionGroup var state: StateDirectoryOption
 
     @Flag(name: .long, help: "Print full container ids and code hashes.")
     var noTrunc = false
 
     func run() async throws {
-        try await DockerConnection.withManagedRunners { runners in try await run(with: runners) }
+        try await DockerConnection.withManagedRunners(in: state.path) { runners in try await run(with: runners) }
     }
 
     private func run(with runners: ManagedRunners) async throws {

@@ -308,6 +308,11 @@ struct ServiceAPITests {
             #expect(queued.status == 0 && id.range(of: "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", options: .regularExpression) != nil, "\(queued.output)")
             #expect(try await eventually(within: .seconds(30)) { try cli(["invocations", id]).output.contains(#""status":"succeeded""#) },
                     "an id is read as one without --id")
+            let runners = try Self.cliWithStatus(["ps", "--state", serve.state])
+            #expect(runners.status == 0 && runners.output.contains("owned") && runners.output.contains("running"),
+                    "ps --state lists the serve's runners: \(runners.output)")
+            let elsewhere = try Self.cliWithStatus(["ps", "--state", serve.state + "/elsewhere"])
+            #expect(elsewhere.status == 0 && elsewhere.output.contains("no managed runners"), "\(elsewhere.output)")
             let functions = try cli(["functions"])
             #expect(functions.status == 0 && functions.output.contains("fib"), "\(functions.output)")
             let listed = try cli(["invocations", "fib"])
