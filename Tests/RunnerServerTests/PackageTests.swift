@@ -233,6 +233,56 @@ struct PackageTests {
         }
     }
 
+    /// `async def` handlers are awaited, on one event loop per load (a client made in one call works in
+    /// the next), that a call interrupted at its deadline takes with it.
+    @Test
+    func asyncHandlersAreAwaitedOnTheLoadsEventLoop() async throws {
+        let code = """
+            import asyncio
+
+            loops = []  # the loops themselves, so that no id is reused
+
+            async def entrypoint(data):
+                loops.append(asyncio.get_running_loop())
+                await asyncio.sleep(0)
+                if data == 'raise':
+                    raise ValueError('async failure')
+                if data == 'sleep':
+                    print('sleeping')
+                    await asyncio.sleep(60)
+                return {'data': data, 'loops': len(set(map(id, loops))), 'calls': len(loops)}
+
+            async def handler(event, context):
+                return [event, context.function_name]
+
+            def sync_wrapper(data):
+                return entrypoint(data)
+            """
+        let timeout = [(RunnerHeader.timeoutMilliseconds, "300")]
+        try await withRunner { client in
+            try await client.mustLoad(LoadRequest(code: code))
+            #expect(try await client.run("1").text == #"{"data":1,"loops":1,"calls":1}"#)
+            #expect(try await client.run("2").text == #"{"data":2,"loops":1,"calls":2}"#, "the same loop again")
+            let raised = try await client.run(#""raise""#)
+            #expect(raised.status == .internalServerError)
+            #expect(try raised.errorBody().error.type == "ValueError")
+            #expect(try raised.errorBody().error.message == "async failure")
+            #expect(try await client.run("3").text == #"{"data":3,"loops":1,"calls":4}"#, "an exception leaves the loop")
+
+            let slept = try await client.post(RunnerPath.run, #""sleep""#, headers: timeout + [(RunnerHeader.logTail, "true")])
+            #expect(slept.status == .gatewayTimeout, "an awaited sleep is interrupted at the deadline")
+            let tail = slept.header(RunnerHeader.logTail).flatMap { Data(base64Encoded: $0) }.map { String(decoding: $0, as: UTF8.self) }
+            #expect(tail == "sleeping\n", "\(tail ?? "none")")
+            let after = try await client.run("4")
+            #expect(after.text == #"{"data":4,"loops":2,"calls":6}"#, "a new loop after a timeout: \(after.text)")
+
+            try await client.mustLoad(LoadRequest(code: code, handler: "handler", function: FunctionMetadata(name: "asyncfn")))
+            #expect(try await client.run("5").text == #"[5,"asyncfn"]"#, "an async Lambda handler gets its context")
+            try await client.mustLoad(LoadRequest(code: code, handler: "sync_wrapper"))
+            #expect(try await client.run("6").text == #"{"data":6,"loops":1,"calls":1}"#, "a coroutine from a sync wrapper")
+        }
+    }
+
     @Test
     func aMissingHandlerIsEntrypointNotFoundNamingWhatWasLookedFor() async throws {
         let package = try PackageDirectory([

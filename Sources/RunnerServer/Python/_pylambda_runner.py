@@ -86,6 +86,25 @@ def decode_json(text):
     return value
 
 
+async def _sample_coroutine():
+    pass
+
+
+_sample = _sample_coroutine()
+_CoroutineType = type(_sample)  # `types.CoroutineType`, without importing `types`
+_sample.close()
+del _sample
+
+_CO_COROUTINE = 0x80  # an `async def` function's code flag (`inspect.CO_COROUTINE`)
+
+
+def _is_async_function(handler):
+    """Whether calling `handler` surely makes a coroutine: an `async def` function or method. Other
+    callables (a sync wrapper around one) are recognized by what they return, at their first call."""
+    code = getattr(getattr(handler, "__func__", handler), "__code__", None)
+    return code is not None and bool(code.co_flags & _CO_COROUTINE)
+
+
 def _not_serializable(value):
     raise TypeError(f"Object of type {value.__class__.__name__} is not JSON serializable")
 
@@ -183,6 +202,7 @@ class FunctionHost:
         self._output_limit = output_limit
         self._loaded = None
         self._state = ProcessState()
+        self._event_loop = None
 
     def load(self, body):
         try:
@@ -212,6 +232,8 @@ class FunctionHost:
                 stage = "load"
                 module = import_handler_module(request)
             handler = find_handler(module, request)
+            if _is_async_function(handler):
+                self._open_event_loop()  # `asyncio` is imported by the load, not by the first call
         except self._deadline_exceeded:
             self.unload()
             raise
@@ -251,7 +273,48 @@ class FunctionHost:
     def unload(self):
         """Forgets the function and undoes what its load changed in the process."""
         self._loaded = None
+        self._close_event_loop()
         self._state.undo()
+
+    # --- `async def` handlers ---
+
+    def _open_event_loop(self):
+        """The load's event loop. It lasts as long as the load, as module globals do: a client that
+        an `async def` handler made on it in one call still works in the next."""
+        loop = self._event_loop
+        if loop is None:
+            import asyncio
+
+            loop = self._event_loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+        return loop
+
+    def _close_event_loop(self):
+        """Drops the event loop and whatever it still had scheduled, without running any of it."""
+        loop, self._event_loop = self._event_loop, None
+        if loop is None:
+            return
+        import asyncio
+
+        for task in asyncio.all_tasks(loop):
+            task._log_destroy_pending = False  # dropped on purpose: no "Task was destroyed" warning
+        loop.close()
+        asyncio.set_event_loop(None)
+
+    def _complete(self, coroutine):
+        """Runs the coroutine an `async def` handler returned until it ends, and returns its result.
+
+        A call interrupted at its deadline, or whose coroutine the loop could not finish, takes the
+        loop with it: nothing that call scheduled runs during a later one.
+        """
+        loop = self._open_event_loop()
+        task = loop.create_task(coroutine)
+        try:
+            return loop.run_until_complete(task)
+        except BaseException as error:
+            if isinstance(error, self._deadline_exceeded) or not task.done():
+                self._close_event_loop()
+            raise
 
     def _error(self, kind, error, want_tail=False, source=None):
         # Tracebacks read source lines from linecache: give them this load's source, not another's.
@@ -276,6 +339,8 @@ class FunctionHost:
                 result = loaded.handler(data, LambdaContext(loaded.function, invocation_id, deadline_ns))
             else:
                 result = loaded.handler(data)
+            if result.__class__ is _CoroutineType:  # an `async def` handler
+                result = self._complete(result)
         except self._deadline_exceeded:
             raise
         except BaseException as error:
