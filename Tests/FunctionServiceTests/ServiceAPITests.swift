@@ -327,6 +327,19 @@ struct ServiceAPITests {
         #expect(unreachable.status == 3 && unreachable.output.contains("cannot reach pylambda serve at http://127.0.0.1:1: "), "\(unreachable.output)")
     }
 
+    /// A module slower than the function's timeout is refused at deploy whichever runner loads it: a
+    /// runner from the warm pool, started before the function was known, gets the function's timeout too.
+    @Test func theTimeoutCoversTheModuleOnAWarmPoolRunner() async throws {
+        try await withServe(warmPool: 1) { serve in
+            #expect(try await eventually(within: .seconds(60)) {
+                try Self.cliWithStatus(["ps", "--state", serve.state]).output.contains(" pool ")
+            }, "the warm pool has its runner")
+            let answer = try await serve.deploy(
+                "slow", code: "import time\ntime.sleep(8)\n\ndef entrypoint(data):\n    return data\n", settings: ["timeout_s": 1])
+            #expect(answer.status == 400 && answer.text.contains("longer than the function's timeout"), "\(answer.status) \(answer.text)")
+        }
+    }
+
     /// `--keep-invocations`: the records of ended calls go once they are that old.
     @Test func oldInvocationRecordsAreDeleted() async throws {
         try await withServe(["--keep-invocations", "2s"], warmPool: 0) { serve in

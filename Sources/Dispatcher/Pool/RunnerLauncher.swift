@@ -108,7 +108,8 @@ struct RunnerLauncher: Sendable {
         }
         let started = UnixTime.now()
         do {
-            _ = try await client.load(runner, request: function.loadRequest, timeout: function.configuration.effectiveTimeout + .seconds(5))
+            _ = try await client.load(
+                runner, request: function.loadRequest, timeoutHeader: function.timeoutHeader, transportTimeout: function.transportTimeout)
         } catch let error as RunnerErrorResponse {
             if error.status == 400, let body = error.body {
                 throw .loadFailed(type: body.error.type, message: body.error.message, traceback: body.error.traceback)

@@ -56,9 +56,13 @@ struct RunnerClient: Sendable {
         return response?.status == 200
     }
 
-    func load(_ runner: LaunchedRunner, request: LoadRequest, timeout: Duration) async throws -> LoadResponse {
+    /// `timeoutHeader` is the function's timeout (milliseconds), which its module's code gets too: a
+    /// runner from the warm pool was started before anyone knew the function, with a default of its own.
+    func load(_ runner: LaunchedRunner, request: LoadRequest, timeoutHeader: String, transportTimeout: Duration) async throws -> LoadResponse {
         let body = try JSONEncoder().encode(request)
-        let output = try await post(runner, path: RunnerPath.load, body: Array(body), headers: [], timeout: timeout, maxResponseBytes: 1 << 20)
+        let output = try await post(
+            runner, path: RunnerPath.load, body: Array(body), headers: [(RunnerHeader.timeoutMilliseconds, timeoutHeader)],
+            timeout: transportTimeout, maxResponseBytes: 1 << 20)
         do {
             return try JSONDecoder().decode(LoadResponse.self, from: Data(output.body))
         } catch {
