@@ -37,6 +37,10 @@ public protocol FunctionStore: Service, Sendable {
     func code(of version: FunctionVersion) async throws(RegistryError) -> FunctionCode
     /// Marks the latest version published (Lambda's PublishVersion) and returns it.
     func publishLatestVersion(of name: String) async throws(RegistryError) -> FunctionVersion
+    /// Lambda's DeleteFunction of one version: version `number` is no longer published, so that no
+    /// qualifier finds it. Its code stays (a call in flight or queued on it still runs). False if it
+    /// was not published.
+    func unpublishVersion(of name: String, number: Int) async throws(RegistryError) -> Bool
     /// Deletes the function and its versions' code, and cancels its queued async calls. Invocation
     /// records stay readable by id. Calls already running finish (their code is loaded already;
     /// one claimed but not yet loaded finds `versionNotFound`).

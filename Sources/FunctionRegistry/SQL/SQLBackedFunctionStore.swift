@@ -42,6 +42,10 @@ extension SQLBackedFunctionStore {
         try await registry.publishLatestVersion(of: name)
     }
 
+    public func unpublishVersion(of name: String, number: Int) async throws(RegistryError) -> Bool {
+        try await registry.unpublishVersion(of: name, number: number)
+    }
+
     public func deleteFunction(named name: String) async throws(RegistryError) -> DeletedFunction {
         defer { changes.changed() }
         return try await registry.deleteFunction(named: name)

@@ -142,6 +142,17 @@ extension SQLRegistry {
         }
     }
 
+    func unpublishVersion(of name: String, number: Int) async throws(RegistryError) -> Bool {
+        try FunctionName.validate(name)
+        return try await write { db in
+            let function = try await db.liveFunction(named: name, lock: dialect.lockForShare)
+            let rows = try await db.query(
+                "UPDATE function_versions SET published = $1 WHERE function_id = $2 AND version = $3 AND published = $4 RETURNING version",
+                .bool(false), .integer(function.id), .int(number), .bool(true))
+            return !rows.isEmpty
+        }
+    }
+
     func deleteFunction(named name: String) async throws(RegistryError) -> DeletedFunction {
         try FunctionName.validate(name)
         let message = "function \(name) was deleted before this call ran"

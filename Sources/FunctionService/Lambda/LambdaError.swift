@@ -25,6 +25,15 @@ struct LambdaError: HTTPResponseError {
 
     static func notFound(_ message: String) -> Self { Self(status: .notFound, type: LambdaAPI.ErrorType.resourceNotFound, message: message) }
     static func invalid(_ message: String) -> Self { Self(status: .badRequest, type: LambdaAPI.ErrorType.invalidParameterValue, message: message) }
+    /// A request in the Lambda API's form for an operation PyLambda does not implement.
+    static func unknownOperation(_ request: Request) -> Self {
+        var error = Self(
+            status: .notFound, type: LambdaAPI.ErrorType.unknownOperation,
+            message: "PyLambda does not implement \(request.method.rawValue) \(request.uri.path.prefix(200)): its Lambda API has \(LambdaAPI.operations.joined(separator: ", "))")
+        error.headers[.amznRequestID] = RandomUUID.lowercased()
+        return error
+    }
+
     static func conflict(_ message: String) -> Self { Self(status: .conflict, type: LambdaAPI.ErrorType.resourceConflict, message: message) }
     static func tooLarge(limit: Int) -> Self {
         Self(status: .contentTooLarge, type: LambdaAPI.ErrorType.requestTooLarge, message: "the request body is larger than \(limit) bytes")
@@ -102,8 +111,6 @@ struct LambdaErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         case let error as RequirementsError: return LambdaError(ServiceHTTPError(error))
         case let error as any HTTPResponseError where error.status == .contentTooLarge:
             return LambdaError(status: .contentTooLarge, type: LambdaAPI.ErrorType.requestTooLarge, message: "the request is too large")
-        case let error as HTTPError where error.status == .notFound:
-            return LambdaError(status: .notFound, type: "UnknownOperationException", message: "unknown operation")
         case let error as DecodingError:
             return LambdaError(status: .badRequest, type: LambdaAPI.ErrorType.invalidRequestContent, message: RequestBodyError.describe(error))
         case let error as HTTPParserError:

@@ -16,7 +16,7 @@ import Foundation
 ///
 /// Lambda's `$LATEST` is the newest version; every update makes a new immutable version, as with the
 /// native API, and PublishVersion marks the newest one published under its own number. A `Qualifier`
-/// names a published version.
+/// names a published version; DeleteFunction with one unpublishes that version.
 struct LambdaFunctionRoutes {
     let store: any FunctionStore
     let deployer: FunctionDeployer
@@ -45,9 +45,10 @@ struct LambdaFunctionRoutes {
     private func create(_ context: ServiceRequestContext) async throws -> Response {
         try requireLambdaAdmin(context)
         let body = try decode(LambdaCreateFunctionRequest.self, context)
-        let name = try LambdaFunctionName(rawComponent: Substring(body.functionName), qualifier: nil)
+        let name = try LambdaFunctionName(rawComponent: Substring(body.functionName), qualifier: nil, creating: true)
         guard name.qualifier == nil else { throw LambdaError.invalid("FunctionName must not carry a qualifier") }
         try Self.checkRuntime(body.runtime)
+        try Self.checkEnvironment(body.environment?.variables)
         let zip = try Self.zip(body.code.zipFile, otherSources: body.code.s3Bucket != nil || body.code.imageUri != nil)
         let settings = try FunctionSettingsInput(
             memoryMB: body.memorySize, timeoutSeconds: body.timeout.map(Double.init), environment: body.environment?.variables
@@ -108,6 +109,7 @@ struct LambdaFunctionRoutes {
         let name = try unqualifiedName(context)
         let body = try decode(LambdaUpdateConfigurationRequest.self, context)
         try Self.checkRuntime(body.runtime)
+        try Self.checkEnvironment(body.environment?.variables)
         let latest = try await store.version(of: name, number: nil)
         let settings = try FunctionSettingsInput(
             memoryMB: body.memorySize, timeoutSeconds: body.timeout.map(Double.init), environment: body.environment?.variables
@@ -149,10 +151,16 @@ struct LambdaFunctionRoutes {
     private func delete(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
         try requireLambdaAdmin(context)
         let name = try LambdaFunctionName(rawComponent: rawName(context), qualifier: request.uri.queryParameters.get("Qualifier"))
-        guard name.qualifier == nil || name.qualifier == "$LATEST" else {
-            throw LambdaError.invalid("PyLambda deletes whole functions: its versions are kept until the function is deleted")
+        guard let qualifier = name.qualifier else {
+            try await deployer.undeploy(name.name)
+            return Response(status: .noContent)
         }
-        try await deployer.undeploy(name.name)
+        // A qualifier deletes that published version only, as on Lambda; never the function.
+        guard qualifier != "$LATEST", let number = try name.versionNumber() else {
+            throw LambdaError.invalid("$LATEST version cannot be deleted without deleting the function.")
+        }
+        // A version that is not published (or never was) is answered as deleted, as Lambda does.
+        _ = try await store.unpublishVersion(of: name.name, number: number)
         return Response(status: .noContent)
     }
 
@@ -179,6 +187,22 @@ struct LambdaFunctionRoutes {
         guard let runtime else { return }
         guard runtime.hasPrefix("python3") else {
             throw .invalid("Runtime \(runtime) is not supported: PyLambda runs Python functions, on \(LambdaFunctionConfiguration.runtime) (any python3.x is accepted)")
+        }
+    }
+
+    /// The variables the runtime sets (and Lambda's other reserved ones): Lambda refuses them in a
+    /// function's environment, where they would only hide the real value.
+    static let reservedEnvironment: Set<String> = [
+        "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV", "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_INITIALIZATION_TYPE",
+        "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
+    ]
+
+    static func checkEnvironment(_ variables: [String: String]?) throws(LambdaError) {
+        let reserved = (variables?.keys).map { $0.filter(reservedEnvironment.contains).sorted() } ?? []
+        guard reserved.isEmpty else {
+            throw .invalid(
+                "Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: \(reserved.joined(separator: ","))")
         }
     }
 

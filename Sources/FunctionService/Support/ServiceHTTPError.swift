@@ -3,6 +3,7 @@ import FunctionPackages
 import FunctionRegistry
 import HTTPTypes
 import Hummingbird
+import LambdaProtocol
 import NIOCore
 import NIOHTTP1
 import RunnerProtocol
@@ -107,6 +108,8 @@ struct ErrorBodyMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as RequirementsError {
             throw ServiceHTTPError(error)
         } catch let error as HTTPError where error.status == .notFound {
+            // A Lambda operation PyLambda lacks: in Lambda's form, so that boto3 names it.
+            if LambdaAPI.isVersionedPath(request.uri.path) { throw LambdaError.unknownOperation(request) }
             throw MethodNotAllowed.error(for: request) ?? ServiceHTTPError.notFound("no such endpoint: see GET \(ServicePath.openAPI)")
         } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
             throw ServiceHTTPError(.contentTooLarge, type: ServiceErrorType.payloadTooLarge, detail: "the request body is too large")
