@@ -37,6 +37,9 @@ public enum RunnerEnvironment {
     public static let maxOutputBytes = "RUNNER_MAX_OUTPUT_BYTES"
     /// swift-log level of the runner's own logs: trace, debug, info, notice, warning, error, critical.
     public static let logLevel = "RUNNER_LOG_LEVEL"
+
+    /// Every variable above but `PORT`: the runner's own settings, which functions do not see.
+    public static let settings = [timeout, timeoutGrace, idleTTL, maxBodyBytes, maxOutputBytes, logLevel]
 }
 
 /// How a runner process ends.

@@ -66,10 +66,12 @@ public final class Runner: Service, Sendable {
         let logger = self.logger
         let maxOutputBytes = configuration.maxOutputBytes
         let codeCache = configuration.supportCodeCache
+        let ownsProcess = configuration.ownsProcess
         interpreter.submit({ python in
             let code: Int32
             do {
-                let host = try FunctionHost(python, maxOutputBytes: maxOutputBytes, codeCache: codeCache, logger: logger)
+                let host = try FunctionHost(
+                    python, maxOutputBytes: maxOutputBytes, codeCache: codeCache, ownsProcess: ownsProcess, logger: logger)
                 code = loop.runOnInterpreterThread(python, host: host)
                 host.unload(python)
             } catch {

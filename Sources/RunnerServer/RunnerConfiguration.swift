@@ -37,6 +37,12 @@ public struct RunnerConfiguration: Sendable {
     /// the threads it starts, so the executable starts the runner from `main`, before any other thread.
     /// Empty for a runner inside another program (a test suite), which calls `Runner.stop()` instead.
     public var drainSignals: [Int32] = []
+    /// Whether the runner is the whole process (the swift-runner executable), and so may change what
+    /// is process-wide for its functions: its own settings (`RunnerEnvironment.settings`, read by the
+    /// time a function loads) are removed from the environment, and a package's code runs in the
+    /// package's directory, as Lambda's runs in /var/task. False for a runner inside another program
+    /// (a test suite), whose environment and working directory are not the runner's to change.
+    public var ownsProcess = false
 
     public init() {}
 

@@ -102,6 +102,7 @@ struct SwiftRunnerCommand: ParsableCommand {
             configuration.address = .tcp(host: host, port: port)
         }
         configuration.drainSignals = Self.drainSignals
+        configuration.ownsProcess = true
 
         let runner = Runner(configuration: configuration, interpreter: Self.interpreter, logger: logger)
         do {

@@ -57,7 +57,9 @@ def lambda_handler(event, context):
         return "x" * (7 << 20)
     return {"event": event, "version": context.function_version, "request_id": context.aws_request_id,
             "remaining_ms": context.get_remaining_time_in_millis(), "memory": context.memory_limit_in_mb,
-            "region": os.environ["AWS_REGION"], "memory_env": os.environ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"]}
+            "region": os.environ["AWS_REGION"], "memory_env": os.environ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"],
+            "runner_settings": sorted(name for name in os.environ if name.startswith("RUNNER_")),
+            "task_root_files": sorted(os.listdir(os.environ["LAMBDA_TASK_ROOT"])), "handler": os.environ["_HANDLER"]}
 """
 
 
@@ -99,6 +101,10 @@ def check_api():
     conflict = error_code(lambda: lam.create_function(
         FunctionName="boto-fn", Runtime="python3.11", Role="r", Handler="lambda_function.lambda_handler", Code={"ZipFile": code}))
     expect(conflict == ("ResourceConflictException", 409), conflict)
+    reserved = error_code(lambda: lam.create_function(
+        FunctionName="other", Runtime="python3.11", Role="r", Handler="lambda_function.lambda_handler", Code={"ZipFile": code},
+        Environment={"Variables": {"AWS_REGION": "eu-west-1"}}))
+    expect(reserved == ("InvalidParameterValueException", 400), "a reserved variable: " + str(reserved))
     invalid = error_code(lambda: lam.create_function(
         FunctionName="other", Runtime="python3.11", Role="r", Handler="lambda_function.lambda_handler", Code={"ZipFile": code}, Timeout=5000))
     expect(invalid == ("InvalidParameterValueException", 400), invalid)
@@ -121,6 +127,8 @@ def check_api():
     expect("[INFO]\t" in log and "\tinfo from boto-fn\n" in log, "logging.info reaches the log, as on Lambda: " + log)
     arn = lam.get_function(FunctionName="boto-fn")["Configuration"]["FunctionArn"]
     expect(result["region"] == arn.split(":")[3] and result["memory_env"] == "192", result)
+    expect(result["runner_settings"] == [], "the runner's own settings are not the function's: " + str(result))
+    expect(result["task_root_files"] == ["lambda_function.py"] and result["handler"] == "lambda_function.lambda_handler", result)
     expect("FunctionError" not in answer, answer)
 
     # A function error and a timeout: 200, Unhandled, Lambda's error body.
@@ -165,6 +173,17 @@ def check_api():
     expect(lam.invoke(FunctionName="boto-fn", InvocationType="DryRun")["StatusCode"] == 204, "DryRun")
     missing = error_code(lambda: lam.invoke(FunctionName="no-such-fn", InvocationType="DryRun"))
     expect(missing == ("ResourceNotFoundException", 404), missing)
+    # A name Lambda allows but PyLambda does not names no function here; creating one says why.
+    expect(error_code(lambda: lam.get_function(FunctionName="MyFunction")) == ("ResourceNotFoundException", 404), "MyFunction")
+    upper = error_code(lambda: lam.create_function(
+        FunctionName="MyFunction", Runtime="python3.11", Role="r", Handler="lambda_function.lambda_handler", Code={"ZipFile": code}))
+    expect(upper == ("InvalidParameterValueException", 400), upper)
+    alias = error_code(lambda: lam.invoke(FunctionName="boto-fn", Qualifier="prod", Payload=b"{}"))
+    expect(alias == ("ResourceNotFoundException", 404), "no alias exists: " + str(alias))
+    # An operation PyLambda lacks is an error boto3 names, in Lambda's form.
+    for unknown in (lambda: lam.list_aliases(FunctionName="boto-fn"), lambda: lam.get_account_settings(),
+                    lambda: lam.list_tags(Resource=created["FunctionArn"])):
+        expect(error_code(unknown) == ("UnknownOperationException", 404), error_code(unknown))
 
     # Reads.
     function = lam.get_function(FunctionName="boto-fn")
@@ -194,6 +213,15 @@ def check_api():
     expect([v["Version"] for v in versions] == ["$LATEST", number], versions)
     unpublished = error_code(lambda: lam.invoke(FunctionName="boto-fn", Qualifier="999", Payload=b"{}"))
     expect(unpublished[0] == "ResourceNotFoundException", unpublished)
+    # A qualifier deletes one version, never the function; $LATEST is refused, as on Lambda.
+    latest_refused = error_code(lambda: lam.delete_function(FunctionName="boto-fn", Qualifier="$LATEST"))
+    expect(latest_refused == ("InvalidParameterValueException", 400), latest_refused)
+    lam.delete_function(FunctionName="boto-fn", Qualifier=number)
+    versions = lam.list_versions_by_function(FunctionName="boto-fn")["Versions"]
+    expect([v["Version"] for v in versions] == ["$LATEST"], versions)
+    deleted = error_code(lambda: lam.invoke(FunctionName="boto-fn", Qualifier=number, Payload=b"{}"))
+    expect(deleted[0] == "ResourceNotFoundException", deleted)
+    expect(lam.invoke(FunctionName="boto-fn", Payload=b"{}")["Payload"].read() == b'"v3"', "the function is still there")
 
     # ListFunctions, paginated.
     for name in ("page-a", "page-b", "page-c"):

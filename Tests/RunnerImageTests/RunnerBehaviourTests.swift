@@ -54,6 +54,46 @@ struct RunnerBehaviourTests {
         #expect(after > before + 10, "the function's thread ticked \(after - before) times in 0.5 s of idle")
     }
 
+    /// A package's modules named like standard ones (`token.py`, `types.py`) broke `import logging`
+    /// and the runner's own report of the function's errors: the standard modules win now, as on
+    /// Lambda. The package runs in its own directory, and the runner's settings are not in its
+    /// environment.
+    @Test
+    func aPackageRunsInItsDirectoryAndCannotShadowTheStandardLibrary() async throws {
+        let runner = try await SocketRunner.start(environment: ["RUNNER_IDLE_TTL=600"], prefix: "pylambda-find")
+        defer { runner.remove() }
+        let package = runner.directory.path + "/pkg"
+        let files = [
+            "main.py": """
+                import dataclasses, logging, os
+
+                def entrypoint(data):
+                    if data == 'fail':
+                        raise ValueError('failed on purpose')
+                    return {'cwd': os.getcwd(), 'config': open('data/config.json').read(), 'root': os.environ['LAMBDA_TASK_ROOT'],
+                            'settings': sorted(name for name in os.environ if name.startswith('RUNNER_'))}
+                """,
+            "token.py": "def make_token():\n    return 'the package token'\n",
+            "types.py": "class Thing:\n    pass\n",
+            "data/config.json": #"{"from": "the package"}"#,
+        ]
+        for (name, text) in files {
+            let path = package + "/" + name
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        let load = try String(decoding: JSONEncoder().encode(LoadRequest(package: "/run/pylambda/pkg")), as: UTF8.self)
+        let loaded = try await runner.client.request(RunnerPath.load, body: load)
+        #expect(loaded.status == 200, "import logging with a types.py in the package: \(loaded.body)")
+        let failed = try await runner.client.run(#""fail""#)
+        #expect(failed.status == 500 && failed.error?.error.type == "ValueError", "the function's own error, reported: \(failed.body)")
+        let answer = try await runner.client.run("1")
+        let object = try JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as? [String: Any]
+        #expect(object?["cwd"] as? String == "/run/pylambda/pkg" && object?["root"] as? String == "/run/pylambda/pkg", "\(answer.body)")
+        #expect(object?["config"] as? String == #"{"from": "the package"}"#, "\(answer.body)")
+        #expect(object?["settings"] as? [String] == [], "RUNNER_IDLE_TTL is the runner's, not the function's: \(answer.body)")
+    }
+
     /// A request sent as the idle TTL ends is answered, or refused unread: never run, then dropped.
     @Test
     func theIdleExitNeverDropsARequestItRan() async throws {

@@ -56,7 +56,7 @@ struct ErrorTests {
             #expect(try missing.errorBody().detail.contains("def entrypoint(data):"))
 
             let notCallable = try await client.load("entrypoint = 3\n")
-            #expect(try notCallable.errorBody().detail.contains("entrypoint as a int, which is not callable"))
+            #expect(try notCallable.errorBody().detail.contains("entrypoint as an int, which is not callable"))
 
             let exiting = try await client.load("import sys\nsys.exit(2)\n")
             #expect(exiting.status == .badRequest)
@@ -110,6 +110,21 @@ struct ErrorTests {
             let keyError = try await client.post(RunnerPath.run, "{}")
             #expect(try keyError.errorBody().error.type == "KeyError")
             #expect(try await client.post(RunnerPath.run, #"{"n": 4}"#).text == "2.5")
+        }
+    }
+
+    /// Tracebacks the function formats itself (`traceback.format_exc()`, `logging.exception`) show its
+    /// source lines, this load's and not another's; a byte order mark before the source is skipped, as
+    /// CPython skips it in a file.
+    @Test
+    func tracebacksTheFunctionFormatsShowItsOwnLines() async throws {
+        try await withRunner(.tcp) { client in
+            for marker in ["first_load_marker", "second_load_marker"] {
+                let code = "\u{FEFF}import traceback\n\ndef entrypoint(data):\n    try:\n        \(marker) = 1 / 0\n    except ZeroDivisionError:\n        return traceback.format_exc()\n"
+                try await client.mustLoad(code)
+                let text = try await client.run("1").text
+                #expect(text.contains("\(marker) = 1 / 0"), "\(text)")
+            }
         }
     }
 

@@ -158,10 +158,12 @@ struct PackageTests {
 
                 def handler(event, context):
                     logging.info("in %s", os.environ["AWS_LAMBDA_FUNCTION_NAME"])
-                    return [os.environ[name] for name in ("AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_REGION", "AWS_LAMBDA_LOG_GROUP_NAME")]
+                    assert os.environ["AWS_LAMBDA_LOG_STREAM_NAME"] == context.log_stream_name, "one stream"
+                    assert os.environ["LAMBDA_TASK_ROOT"] == os.getcwd()
+                    return [os.environ[name] for name in ("AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_REGION", "AWS_LAMBDA_LOG_GROUP_NAME", "_HANDLER", "AWS_LAMBDA_INITIALIZATION_TYPE")]
                 """, handler: "handler", function: metadata))
             let logged = try await client.run("{}", headers: [(RunnerHeader.logTail, "true")])
-            #expect(logged.text == #"["7","256","eu-west-1","/aws/lambda/orders"]"#, "\(logged.text)")
+            #expect(logged.text == #"["7","256","eu-west-1","/aws/lambda/orders","handler","on-demand"]"#, "\(logged.text)")
             let tail = String(decoding: Data(base64Encoded: logged.header(RunnerHeader.logTail) ?? "") ?? Data(), as: UTF8.self)
             // INFO reaches the tail through a root handler: the runner's (`[INFO]\t<time>\tin orders`), or
             // in this test process, whose interpreter all runners share, one another test's code set up.

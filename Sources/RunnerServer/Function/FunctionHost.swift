@@ -11,9 +11,15 @@ final class FunctionHost {
     private let unload: PythonObject
     private let tail: PythonObject
 
-    init(_ python: borrowing Python, maxOutputBytes: Int, codeCache: String?, logger: Logger) throws(PythonException) {
+    /// `ownsProcess`: see `RunnerConfiguration.ownsProcess`.
+    init(_ python: borrowing Python, maxOutputBytes: Int, codeCache: String?, ownsProcess: Bool = false, logger: Logger) throws(PythonException) {
         let module = try RunnerSupportModule.load(python, codeCache: codeCache, logger: logger)
         let host = try module.attribute("FunctionHost").call(python.deadlineExceededType, try python.int(maxOutputBytes))
+        if ownsProcess {
+            _ = try host.attribute("own_process").call()
+            let hide = try host.attribute("hide_environment_variable")
+            for name in RunnerEnvironment.settings { _ = try hide.call(try python.string(name)) }
+        }
         load = try host.attribute("load")
         run = try host.attribute("run")
         unload = try host.attribute("unload")

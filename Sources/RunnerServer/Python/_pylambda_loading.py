@@ -72,11 +72,13 @@ class LoadRequest:
         self.env = self._env(request.get("env"))
         digest = _string(request, "digest")
         self.digest = code_digest(self.code) if self.code is not None else digest
-        self.function = self._function(request.get("function"))
+        function = self._function(request.get("function"))
         # Equal keys load the same thing the same way: the second is answered "reused".
         self.key = None if self.digest is None else (
-            self.digest, self.package, self.handler, tuple(self.sys_path), tuple(sorted(self.env.items())),
-            self.function)
+            self.digest, self.package, self.handler, tuple(self.sys_path), tuple(sorted(self.env.items())), function)
+        if function[5] is None:
+            function = function[:5] + (_log_stream_name(function[1]),)
+        self.function = function
 
     @staticmethod
     def _sys_path(value):
@@ -122,25 +124,33 @@ class LoadRequest:
 
 
 class ProcessState:
-    """The process-wide changes of the current load: path entries, environment, module directories."""
+    """The process-wide changes of the current load: path entries, environment, module directories,
+    and (when the runner is the whole process) the working directory: a package's, as Lambda's code
+    runs in /var/task, so that `open("data/config.json")` finds the package's file."""
 
-    def __init__(self):
+    def __init__(self, change_directory=False):
+        self._change_directory = change_directory
         self._path_entries = []
         self._saved_env = {}
         self._directories = ()
         self._code_module = False
+        self._saved_directory = None
 
     def apply(self, request):
         """Sets the load's environment (Lambda's variables, then the function's own) and puts its
         directories first on `sys.path`."""
-        for name, value in {**lambda_environment(request.function), **request.env}.items():
+        for name, value in {**lambda_environment(request), **request.env}.items():
             self._saved_env.setdefault(name, os.environ.get(name))
             os.environ[name] = value
         entries = ([request.package] if request.package else []) + request.sys_path
+        _import_shadowed_standard_modules(entries)
         sys.path[0:0] = entries
         self._path_entries = entries
         self._directories = tuple(entry.rstrip("/") + "/" for entry in entries)
         self._code_module = request.code is not None
+        if self._change_directory and request.package:
+            self._saved_directory = os.getcwd()
+            os.chdir(request.package)
         if entries:
             import importlib
 
@@ -159,6 +169,7 @@ class ProcessState:
                     del sys.path_importer_cache[entry]
         if self._code_module:
             sys.modules.pop(CODE_MODULE, None)
+            _forget_code_lines()
         remove_root_log_handler()
         for entry in self._path_entries:
             try:
@@ -170,7 +181,48 @@ class ProcessState:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-        self.__init__()
+        if self._saved_directory is not None:
+            try:
+                os.chdir(self._saved_directory)
+            except OSError:
+                pass  # gone (user code removed it): the next load sets its own, or runs where it is
+        self.__init__(self._change_directory)
+
+
+# What the runner's own error path imports (`traceback`, `linecache`, `json`), and with them most of
+# what a standard library module imports (`re`, `enum`, `types`, `functools`, `tokenize`, `token`...).
+_ERROR_PATH_MODULES = ("traceback", "linecache", "json.decoder")
+# Standard modules that do something when imported.
+_NOT_IMPORTED_AHEAD = frozenset({"this", "antigravity", "__main__", "idlelib", "tkinter", "turtle", "test"})
+
+
+def _import_shadowed_standard_modules(directories):
+    """A package (or dependency set) with a top-level module named like a standard library module
+    (`token.py`, `types.py`, `enum/`) would replace it for the standard library too, and break it:
+    `import logging` fails, and so does the runner's own report of the function's errors. Lambda's
+    runtime has imported most of the standard library before user code runs, so there the standard
+    module wins; here, only when such a name is present (a cold start does not pay for the imports),
+    the standard modules are imported before the package goes on `sys.path`."""
+    standard = sys.stdlib_module_names
+    clashes = set()
+    for directory in directories:
+        try:
+            names = os.listdir(directory)
+        except OSError:
+            continue
+        for name in names:
+            top = name.split(".", 1)[0]
+            if top in standard and top not in sys.modules:
+                clashes.add(top)
+    if not clashes:
+        return
+    import importlib
+
+    for name in _ERROR_PATH_MODULES + tuple(sorted(clashes - _NOT_IMPORTED_AHEAD)):
+        try:
+            importlib.import_module(name)
+        except Exception:
+            pass  # not in this Python (Debian splits some out): nothing to shadow
 
 
 def _loaded_from(module, directories):
@@ -188,14 +240,38 @@ def _loaded_from(module, directories):
 
 
 def compile_code(code):
-    """Compiles one source file; SyntaxError (or the compiler's RecursionError, MemoryError)."""
-    return compile(code, CODE_FILE, "exec")
+    """Compiles one source file; SyntaxError (or the compiler's RecursionError, MemoryError). A UTF-8
+    byte order mark (editors on Windows write one) is skipped, as CPython skips it in a file."""
+    return compile(code[1:] if code.startswith("\ufeff") else code, CODE_FILE, "exec")
 
 
-def run_code(compiled, module_factory):
+class _SourceLoader:
+    """The code module's `__loader__`: gives its source to `linecache`, so that tracebacks the function
+    formats itself (`traceback.format_exc()`, `logging.exception`) and `inspect.getsource` show its
+    lines, although no file holds them."""
+
+    __slots__ = ("_source",)
+
+    def __init__(self, source):
+        self._source = source
+
+    def get_source(self, name):
+        return self._source
+
+
+def _forget_code_lines():
+    """Drops lines `linecache` holds for the code module's file name: another load's."""
+    linecache = sys.modules.get("linecache")
+    if linecache is not None:
+        linecache.cache.pop(CODE_FILE, None)
+
+
+def run_code(compiled, module_factory, source):
     """Runs compiled source as the module `function`. Raises what the code raises."""
     module = module_factory(CODE_MODULE)
     module.__file__ = CODE_FILE
+    module.__loader__ = _SourceLoader(source)
+    _forget_code_lines()
     # dataclasses, pickle and typing look a class's module up in sys.modules.
     sys.modules[CODE_MODULE] = module
     exec(compiled, module.__dict__)
@@ -231,7 +307,9 @@ def find_handler(module, request):
         hint = "; define `def entrypoint(data):`" if name == DEFAULT_CODE_HANDLER and request.package is None else ""
         raise EntrypointNotFound(f"{where} defines no {name}{hint}")
     if not callable(handler):
-        raise EntrypointNotFound(f"{where} defines {name} as a {type(handler).__name__}, which is not callable")
+        kind = type(handler).__name__
+        article = "an" if kind[:1] in "aeiou" else "a"
+        raise EntrypointNotFound(f"{where} defines {name} as {article} {kind}, which is not callable")
     return handler
 
 
@@ -289,21 +367,22 @@ class LambdaContext:
         return f"LambdaContext(function_name={self.function_name!r}, aws_request_id={self.aws_request_id!r})"
 
 
-def lambda_environment(function):
-    """The variables Lambda's runtime sets that libraries read (aws-lambda-powertools' service name,
-    boto3's region), from the load's `function`: name, version, memory, the ARN's region, log group
-    and stream."""
-    name, version, memory, arn, group, stream = function
+def lambda_environment(request):
+    """The variables Lambda's runtime sets that code and libraries read (aws-lambda-powertools'
+    service name, boto3's region, files found under `LAMBDA_TASK_ROOT`), from the load's `function`
+    (name, version, memory, the ARN's region, log group and stream) and its code: a package's
+    directory is the task root, as /var/task is on Lambda; one source file's is the working directory."""
+    name, version, memory, arn, group, stream = request.function
     parts = arn.split(":")
     region = parts[3] if len(parts) > 3 and parts[3] else "local"
     environment = {
         "AWS_LAMBDA_FUNCTION_NAME": name, "AWS_LAMBDA_FUNCTION_VERSION": version, "AWS_LAMBDA_LOG_GROUP_NAME": group,
+        "AWS_LAMBDA_LOG_STREAM_NAME": stream, "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
         "AWS_REGION": region, "AWS_DEFAULT_REGION": region,
+        "LAMBDA_TASK_ROOT": request.package or os.getcwd(), "_HANDLER": request.handler,
     }
     if memory:
         environment["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = str(memory)
-    if stream:
-        environment["AWS_LAMBDA_LOG_STREAM_NAME"] = stream
     return environment
 
 
@@ -339,12 +418,9 @@ def remove_root_log_handler():
 _root_log_handler = None
 
 
-def context_function(function):
-    """The static part of every context of this load; a log stream named like Lambda's when none was given."""
-    if function[5] is not None:
-        return function
-    stream = f"{time.strftime('%Y/%m/%d', time.gmtime())}/[{function[1]}]{os.urandom(16).hex()}"
-    return function[:5] + (stream,)
+def _log_stream_name(version):
+    """A log stream named like Lambda's, one per load, for a load that was given none."""
+    return f"{time.strftime('%Y/%m/%d', time.gmtime())}/[{version}]{os.urandom(16).hex()}"
 
 
 def uuid4():

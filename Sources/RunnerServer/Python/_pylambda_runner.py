@@ -11,12 +11,13 @@ It ships inside the swift-runner binary as a SwiftPM resource, with the two modu
 `_pylambda_output` (output capture) and `_pylambda_loading` (reading a /load, importing the function,
 undoing a load). All three are checked by `python3 -m py_compile` (scripts/lint-python.sh).
 """
+import os
 import sys
 
 import _json  # the C half of `json`: `json` itself imports `re` and `enum`, a large part of a cold start
 
 from _pylambda_loading import (CODE_FILE as FUNCTION_FILE, EntrypointNotFound, InvalidLoad, LambdaContext,
-                               LoadRequest, ProcessState, compile_code, context_function, find_handler,
+                               LoadRequest, ProcessState, compile_code, find_handler,
                                import_handler_module, install_root_log_handler, run_code, takes_context)
 from _pylambda_output import OUTPUT
 
@@ -204,6 +205,16 @@ class FunctionHost:
         self._state = ProcessState()
         self._event_loop = None
 
+    def own_process(self):
+        """The runner is the whole process (see `RunnerConfiguration.ownsProcess`): a package's code
+        runs in its directory. Called before the first load."""
+        self._state = ProcessState(change_directory=True)
+
+    @staticmethod
+    def hide_environment_variable(name):
+        """Removes one of the runner's own settings (read by now) from what functions see."""
+        os.environ.pop(name, None)
+
     def load(self, body):
         try:
             request = decode_json(body.decode("utf-8"))
@@ -227,7 +238,7 @@ class FunctionHost:
             if request.code is not None:
                 compiled = compile_code(request.code)
                 stage = "load"
-                module = run_code(compiled, type(sys))
+                module = run_code(compiled, type(sys), request.code)
             else:
                 stage = "load"
                 module = import_handler_module(request)
@@ -249,8 +260,7 @@ class FunctionHost:
             return self._error(kind, error, source=source)
         install_root_log_handler()
         context = takes_context(handler)
-        function = context_function(request.function) if context else request.function
-        self._loaded = LoadedFunction(handler, context, function, request.key, source)
+        self._loaded = LoadedFunction(handler, context, request.function, request.key, source)
         return ("loaded", self._answer(request, False))
 
     def warm_up(self):
