@@ -54,7 +54,8 @@ public protocol FunctionStore: Service, Sendable {
     /// Serve writes these behind the calls, in batches, so that no call waits for the database.
     func recordSyncInvocations(_ records: [SyncInvocationRecord]) async throws(RegistryError)
     /// Queues an async call with its input; it runs at most once, on whichever instance claims it.
-    func enqueueAsync(of version: FunctionVersion, input: [UInt8]) async throws(RegistryError) -> Invocation
+    /// `pinned`: the call named its version instead of asking for the latest (`ClaimedInvocation.pinned`).
+    func enqueueAsync(of version: FunctionVersion, input: [UInt8], pinned: Bool) async throws(RegistryError) -> Invocation
     /// Takes the oldest queued call (of a function not in `excludingFunctions`, by id) for
     /// `instance`, atomically: no two claims, in this process or another, get the same call.
     func claimNextQueued(for instance: InstanceIdentity, excludingFunctions: Set<Int64>) async throws(RegistryError) -> ClaimedInvocation?
@@ -108,6 +109,11 @@ public protocol FunctionStore: Service, Sendable {
 }
 
 extension FunctionStore {
+    /// A call of the latest version, queued.
+    public func enqueueAsync(of version: FunctionVersion, input: [UInt8]) async throws(RegistryError) -> Invocation {
+        try await enqueueAsync(of: version, input: input, pinned: false)
+    }
+
     public func versions(of name: String) async throws(RegistryError) -> [FunctionVersion] {
         try await versions(of: name, publishedOnly: false)
     }

@@ -228,11 +228,21 @@ extension ServiceAPITests {
             let answer = try await serve.invoke("lh", #"{"a": 1}"#)
             let id = try #require(answer.headers.first(name: "X-Invocation-Id"))
             let result = answer.object
-            #expect(result["function"] as? String == "lh" && result["version"] as? String == "1")
+            #expect(result["function"] as? String == "lh" && result["version"] as? String == "$LATEST", "as on Lambda: \(result)")
             #expect(result["memory_mb"] as? Int == 192)
             #expect(result["request_id"] as? String == id, "context.aws_request_id is the invocation's id")
             let remaining = try #require(result["remaining_ms"] as? Int)
             #expect(remaining > 0 && remaining <= 7000)
+            // A call that names its version is told that number, sync or async (kept with the queued call).
+            #expect(try await serve.invoke("lh", "{}", query: "?version=1").object["version"] as? String == "1")
+            for (query, expected) in [("?mode=async", "$LATEST"), ("?version=1&mode=async", "1")] {
+                let queued = try await serve.invoke("lh", "{}", query: query)
+                let queuedID = try #require(queued.object["invocation_id"] as? String, "\(queued.text)")
+                #expect(try await eventually(within: .seconds(30)) {
+                    let record = try await serve.call(.GET, "/v1/invocations/\(queuedID)").object
+                    return (record["result"] as? [String: Any])?["version"] as? String == expected
+                }, "\(query)")
+            }
         }
     }
 }

@@ -55,7 +55,7 @@ def lambda_handler(event, context):
         time.sleep(event["sleep"])
     if event.get("huge"):
         return "x" * (7 << 20)
-    return {"event": event, "version": context.function_version, "request_id": context.aws_request_id,
+    return {"event": event, "version": context.function_version, "arn": context.invoked_function_arn, "request_id": context.aws_request_id,
             "remaining_ms": context.get_remaining_time_in_millis(), "memory": context.memory_limit_in_mb,
             "region": os.environ["AWS_REGION"], "memory_env": os.environ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"],
             "runner_settings": sorted(name for name in os.environ if name.startswith("RUNNER_")),
@@ -119,7 +119,8 @@ def check_api():
     answer = lam.invoke(FunctionName="boto-fn", Payload=json.dumps({"n": 1}), LogType="Tail")
     expect(answer["StatusCode"] == 200 and answer["ExecutedVersion"] == "$LATEST", answer)
     result = json.loads(answer["Payload"].read())
-    expect(result["event"] == {"n": 1} and result["version"].isdigit(), result)
+    expect(result["event"] == {"n": 1} and result["version"] == "$LATEST", result)
+    expect(result["arn"] == lam.get_function(FunctionName="boto-fn")["Configuration"]["FunctionArn"], result)
     expect(result["request_id"] == answer["ResponseMetadata"]["RequestId"], "context.aws_request_id is the request id")
     expect(0 < result["remaining_ms"] <= 2000 and result["memory"] == 192, result)
     log = base64.b64decode(answer["LogResult"]).decode()
@@ -193,7 +194,8 @@ def check_api():
     expect(by_arn["FunctionName"] == "boto-fn", "a function is found by its ARN too")
 
     # Update the code, then the configuration: each is what the next call runs.
-    updated = lam.update_function_code(FunctionName="boto-fn", ZipFile=package({"lambda_function.py": "def lambda_handler(e, c):\n    return 'v2'\n"}))
+    v2 = "import os\n\ndef lambda_handler(e, c):\n    return [c.function_version, c.invoked_function_arn, os.environ['AWS_LAMBDA_FUNCTION_VERSION']] if e else 'v2'\n"
+    updated = lam.update_function_code(FunctionName="boto-fn", ZipFile=package({"lambda_function.py": v2}))
     expect(updated["Version"] == "$LATEST" and updated["MemorySize"] == 192, updated)
     expect(lam.invoke(FunctionName="boto-fn", Payload=b"{}")["Payload"].read() == b'"v2"', "new code runs")
     configured = lam.update_function_configuration(FunctionName="boto-fn", Timeout=5, Environment={"Variables": {"STAGE": "prod"}})
@@ -209,6 +211,8 @@ def check_api():
     expect(pinned["Payload"].read() == b'"v2"' and pinned["ExecutedVersion"] == number, pinned)
     pinned = lam.invoke(FunctionName="boto-fn:" + number, Payload=b"{}")
     expect(pinned["ExecutedVersion"] == number, "name:qualifier")
+    told = json.loads(lam.invoke(FunctionName="boto-fn", Qualifier=number, Payload=b'{"context": 1}')["Payload"].read())
+    expect(told == [number, published["FunctionArn"], number], "a qualified call's context names its version: " + str(told))
     versions = lam.list_versions_by_function(FunctionName="boto-fn")["Versions"]
     expect([v["Version"] for v in versions] == ["$LATEST", number], versions)
     unpublished = error_code(lambda: lam.invoke(FunctionName="boto-fn", Qualifier="999", Payload=b"{}"))

@@ -203,6 +203,11 @@ public final class Dispatcher: Service, Sendable {
         pool.retire { predicate($0.identity) }
     }
 
+    /// Removes the runners of `definition` only (not those of other code with the same identity).
+    public func removeRunners(of definition: FunctionDefinition) {
+        pool.retire { $0.key == definition.key }
+    }
+
     /// The runners this dispatcher holds right now.
     public func runners() -> [RunnerInfo] {
         pool.snapshot()

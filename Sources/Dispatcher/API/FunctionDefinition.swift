@@ -87,6 +87,7 @@ public struct FunctionDefinition: Sendable, Hashable {
             field("name", identity.name)
             field("version", identity.version)
             field("arn", identity.invokedFunctionARN ?? "")
+            field("deployment", identity.deployment ?? "")
         }
         key = FunctionKey(digest: SHA256.hex(fields), profile: ContainerProfile(configuration))
         // The memory limit is always told: a handler sizes its work by it even without a name.
@@ -117,13 +118,19 @@ public struct FunctionDefinition: Sendable, Hashable {
 /// The static part of a Lambda `context`, and the name and version that key a service's containers.
 public struct FunctionIdentity: Sendable, Hashable {
     public var name: String
+    /// What the handler's `context.function_version` says (`$LATEST`, or a number).
     public var version: String
     public var invokedFunctionARN: String?
+    /// What tells deployments apart where `version` does not (a service's own version number behind
+    /// `$LATEST`): two deployments of the same code with different settings (concurrency, timeout)
+    /// must not share runners.
+    public var deployment: String?
 
-    public init(name: String, version: String, invokedFunctionARN: String? = nil) {
+    public init(name: String, version: String, invokedFunctionARN: String? = nil, deployment: String? = nil) {
         self.name = name
         self.version = version
         self.invokedFunctionARN = invokedFunctionARN
+        self.deployment = deployment
     }
 }
 

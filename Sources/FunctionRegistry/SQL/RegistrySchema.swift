@@ -117,6 +117,11 @@ enum RegistrySchema {
             )
             """,
         ]),
+        // Whether a queued call named its version (a Lambda qualifier, `?version=N`): its Lambda
+        // context then says that number, and `$LATEST` otherwise, as on Lambda.
+        Migration(version: 2, statements: [
+            "ALTER TABLE invocations ADD COLUMN pinned {bool} NOT NULL DEFAULT FALSE",
+        ]),
     ]
 
     /// Applies the pending migrations through `executor`, which must hold the database's migration

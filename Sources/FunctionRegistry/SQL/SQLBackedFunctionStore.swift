@@ -55,8 +55,8 @@ extension SQLBackedFunctionStore {
         try await registry.recordSyncInvocations(records)
     }
 
-    public func enqueueAsync(of version: FunctionVersion, input: [UInt8]) async throws(RegistryError) -> Invocation {
-        try await registry.enqueueAsync(of: version, input: input)
+    public func enqueueAsync(of version: FunctionVersion, input: [UInt8], pinned: Bool) async throws(RegistryError) -> Invocation {
+        try await registry.enqueueAsync(of: version, input: input, pinned: pinned)
     }
 
     public func claimNextQueued(for instance: InstanceIdentity, excludingFunctions: Set<Int64>) async throws(RegistryError) -> ClaimedInvocation? {

@@ -52,7 +52,7 @@ extension SQLRegistry {
     static let syncRecordColumns = 13
     static let maxSyncRecordsPerStatement = 500
 
-    func enqueueAsync(of version: FunctionVersion, input: [UInt8]) async throws(RegistryError) -> Invocation {
+    func enqueueAsync(of version: FunctionVersion, input: [UInt8], pinned: Bool) async throws(RegistryError) -> Invocation {
         try validation.checkPayload(input, what: "the input")
         let id = Invocation.newID()
         return try await write { db in
@@ -63,10 +63,10 @@ extension SQLRegistry {
             else { throw RegistryError.functionNotFound(name: version.functionName) }
             guard let row = try await db.first(
                 """
-                INSERT INTO invocations (id, function_id, function_name, version, mode, status, created_at, input)
-                VALUES ($1, $2, $3, $4, 'async', 'queued', {now}, $5) RETURNING \(RecordColumns.invocation)
+                INSERT INTO invocations (id, function_id, function_name, version, mode, status, created_at, input, pinned)
+                VALUES ($1, $2, $3, $4, 'async', 'queued', {now}, $5, $6) RETURNING \(RecordColumns.invocation)
                 """,
-                .text(id), .integer(version.functionID), .text(version.functionName), .int(version.version), .bytes(input))
+                .text(id), .integer(version.functionID), .text(version.functionName), .int(version.version), .bytes(input), .bool(pinned))
             else { throw RegistryError.corruptRecord("the new invocation \(id) was not returned") }
             return try RecordColumns.invocation(row)
         }
@@ -87,11 +87,12 @@ extension SQLRegistry {
             UPDATE invocations SET status = 'running', started_at = {now}, instance = $1
             WHERE status = 'queued'
               AND seq = (SELECT seq FROM invocations WHERE status = 'queued'\(filter) ORDER BY seq LIMIT 1\(dialect.lockSkippingLocked))
-            RETURNING \(RecordColumns.invocation), input
+            RETURNING \(RecordColumns.invocation), input, pinned
             """
         return try await writeStatement { db in
             guard let row = try await db.query(sql, binds).first else { return nil }
-            return ClaimedInvocation(invocation: try RecordColumns.invocation(row), input: try row.optionalBytes(15) ?? [])
+            return ClaimedInvocation(
+                invocation: try RecordColumns.invocation(row), input: try row.optionalBytes(15) ?? [], pinned: try row.bool(16))
         }
     }
 

@@ -59,7 +59,8 @@ struct FunctionDeployer: Sendable {
             functionName: name, functionID: 0, version: expected, createdAt: Date(), codeSHA256: "", codeSize: 0,
             kind: draft.code.kind, handler: new.handler, dependencySetKey: nil, requirements: requirements,
             settings: draft.settings, description: draft.description, published: draft.publish)
-        let definition = try await catalog.makeDefinition(preview, package: package)
+        // As the latest (`$LATEST`), which is what a call that names no version runs.
+        let definition = try await catalog.makeDefinition(preview, pinned: false, package: package)
         try await dispatcher.prepare(definition)
         new.dependencySetKey = definition.dependencySet
         var created: CreatedVersion
@@ -67,7 +68,7 @@ struct FunctionDeployer: Sendable {
             created = try await store.createVersion(of: name, new)
         } catch {
             // The runner that checked it would serve a version that does not exist.
-            dispatcher.removeRunners { $0 == definition.identity }
+            dispatcher.removeRunners(of: definition)
             throw error
         }
         if draft.publish {

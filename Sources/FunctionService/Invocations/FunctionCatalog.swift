@@ -32,6 +32,7 @@ final class FunctionCatalog: Sendable {
     struct VersionKey: Hashable {
         var functionID: Int64
         var version: Int
+        var pinned: Bool
     }
 
     init(store: any FunctionStore, defaults: FunctionConfiguration, region: String, preparer: PackagePreparer) {
@@ -52,8 +53,12 @@ final class FunctionCatalog: Sendable {
         return version
     }
 
-    func definition(of version: FunctionVersion) async throws -> FunctionDefinition {
-        let key = VersionKey(functionID: version.functionID, version: version.version)
+    /// `pinned`: the call named this version (a Lambda qualifier, `?version=N`). As on Lambda, a
+    /// handler's context (and `AWS_LAMBDA_FUNCTION_VERSION`) then says its number and the ARN ends
+    /// in it; a call of the latest says `$LATEST` and has the function's ARN. Each is a function of
+    /// its own to the dispatcher (their loads differ), with runners of its own.
+    func definition(of version: FunctionVersion, pinned: Bool) async throws -> FunctionDefinition {
+        let key = VersionKey(functionID: version.functionID, version: version.version, pinned: pinned)
         if let cached = definitions.withLock({ $0[key] }), isStillPrepared(cached) {
             markUsed(cached.dependencySet)
             return cached
@@ -61,7 +66,8 @@ final class FunctionCatalog: Sendable {
         // Off the event loop: the stored package is checked and unpacked again.
         let definition = try await offLoop {
             let code = try await store.code(of: version)
-            return try await makeDefinition(version, package: try Self.package(code, handler: version.handler, requirements: version.requirements))
+            return try await makeDefinition(
+                version, pinned: pinned, package: try Self.package(code, handler: version.handler, requirements: version.requirements))
         }
         definitions.withLock { cache in
             if cache.count >= Self.maxDefinitions { cache.removeAll(keepingCapacity: true) }
@@ -107,15 +113,16 @@ final class FunctionCatalog: Sendable {
     }
 
     /// The definition `version` runs with: its package extracted and its dependency set installed.
-    func makeDefinition(_ version: FunctionVersion, package: FunctionPackage) async throws -> FunctionDefinition {
+    func makeDefinition(_ version: FunctionVersion, pinned: Bool, package: FunctionPackage) async throws -> FunctionDefinition {
         var configuration = defaults
         configuration.memoryBytes = Int64(version.settings.memoryMB) << 20
         configuration.timeout = .milliseconds(Int64((version.settings.timeoutSeconds * 1000).rounded()))
         configuration.concurrency = version.settings.concurrency
         configuration.runtime = version.settings.runtime == .runsc ? .gvisor : .runc
+        let arn = LambdaARN.function(version.functionName, region: region)
         let identity = FunctionIdentity(
-            name: version.functionName, version: String(version.version),
-            invokedFunctionARN: LambdaARN.function(version.functionName, region: region))
+            name: version.functionName, version: pinned ? String(version.version) : "$LATEST",
+            invokedFunctionARN: pinned ? "\(arn):\(version.version)" : arn, deployment: String(version.version))
         let prepared = try await preparer.prepare(package)
         let code: FunctionDefinition.Code
         if let directory = prepared.directory {

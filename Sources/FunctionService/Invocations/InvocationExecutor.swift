@@ -25,14 +25,15 @@ struct InvocationExecutor: Sendable {
     /// not unknown), then recorded with its outcome; the recorder writes both behind the call. While
     /// it waits for a runner (the function's concurrency is reached) it is not running, and has no
     /// record yet: most calls then end within the recorder's batch delay of their start, and are
-    /// written once. Returns the record's id with the result or the error.
-    func invoke(_ version: FunctionVersion, payload: [UInt8], logTail: Bool) async
+    /// written once. Returns the record's id with the result or the error. `pinned`: the caller named
+    /// the version (`FunctionCatalog.definition(of:pinned:)`).
+    func invoke(_ version: FunctionVersion, pinned: Bool, payload: [UInt8], logTail: Bool) async
         -> (id: String, outcome: Result<InvocationResult, DispatcherError>)
     {
         let arrived = SyncInvocationRecord(startingNow: version, instance: instance)
         let recorder = self.recorder
         let timed = await run(
-            version, payload: payload, logTail: logTail, invocationID: arrived.id,
+            version, pinned: pinned, payload: payload, logTail: logTail, invocationID: arrived.id,
             whenStarted: { date in recorder.running(arrived.started(at: date)) })
         let record = arrived.started(at: timed.startedAt ?? arrived.startedAt)
         await recorder.ended(record.finished(finalOutcome(of: timed, functionID: version.functionID, function: version.functionName, keepResult: false)))
@@ -48,12 +49,12 @@ struct InvocationExecutor: Sendable {
     ///
     /// An input that is not JSON is refused here (`invalidPayload`, a 400), as a sync call's is by its
     /// runner, instead of being queued to fail later.
-    func enqueue(_ version: FunctionVersion, input: [UInt8]) async throws -> Invocation {
+    func enqueue(_ version: FunctionVersion, pinned: Bool, input: [UInt8]) async throws -> Invocation {
         guard await Dispatcher.isJSON(input) else {
             throw DispatcherError.invalidPayload(type: RunnerErrorType.invalidRequest, message: "the input is not JSON")
         }
         await recorder.flush()
-        return try await store.enqueueAsync(of: version, input: input)
+        return try await store.enqueueAsync(of: version, input: input, pinned: pinned)
     }
 
     /// A queued call this instance claimed: run at most once, whatever happens.
@@ -65,7 +66,7 @@ struct InvocationExecutor: Sendable {
             guard version.functionID == invocation.functionID else {
                 throw RegistryError.functionNotFound(name: invocation.functionName)
             }
-            timed = await run(version, payload: claimed.input, logTail: true, invocationID: invocation.id)
+            timed = await run(version, pinned: claimed.pinned, payload: claimed.input, logTail: true, invocationID: invocation.id)
         } catch {
             // Deleted since it was queued.
             let status = InvocationOutcome(
@@ -105,13 +106,14 @@ struct InvocationExecutor: Sendable {
 
     /// `invocationID` is the record's: the function sees it as `context.aws_request_id`.
     private func run(
-        _ version: FunctionVersion, payload: [UInt8], logTail: Bool, invocationID: String, whenStarted: ((Date) -> Void)? = nil
+        _ version: FunctionVersion, pinned: Bool, payload: [UInt8], logTail: Bool, invocationID: String,
+        whenStarted: ((Date) -> Void)? = nil
     ) async -> Timed {
         let asked = ContinuousClock.now
         let start = StartMark()
         let outcome: Result<InvocationResult, DispatcherError>
         do {
-            let definition = try await catalog.definition(of: version)
+            let definition = try await catalog.definition(of: version, pinned: pinned)
             outcome = .success(
                 try await dispatcher.invoke(
                     definition, payload: payload, logTail: logTail, invocationID: invocationID,

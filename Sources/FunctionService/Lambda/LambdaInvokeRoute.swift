@@ -54,7 +54,7 @@ struct LambdaInvokeRoute {
         case "DryRun":
             return Response(status: .noContent, headers: [.amzExecutedVersion: executed])
         case "Event":
-            let queued = try await executor.enqueue(version, input: payload)
+            let queued = try await executor.enqueue(version, pinned: number != nil, input: payload)
             worker.queued()
             return Response(status: .accepted, headers: [.amznRequestID: queued.id, .amzExecutedVersion: executed])
         case "RequestResponse":
@@ -64,7 +64,7 @@ struct LambdaInvokeRoute {
         }
 
         let wantsTail = request.headers[.amzLogType] == "Tail"
-        let (id, outcome) = await executor.invoke(version, payload: payload, logTail: wantsTail)
+        let (id, outcome) = await executor.invoke(version, pinned: number != nil, payload: payload, logTail: wantsTail)
         var headers: HTTPFields = [.contentType: "application/json", .amznRequestID: id, .amzExecutedVersion: executed]
         switch outcome {
         case .success(let result):

@@ -50,14 +50,14 @@ struct InvokeRoutes {
         let version = try await catalog.version(of: name, number: number)
 
         if isAsync {
-            let queued = try await executor.enqueue(version, input: payload)
+            let queued = try await executor.enqueue(version, pinned: number != nil, input: payload)
             worker.queued()
             var response = json(AsyncInvocationAccepted(invocationID: queued.id), status: .accepted)
             response.headers[.invocationID] = queued.id
             response.headers[.functionVersion] = String(version.version)
             return response
         }
-        let (id, outcome) = await executor.invoke(version, payload: payload, logTail: wantsTail)
+        let (id, outcome) = await executor.invoke(version, pinned: number != nil, payload: payload, logTail: wantsTail)
         switch outcome {
         case .success(let result):
             var headers: HTTPFields = [.contentType: "application/json", .invocationID: id, .functionVersion: String(version.version)]
