@@ -107,6 +107,12 @@ struct ErrorTests {
             #expect(error.error.traceback.contains("    return 10 / n"))
             #expect(!error.error.traceback.joined().contains("pylambda-runner"), "the runner's own frames are hidden")
 
+            // The error is in the output too (`docker logs`, the log tail), after what the call printed.
+            let tailed = try await client.post(RunnerPath.run, #"{"n": 0}"#, headers: [(RunnerHeader.logTail, "true")])
+            let tail = tailed.header(RunnerHeader.logTail).flatMap { Data(base64Encoded: $0) }.map { String(decoding: $0, as: UTF8.self) } ?? ""
+            #expect(tail.hasPrefix("[ERROR] ZeroDivisionError: division by zero\nTraceback (most recent call last):\n"), "\(tail)")
+            #expect(tail.hasSuffix("    return 10 / n\n           ~~~^~~\nZeroDivisionError: division by zero\n"), "\(tail)")
+
             let keyError = try await client.post(RunnerPath.run, "{}")
             #expect(try keyError.errorBody().error.type == "KeyError")
             #expect(try await client.post(RunnerPath.run, #"{"n": 4}"#).text == "2.5")

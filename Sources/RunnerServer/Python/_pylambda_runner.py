@@ -161,6 +161,10 @@ def _error(kind, error, want_tail=False):
     name, message, lines = describe(error)
     if kind == "invalid_request":
         lines = []  # the frames would be json's own, not the caller's
+    elif kind in ("user", "syntax", "load"):
+        # The function's own failure goes into its output too, as Lambda's runtime logs it: `docker
+        # logs` and the log tail then show why the call failed, after what it printed.
+        OUTPUT.write(sys.__stderr__, "".join(f"{line}\n" for line in [f"[ERROR] {name}: {message}", *lines]))
     return ("error", kind, name, message, lines, OUTPUT.tail_base64() if want_tail else None)
 
 
