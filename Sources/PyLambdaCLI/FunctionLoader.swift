@@ -7,7 +7,7 @@ import FunctionPackages
 /// become exit status 2 (the input cannot be used) or 3 (installing its dependencies failed).
 enum FunctionLoader {
     static func definition(
-        of path: String, handler: String?, requirements: String?, cacheDirectory: String,
+        of path: String, handler: String?, requirements: String?, environment: [String: String] = [:], cacheDirectory: String,
         configuration: FunctionConfiguration
     ) async throws -> FunctionDefinition {
         let package: FunctionPackage
@@ -42,7 +42,7 @@ enum FunctionLoader {
             code = .source(package.source ?? "")
         }
         return FunctionDefinition(
-            code: code, handler: prepared.handler, dependencySet: prepared.dependencySet?.key.rawValue,
+            code: code, handler: prepared.handler, dependencySet: prepared.dependencySet?.key.rawValue, environment: environment,
             configuration: configuration, identity: FunctionIdentity(name: functionName(of: path), version: "$LATEST"))
     }
 

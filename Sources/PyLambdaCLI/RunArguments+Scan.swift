@@ -77,6 +77,10 @@ extension RunArguments {
         case "runtime":
             guard let kind = ContainerRuntime(rawValue: value) else { return false }
             runtime = kind
+        case "env":
+            // Once only here (a second is left to ArgumentParser, as every repeated option is).
+            guard let variable = KeyValueArgument(value, allowsEmptyKey: false) else { return false }
+            environment[variable.key] = variable.value
         default: return false
         }
         return true

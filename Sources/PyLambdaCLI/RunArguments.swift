@@ -17,6 +17,8 @@ struct RunArguments: Equatable, Sendable {
     var idleTtl = Self.defaultIdleTtl
     var noKeepWarm = false
     var runtime = ContainerRuntime.runc
+    /// `--env KEY=VALUE`, repeatable: the function's environment variables.
+    var environment: [String: String] = [:]
 
     static let defaultTimeout: Double = 60
     static let defaultMemory = 256

@@ -55,6 +55,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Memory limit of the container in MiB (swap is not added).", valueName: "MB"))
     var memory: Int = RunArguments.defaultMemory
 
+    @Option(name: .long, help: ArgumentHelp("An environment variable for the function (repeatable).", valueName: "K=V"))
+    var env: [String] = []
+
     @Flag(name: .long, help: "Also print the last 4 KiB of the function's stdout/stderr (to stderr).")
     var logTail = false
 
@@ -86,10 +89,22 @@ struct RunCommand: AsyncParsableCommand {
         RunArguments(
             file: file, handler: handler, requirements: requirements, data: data, dataFile: dataFile, timeout: timeout,
             memory: memory, logTail: logTail, backend: backend, image: image, idleTtl: idleTtl, noKeepWarm: noKeepWarm,
-            runtime: runtime)
+            runtime: runtime, environment: Self.environment(env))
+    }
+
+    /// `--env` pairs as variables (a pair that is not `KEY=VALUE` is refused by `validate()`).
+    static func environment(_ pairs: [String]) -> [String: String] {
+        var variables: [String: String] = [:]
+        for pair in pairs {
+            if let variable = KeyValueArgument(pair, allowsEmptyKey: false) { variables[variable.key] = variable.value }
+        }
+        return variables
     }
 
     func validate() throws {
+        for pair in env where KeyValueArgument(pair, allowsEmptyKey: false) == nil {
+            throw ValidationError("--env takes KEY=VALUE, not \(String(reflecting: pair))")
+        }
         if let problem = arguments.validationError { throw ValidationError(problem) }
     }
 
@@ -143,8 +158,8 @@ struct RunCommand: AsyncParsableCommand {
         let function: FunctionDefinition
         do {
             function = try await FunctionLoader.definition(
-                of: arguments.file, handler: arguments.handler, requirements: arguments.requirements, cacheDirectory: cache,
-                configuration: configuration.function)
+                of: arguments.file, handler: arguments.handler, requirements: arguments.requirements, environment: arguments.environment,
+                cacheDirectory: cache, configuration: configuration.function)
         } catch {
             await dispatcher.shutdown()
             throw error

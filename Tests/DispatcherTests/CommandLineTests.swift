@@ -60,7 +60,7 @@ import Testing
         guard let docker = await TestEnvironment.docker() else { return }
         let source = FileManager.default.temporaryDirectory.appendingPathComponent("exit-codes-\(getpid()).py")
         let tag = UInt32.random(in: 0...UInt32.max)
-        try "# \(tag)\ndef entrypoint(data):\n    if data.get('fail'):\n        raise ValueError('asked to fail')\n    return data\n"
+        try "# \(tag)\nimport os\n\ndef entrypoint(data):\n    if data.get('fail'):\n        raise ValueError('asked to fail')\n    if data.get('env'):\n        return [os.environ.get('STAGE'), os.environ.get('URL')]\n    return data\n"
             .write(to: source, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: source) }
         let common = ["--image", TestEnvironment.image, "--no-keep-warm"]
@@ -72,6 +72,9 @@ import Testing
         let answered = try TestEnvironment.runCLI(["run", source.path, "--data", #"{"n": 1}"#] + common)
         #expect(answered.status == 0, "\(answered.errors)")
         #expect(answered.output == #"{"n":1}"#, "\(answered.output)")
+        let configured = try TestEnvironment.runCLI(["run", source.path, "--data", #"{"env": 1}"#, "--env", "STAGE=test", "--env", "URL=a=b"] + common)
+        #expect(configured.status == 0 && configured.output == #"["test","a=b"]"#, "--env: \(configured.output) \(configured.errors)")
+        #expect(try TestEnvironment.runCLI(["run", source.path, "--env", "NOVALUE"] + common).status == 64, "a pair without = is a usage error")
         await docker.shutdown()
     }
 

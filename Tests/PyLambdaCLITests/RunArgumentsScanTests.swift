@@ -23,6 +23,7 @@ import Testing
         ["f.py", "--idle-ttl", "1"], ["f.py", "--idle-ttl", "86400"],
         ["f.py", "--backend", "process"], ["f.py", "--backend=docker"],
         ["f.py", "--runtime", "runsc"], ["f.py", "--runtime=runc"],
+        ["f.py", "--env", "STAGE=test"], ["f.py", "--env=URL=a=b"], ["f.py", "--env", "EMPTY="],
         ["f.py", "--image", "my/runner:1", "--data", "{}", "--timeout", "3", "--memory", "128", "--idle-ttl", "60",
          "--runtime", "runsc", "--backend", "docker", "--handler", "entrypoint", "--log-tail", "--no-keep-warm"],
     ]
@@ -36,7 +37,8 @@ import Testing
         ["f.py", "--timeout", "0"], ["f.py", "--timeout", "86401"], ["f.py", "--memory", "15"], ["f.py", "--memory", "1.5"],
         ["f.py", "--idle-ttl", "0"], ["f.py", "--backend", "kata"], ["f.py", "--runtime", "kata"],
         ["f.py", "--runtime", "gvisor"], ["f.py", "--data", "{}", "--data-file", "x"], ["-", "--data-file", "-"],
-        ["f.py", "--Data", "{}"], ["f.py", "--dat", "{}"],
+        ["f.py", "--Data", "{}"], ["f.py", "--dat", "{}"], ["f.py", "--env", "NOVALUE"], ["f.py", "--env", "=x"],
+        ["f.py", "--env", "A=1", "--env", "B=2"],
     ]
 
     @Test(arguments: accepted)
@@ -58,7 +60,7 @@ import Testing
             .filter { $0.hasPrefix("--") && $0.count > 2 }
             .map { String($0.prefix(while: { $0 == "-" || $0.isLetter })) })
             .subtracting(["--help"])
-        #expect(declared.count == 12, "\(declared.sorted())")
+        #expect(declared.count == 13, "\(declared.sorted())")
         for option in declared {
             let value = Self.sampleValues[option]
             let arguments = ["f.py", option] + (value.map { [$0] } ?? [])
@@ -71,6 +73,6 @@ import Testing
     /// A value for each option that takes one, other than its default.
     static let sampleValues = [
         "--handler": "h", "--requirements": "r.txt", "--data": "[]", "--data-file": "d.json", "--timeout": "2",
-        "--memory": "64", "--backend": "process", "--image": "i", "--idle-ttl": "9", "--runtime": "runsc",
+        "--memory": "64", "--backend": "process", "--image": "i", "--idle-ttl": "9", "--runtime": "runsc", "--env": "K=V",
     ]
 }
