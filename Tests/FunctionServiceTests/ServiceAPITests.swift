@@ -340,6 +340,24 @@ struct ServiceAPITests {
         }
     }
 
+    /// A version that deployed, then fails to load in a later runner (its module raised), is the
+    /// function's failure: 500 with `X-Function-Error`, as a raise in a call is. 400 is for what a
+    /// caller sent.
+    @Test func aLoadThatFailsAfterTheDeployIsTheFunctionsError() async throws {
+        try await withServe(warmPool: 0) { serve in
+            let deadline = Int(Date().timeIntervalSince1970) + 5
+            let code = "import time\nif time.time() > \(deadline):\n    raise RuntimeError('loaded too late')\n\ndef entrypoint(data):\n    return data\n"
+            let deployed = try await serve.deploy("late", code: code)
+            #expect(deployed.status == 201, "\(deployed.text)")
+            while Date().timeIntervalSince1970 <= Double(deadline) + 0.5 { try await Task.sleep(for: .milliseconds(100)) }
+            // Its runner goes; the next call loads the code in a new one.
+            #expect(try Self.cliWithStatus(["gc", "--state", serve.state]).status == 0)
+            let answer = try await serve.invoke("late", "1")
+            #expect(answer.status == 500 && answer.headers.first(name: "X-Function-Error") == "Unhandled", "\(answer.status) \(answer.text)")
+            #expect(answer.errorType == "RuntimeError" && answer.text.contains("loaded too late"), "\(answer.text)")
+        }
+    }
+
     /// `--keep-invocations`: the records of ended calls go once they are that old.
     @Test func oldInvocationRecordsAreDeleted() async throws {
         try await withServe(["--keep-invocations", "2s"], warmPool: 0) { serve in

@@ -64,7 +64,7 @@ struct InvokeRoutes {
             if wantsTail, let tail = result.logTail { headers[.logTail] = Base64Text.encode(tail) }
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: result.json)))
         case .failure(let error):
-            var failure = ServiceHTTPError(error, logTail: wantsTail)
+            var failure = ServiceHTTPError(invoking: error, logTail: wantsTail)
             failure.headers[.invocationID] = id
             failure.headers[.functionVersion] = String(version.version)
             throw failure

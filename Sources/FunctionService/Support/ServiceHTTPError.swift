@@ -47,6 +47,17 @@ struct ServiceHTTPError: HTTPResponseError {
         }
     }
 
+    /// A call's failure, as an invoke answers it. Code that does not load is a 400 when it is deployed,
+    /// but a version that deployed and then failed to load in a new runner (its module's code raised,
+    /// say a setting it reads was gone) is the function's failure: a 500 with `X-Function-Error`.
+    init(invoking error: DispatcherError, logTail: Bool) {
+        if case .loadFailed(let type, let message, let traceback) = error {
+            self.init(.internalServerError, type: type, detail: error.summary, message: message, traceback: traceback, headers: [.functionError: "Unhandled"])
+        } else {
+            self.init(error, logTail: logTail)
+        }
+    }
+
     /// A call's failure. The function's own errors keep the runner's type, message and traceback;
     /// what it printed goes in `X-Log-Tail` when asked for and there.
     init(_ error: DispatcherError, logTail: Bool) {
