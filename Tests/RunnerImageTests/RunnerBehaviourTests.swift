@@ -65,16 +65,18 @@ struct RunnerBehaviourTests {
         let package = runner.directory.path + "/pkg"
         let files = [
             "main.py": """
-                import dataclasses, logging, os
+                import code, dataclasses, logging, os
 
                 def entrypoint(data):
                     if data == 'fail':
                         raise ValueError('failed on purpose')
                     return {'cwd': os.getcwd(), 'config': open('data/config.json').read(), 'root': os.environ['LAMBDA_TASK_ROOT'],
-                            'settings': sorted(name for name in os.environ if name.startswith('RUNNER_'))}
+                            'settings': sorted(name for name in os.environ if name.startswith('RUNNER_')), 'code': code.ORIGIN}
                 """,
             "token.py": "def make_token():\n    return 'the package token'\n",
             "types.py": "class Thing:\n    pass\n",
+            // A name the standard library has but neither the runner nor Lambda imports ahead: the package's.
+            "code.py": "ORIGIN = 'the package'\n",
             "data/config.json": #"{"from": "the package"}"#,
         ]
         for (name, text) in files {
@@ -91,6 +93,7 @@ struct RunnerBehaviourTests {
         let object = try JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as? [String: Any]
         #expect(object?["cwd"] as? String == "/run/pylambda/pkg" && object?["root"] as? String == "/run/pylambda/pkg", "\(answer.body)")
         #expect(object?["config"] as? String == #"{"from": "the package"}"#, "\(answer.body)")
+        #expect(object?["code"] as? String == "the package", "the package's own code.py: \(answer.body)")
         #expect(object?["settings"] as? [String] == [], "RUNNER_IDLE_TTL is the runner's, not the function's: \(answer.body)")
     }
 

@@ -282,6 +282,9 @@ struct PackageTests {
             #expect(try await client.run("5").text == #"[5,"asyncfn"]"#, "an async Lambda handler gets its context")
             try await client.mustLoad(LoadRequest(code: code, handler: "sync_wrapper"))
             #expect(try await client.run("6").text == #"{"data":6,"loops":1,"calls":1}"#, "a coroutine from a sync wrapper")
+            // A loop the module made at import (for clients bound to it) is the one its handler runs on.
+            try await client.mustLoad("import asyncio\n\nLOOP = asyncio.get_event_loop()\n\nasync def entrypoint(data):\n    return asyncio.get_running_loop() is LOOP\n")
+            #expect(try await client.run("7").text == "true")
         }
     }
 

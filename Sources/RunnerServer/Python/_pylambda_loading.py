@@ -189,20 +189,20 @@ class ProcessState:
         self.__init__(self._change_directory)
 
 
-# What the runner's own error path imports (`traceback`, `linecache`, `json`), and with them most of
-# what a standard library module imports (`re`, `enum`, `types`, `functools`, `tokenize`, `token`...).
-_ERROR_PATH_MODULES = ("traceback", "linecache", "json.decoder")
-# Standard modules that do something when imported.
-_NOT_IMPORTED_AHEAD = frozenset({"this", "antigravity", "__main__", "idlelib", "tkinter", "turtle", "test"})
+# What the runner's own error path imports (`traceback`, `linecache`, `json`) and `logging`: what
+# Lambda's runtime has imported before user code runs, and with them the modules the standard library
+# itself leans on (`re`, `enum`, `types`, `functools`, `tokenize`, `token`, `string`, `threading`...).
+_IMPORTED_AHEAD = ("traceback", "linecache", "json.decoder", "logging")
 
 
 def _import_shadowed_standard_modules(directories):
-    """A package (or dependency set) with a top-level module named like a standard library module
-    (`token.py`, `types.py`, `enum/`) would replace it for the standard library too, and break it:
-    `import logging` fails, and so does the runner's own report of the function's errors. Lambda's
-    runtime has imported most of the standard library before user code runs, so there the standard
-    module wins; here, only when such a name is present (a cold start does not pay for the imports),
-    the standard modules are imported before the package goes on `sys.path`."""
+    """A package (or dependency set) with a top-level module named like one of those standard modules
+    (`token.py`, `types.py`) would replace it for the standard library too, and break it: `import
+    logging` fails, and so does the runner's own report of the function's errors. Lambda's runtime
+    has imported them before user code runs, so there the standard module wins; here they are imported
+    before the package goes on `sys.path`, only when its names clash with the standard library's (a
+    cold start does not pay for the imports). Other clashing names (`code.py`, `secrets.py`) stay the
+    package's own, as on Lambda."""
     standard = sys.stdlib_module_names
     clashes = set()
     for directory in directories:
@@ -218,11 +218,8 @@ def _import_shadowed_standard_modules(directories):
         return
     import importlib
 
-    for name in _ERROR_PATH_MODULES + tuple(sorted(clashes - _NOT_IMPORTED_AHEAD)):
-        try:
-            importlib.import_module(name)
-        except Exception:
-            pass  # not in this Python (Debian splits some out): nothing to shadow
+    for name in _IMPORTED_AHEAD:
+        importlib.import_module(name)
 
 
 def _loaded_from(module, directories):

@@ -294,13 +294,20 @@ class FunctionHost:
 
     def _open_event_loop(self):
         """The load's event loop. It lasts as long as the load, as module globals do: a client that
-        an `async def` handler made on it in one call still works in the next."""
+        an `async def` handler made on it in one call still works in the next. If the module's code
+        made one (`asyncio.get_event_loop()` at import), that is the one."""
         loop = self._event_loop
         if loop is None:
             import asyncio
 
-            loop = self._event_loop = asyncio.new_event_loop()
-            asyncio.set_event_loop(loop)
+            try:
+                loop = asyncio.get_event_loop_policy().get_event_loop()
+            except RuntimeError:
+                loop = None
+            if loop is None or loop.is_closed():
+                loop = asyncio.new_event_loop()
+                asyncio.set_event_loop(loop)
+            self._event_loop = loop
         return loop
 
     def _close_event_loop(self):
@@ -313,7 +320,8 @@ class FunctionHost:
         for task in asyncio.all_tasks(loop):
             task._log_destroy_pending = False  # dropped on purpose: no "Task was destroyed" warning
         loop.close()
-        asyncio.set_event_loop(None)
+        # A fresh policy: the next load's `asyncio.get_event_loop()` makes a loop, as in a new process.
+        asyncio.set_event_loop_policy(None)
 
     def _complete(self, coroutine):
         """Runs the coroutine an `async def` handler returned until it ends, and returns its result.
