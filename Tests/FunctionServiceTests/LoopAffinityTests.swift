@@ -4,8 +4,10 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import NIOPosix
+import Synchronization
 import Testing
 
+@testable import Dispatcher
 @testable import FunctionService
 
 /// serve's HTTP server handles a request on its connection's event loop (no thread hop on the way
@@ -79,5 +81,59 @@ extension ServiceAPITests {
                 #expect(answer.status == 200 && answer.text == "{\"echo\":\(number)}", "\(answer.status) \(answer.text)")
             }
         }
+    }
+    /// An exchange with a runner from serve's event loop goes over a connection on that loop, opened
+    /// there if it has none, rather than over an idle one of another loop: that woke the other loop's
+    /// thread for the request and the answer, and hopped back (a busy serve on two cores lost about a
+    /// tenth of its calls to it).
+    @Test func runnerExchangesUseAConnectionOnTheCallersLoop() async throws {
+        let loops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator())
+        guard loops.count >= 2 else { return }
+        let socket = FileManager.default.temporaryDirectory.appendingPathComponent("affine-\(getpid()).sock").path
+        unlink(socket)
+        let accepted = ConnectionCounter()
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { channel in
+                accepted.increment()
+                return channel.pipeline.addHandler(FixedRunnerAnswer())
+            }
+            .bind(unixDomainSocketPath: socket).get()
+        let pool = RunnerConnectionPool()
+        var statuses: [Int] = []
+        do {
+            for loop in [loops[0], loops[1], loops[0], loops[1], loops[0]] {
+                let answer = try await withTaskExecutorPreference(EventLoopTaskExecutor.of(loop)) {
+                    try await pool.exchange(
+                        socketPath: socket, request: ByteBuffer(string: "POST /run HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}"),
+                        deadline: .now() + .seconds(10), maxBodyBytes: 1 << 20)
+                }
+                statuses.append(answer.status)
+            }
+        } catch {
+            Issue.record("exchange failed: \(error)")
+        }
+        await pool.shutdown()
+        try await server.close()
+        unlink(socket)
+        #expect(statuses == [200, 200, 200, 200, 200])
+        #expect(accepted.count == 2, "one connection per loop, each reused: \(accepted.count)")
+    }
+}
+
+/// Connections a test server accepted.
+private final class ConnectionCounter: Sendable {
+    private let value = Mutex(0)
+    func increment() { value.withLock { $0 += 1 } }
+    var count: Int { value.withLock { $0 } }
+}
+
+/// Answers every read as a runner answers a call: 200 with a JSON body, connection kept.
+private final class FixedRunnerAnswer: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let answer = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: answer)), promise: nil)
     }
 }

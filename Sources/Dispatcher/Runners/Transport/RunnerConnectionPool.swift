@@ -15,9 +15,9 @@ import Synchronization
 final class RunnerConnectionPool: Sendable {
     private let group: any EventLoopGroup
     private let idle = Mutex(IdleConnections())
-
-    /// More than one connection per socket is only ever in use for health checks beside a call.
-    static let maxIdlePerSocket = 4
+    /// Idle connections kept per socket: one per event loop (see `connection(to:deadline:)`), and at
+    /// least a few for health checks beside a call.
+    private let maxIdlePerSocket: Int
 
     private struct IdleConnections {
         var bySocket: [String: [any Channel]] = [:]
@@ -26,6 +26,9 @@ final class RunnerConnectionPool: Sendable {
 
     init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.group = group
+        var loops = 0
+        for _ in group.makeIterator() { loops += 1 }
+        maxIdlePerSocket = max(4, loops)
     }
 
     /// Sends `request` (a whole HTTP/1.1 request) to the runner at `socketPath` and reads its answer,
@@ -64,13 +67,16 @@ final class RunnerConnectionPool: Sendable {
     }
 
     private func connection(to socketPath: String, deadline: NIODeadline) async throws -> any Channel {
+        // A caller on an event loop (`pylambda serve` calls from its connections' loops) uses a
+        // connection on that loop, and opens one there if it has none: an exchange on another loop's
+        // connection wakes that loop's thread for the request and the answer, and hops back, which
+        // cost a busy serve on two cores about a tenth of its calls. Other callers take any.
+        let onLoop = MultiThreadedEventLoopGroup.currentEventLoop != nil
         let reused: (any Channel)?? = idle.withLock { idle in
             guard !idle.isShutDown else { return .none }
             guard var channels = idle.bySocket.removeValue(forKey: socketPath) else { return .some(nil) }
             defer { if !channels.isEmpty { idle.bySocket[socketPath] = channels } }
-            // One on the caller's own event loop if there is one (`pylambda serve` calls from its
-            // connections' loops): its exchange then wakes no other thread.
-            while let index = channels.lastIndex(where: { $0.eventLoop.inEventLoop }) ?? channels.indices.last {
+            while let index = channels.lastIndex(where: { $0.eventLoop.inEventLoop }) ?? (onLoop ? nil : channels.indices.last) {
                 let channel = channels.remove(at: index)
                 if channel.isActive { return .some(channel) }
             }
@@ -112,7 +118,7 @@ final class RunnerConnectionPool: Sendable {
         let kept = idle.withLock { idle in
             // A connection closing now is either seen inactive here, or dropped by `forget` after
             // this (its `channelInactive` comes after `isActive` turns false, and takes this lock).
-            guard !idle.isShutDown, channel.isActive, idle.bySocket[socketPath, default: []].count < Self.maxIdlePerSocket else {
+            guard !idle.isShutDown, channel.isActive, idle.bySocket[socketPath, default: []].count < maxIdlePerSocket else {
                 return false
             }
             idle.bySocket[socketPath, default: []].append(channel)
