@@ -117,7 +117,10 @@ struct RunCommand: AsyncParsableCommand {
     static func run(_ arguments: RunArguments) async throws {
         let input: String
         do {
-            input = try arguments.data ?? arguments.dataFile.map(InputFile.read) ?? "{}"
+            // No input at all (`--data ''`, an empty file) is an empty event, as serve and Lambda take
+            // an empty body.
+            let given = try arguments.data ?? arguments.dataFile.map(InputFile.read) ?? ""
+            input = given.allSatisfy(\.isWhitespace) ? "{}" : given
         } catch {
             StandardError.print("error: \(error)")
             throw ExitCode(2)

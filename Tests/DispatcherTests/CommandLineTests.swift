@@ -72,6 +72,8 @@ import Testing
         let answered = try TestEnvironment.runCLI(["run", source.path, "--data", #"{"n": 1}"#] + common)
         #expect(answered.status == 0, "\(answered.errors)")
         #expect(answered.output == #"{"n":1}"#, "\(answered.output)")
+        let empty = try TestEnvironment.runCLI(["run", source.path, "--data", ""] + common)
+        #expect(empty.status == 0 && empty.output == "{}", "no input is an empty event, as in serve: \(empty.output) \(empty.errors)")
         let configured = try TestEnvironment.runCLI(["run", source.path, "--data", #"{"env": 1}"#, "--env", "STAGE=test", "--env", "URL=a=b"] + common)
         #expect(configured.status == 0 && configured.output == #"["test","a=b"]"#, "--env: \(configured.output) \(configured.errors)")
         #expect(try TestEnvironment.runCLI(["run", source.path, "--env", "NOVALUE"] + common).status == 64, "a pair without = is a usage error")
