@@ -120,7 +120,7 @@ struct RunCommand: AsyncParsableCommand {
             // No input at all (`--data ''`, an empty file) is an empty event, as serve and Lambda take
             // an empty body.
             let given = try arguments.data ?? arguments.dataFile.map(InputFile.read) ?? ""
-            input = given.allSatisfy(\.isWhitespace) ? "{}" : given
+            input = given.isEmpty ? "{}" : given
         } catch {
             StandardError.print("error: \(error)")
             throw ExitCode(2)

@@ -65,8 +65,15 @@ struct RunnerBehaviourTests {
         let package = runner.directory.path + "/pkg"
         let files = [
             "main.py": """
-                import code, dataclasses, logging, os
+                import code, dataclasses, functools, logging, os
 
+                def logged(function):
+                    @functools.wraps(function)
+                    def wrapper(*args):
+                        return function(*args)
+                    return wrapper
+
+                @logged
                 def entrypoint(data):
                     if data == 'fail':
                         raise ValueError('failed on purpose')
@@ -75,6 +82,8 @@ struct RunnerBehaviourTests {
                 """,
             "token.py": "def make_token():\n    return 'the package token'\n",
             "types.py": "class Thing:\n    pass\n",
+            // What the runner's own `import inspect` (to read a decorated handler) brings.
+            "dis.py": "X = 1\n",
             // A name the standard library has but neither the runner nor Lambda imports ahead: the package's.
             "code.py": "ORIGIN = 'the package'\n",
             "data/config.json": #"{"from": "the package"}"#,

@@ -269,6 +269,8 @@ struct PackageTests {
             #expect(raised.status == .internalServerError)
             #expect(try raised.errorBody().error.type == "ValueError")
             #expect(try raised.errorBody().error.message == "async failure")
+            let traceback = try raised.errorBody().error.traceback
+            #expect(traceback.dropFirst().first?.hasPrefix(#"  File "function.py""#) == true, "asyncio's frames are the runner's: \(traceback)")
             #expect(try await client.run("3").text == #"{"data":3,"loops":1,"calls":4}"#, "an exception leaves the loop")
 
             let slept = try await client.post(RunnerPath.run, #""sleep""#, headers: timeout + [(RunnerHeader.logTail, "true")])
@@ -285,6 +287,12 @@ struct PackageTests {
             // A loop the module made at import (for clients bound to it) is the one its handler runs on.
             try await client.mustLoad("import asyncio\n\nLOOP = asyncio.get_event_loop()\n\nasync def entrypoint(data):\n    return asyncio.get_running_loop() is LOOP\n")
             #expect(try await client.run("7").text == "true")
+            // What one load's module scheduled on a loop of its own never runs in the next load.
+            try await client.mustLoad("import asyncio\n\nasyncio.get_event_loop().call_soon(print, 'the first load ran')\n\ndef entrypoint(data):\n    return data\n")
+            try await client.mustLoad("import asyncio\n\nasync def entrypoint(data):\n    await asyncio.sleep(0.01)\n    return data\n")
+            let next = try await client.run("8", headers: [(RunnerHeader.logTail, "true")])
+            let nextTail = next.header(RunnerHeader.logTail).flatMap { Data(base64Encoded: $0) }.map { String(decoding: $0, as: UTF8.self) } ?? ""
+            #expect(next.text == "8" && !nextTail.contains("the first load ran"), "\(nextTail)")
         }
     }
 

@@ -114,12 +114,16 @@ struct ProtocolTests {
     @Test
     func outputIsCappedPerInvocationWithAMarker() async throws {
         try await withRunner(.tcp, configure: { $0.maxOutputBytes = 1000 }) { client in
-            try await client.mustLoad(function("for i in range(data):\n    print('x' * 99)\nreturn 'done'"))
+            try await client.mustLoad(function("for i in range(abs(data)):\n    print('x' * 99)\nif data < 0:\n    raise ValueError('after the cap')\nreturn 'done'"))
             let response = try await client.post(RunnerPath.run, "100", headers: [(RunnerHeader.logTail, "true")])
             #expect(response.text == #""done""#)
             let tail = String(decoding: Data(base64Encoded: response.header(RunnerHeader.logTail)!)!, as: UTF8.self)
             #expect(tail.hasSuffix("[pylambda] output truncated: this invocation wrote more than 1000 bytes\n"))
             #expect(tail.filter { $0 == "x" }.count == 1000 - 10)  // 10 newlines among the first 1000 bytes
+            // The function's error is written past the cap: it is what a reader of that output needs most.
+            let failed = try await client.post(RunnerPath.run, "-100", headers: [(RunnerHeader.logTail, "true")])
+            let failedTail = String(decoding: Data(base64Encoded: failed.header(RunnerHeader.logTail) ?? "") ?? Data(), as: UTF8.self)
+            #expect(failedTail.contains("bytes\n[ERROR] ValueError: after the cap\nTraceback"), "\(failedTail)")
             // The cap is per invocation: the next one starts afresh.
             let small = try await client.post(RunnerPath.run, "1", headers: [(RunnerHeader.logTail, "true")])
             #expect(String(decoding: Data(base64Encoded: small.header(RunnerHeader.logTail)!)!, as: UTF8.self) == String(repeating: "x", count: 99) + "\n")

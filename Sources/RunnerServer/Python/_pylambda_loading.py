@@ -192,7 +192,9 @@ class ProcessState:
 # What the runner's own error path imports (`traceback`, `linecache`, `json`) and `logging`: what
 # Lambda's runtime has imported before user code runs, and with them the modules the standard library
 # itself leans on (`re`, `enum`, `types`, `functools`, `tokenize`, `token`, `string`, `threading`...).
-_IMPORTED_AHEAD = ("traceback", "linecache", "json.decoder", "logging")
+# `inspect` too: the runner imports it to read a decorated handler's parameters (and it brings `ast`,
+# `dis`, `opcode`).
+_IMPORTED_AHEAD = ("traceback", "linecache", "json.decoder", "logging", "inspect")
 
 
 def _import_shadowed_standard_modules(directories):

@@ -43,6 +43,16 @@ class InvocationOutput:
             self._keep(marker.encode())
             self._emit(sys.__stderr__, marker)
 
+    def write_always(self, stream, text):
+        """What the runner itself writes for the invocation (its error): past the limit too."""
+        try:
+            data = text.encode("utf-8", "backslashreplace")
+            self.size += len(data)
+            self._keep(data)
+            self._emit(stream, text)
+        except MemoryError:
+            pass
+
     def _keep(self, data):
         self.tail += data
         if len(self.tail) > 2 * TAIL_BYTES:

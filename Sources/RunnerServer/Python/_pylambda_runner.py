@@ -130,8 +130,13 @@ def encode_json(value):
 
 
 def _frames_after_runner(tb):
-    # The support modules are compiled under "<pylambda-...>" names (see RunnerSupportModule.swift).
-    while tb is not None and tb.tb_frame.f_code.co_filename.startswith("<pylambda-"):
+    # The support modules are compiled under "<pylambda-...>" names (see RunnerSupportModule.swift);
+    # an `async def` handler's frames come after asyncio's, which ran it for the runner.
+    runner = ("<pylambda-",)
+    asyncio = sys.modules.get("asyncio")
+    if asyncio is not None and getattr(asyncio, "__file__", None):
+        runner += (asyncio.__file__.rpartition("/")[0] + "/",)
+    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(runner):
         tb = tb.tb_next
     return tb
 
@@ -161,10 +166,11 @@ def _error(kind, error, want_tail=False):
     name, message, lines = describe(error)
     if kind == "invalid_request":
         lines = []  # the frames would be json's own, not the caller's
-    elif kind in ("user", "syntax", "load"):
+    elif kind in ("user", "syntax", "load", "result"):
         # The function's own failure goes into its output too, as Lambda's runtime logs it: `docker
-        # logs` and the log tail then show why the call failed, after what it printed.
-        OUTPUT.write(sys.__stderr__, "".join(f"{line}\n" for line in [f"[ERROR] {name}: {message}", *lines]))
+        # logs` and the log tail then show why the call failed, after what it printed (past the
+        # output limit too: a call that printed too much is the one whose error is most needed).
+        OUTPUT.write_always(sys.__stderr__, "".join(f"{line}\n" for line in [f"[ERROR] {name}: {message}", *lines]))
     return ("error", kind, name, message, lines, OUTPUT.tail_base64() if want_tail else None)
 
 
@@ -247,6 +253,7 @@ class FunctionHost:
                 stage = "load"
                 module = import_handler_module(request)
             handler = find_handler(module, request)
+            context = takes_context(handler)
             if _is_async_function(handler):
                 self._open_event_loop()  # `asyncio` is imported by the load, not by the first call
         except self._deadline_exceeded:
@@ -263,7 +270,6 @@ class FunctionHost:
             kind = "syntax" if stage == "syntax" or isinstance(error, SyntaxError) else "load"
             return self._error(kind, error, source=source)
         install_root_log_handler()
-        context = takes_context(handler)
         self._loaded = LoadedFunction(handler, context, request.function, request.key, source)
         return ("loaded", self._answer(request, False))
 
@@ -288,6 +294,11 @@ class FunctionHost:
         """Forgets the function and undoes what its load changed in the process."""
         self._loaded = None
         self._close_event_loop()
+        asyncio = sys.modules.get("asyncio")
+        if asyncio is not None:
+            # A fresh policy, as in a new process: no loop (or policy) the module's code set up, with
+            # what it scheduled, reaches the next load.
+            asyncio.set_event_loop_policy(None)
         self._state.undo()
 
     # --- `async def` handlers ---
@@ -310,8 +321,9 @@ class FunctionHost:
             self._event_loop = loop
         return loop
 
-    def _close_event_loop(self):
-        """Drops the event loop and whatever it still had scheduled, without running any of it."""
+    def _close_event_loop(self, replace=False):
+        """Drops the event loop and whatever it still had scheduled, without running any of it;
+        `replace` sets a new one (made by the function's policy, uvloop's say) for the calls after."""
         loop, self._event_loop = self._event_loop, None
         if loop is None:
             return
@@ -320,8 +332,7 @@ class FunctionHost:
         for task in asyncio.all_tasks(loop):
             task._log_destroy_pending = False  # dropped on purpose: no "Task was destroyed" warning
         loop.close()
-        # A fresh policy: the next load's `asyncio.get_event_loop()` makes a loop, as in a new process.
-        asyncio.set_event_loop_policy(None)
+        asyncio.set_event_loop(asyncio.new_event_loop() if replace else None)
 
     def _complete(self, coroutine):
         """Runs the coroutine an `async def` handler returned until it ends, and returns its result.
@@ -335,7 +346,7 @@ class FunctionHost:
             return loop.run_until_complete(task)
         except BaseException as error:
             if isinstance(error, self._deadline_exceeded) or not task.done():
-                self._close_event_loop()
+                self._close_event_loop(replace=True)
             raise
 
     def _error(self, kind, error, want_tail=False, source=None):

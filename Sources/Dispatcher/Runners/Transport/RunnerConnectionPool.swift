@@ -15,9 +15,11 @@ import Synchronization
 final class RunnerConnectionPool: Sendable {
     private let group: any EventLoopGroup
     private let idle = Mutex(IdleConnections())
-    /// Idle connections kept per socket: one per event loop (see `connection(to:deadline:)`), and at
-    /// least a few for health checks beside a call.
+    /// Idle connections kept per socket: one per event loop (see `connection(to:deadline:)`), at
+    /// least a few for health checks beside a call, and at most `maxIdleLimit` whatever the cores:
+    /// each holds a descriptor in serve and in the runner.
     private let maxIdlePerSocket: Int
+    static let maxIdleLimit = 8
 
     private struct IdleConnections {
         var bySocket: [String: [any Channel]] = [:]
@@ -28,7 +30,7 @@ final class RunnerConnectionPool: Sendable {
         self.group = group
         var loops = 0
         for _ in group.makeIterator() { loops += 1 }
-        maxIdlePerSocket = max(4, loops)
+        maxIdlePerSocket = min(max(4, loops), Self.maxIdleLimit)
     }
 
     /// Sends `request` (a whole HTTP/1.1 request) to the runner at `socketPath` and reads its answer,
@@ -115,15 +117,23 @@ final class RunnerConnectionPool: Sendable {
     }
 
     private func giveBack(_ channel: any Channel, socketPath: String) {
+        var evicted: (any Channel)?
         let kept = idle.withLock { idle in
             // A connection closing now is either seen inactive here, or dropped by `forget` after
             // this (its `channelInactive` comes after `isActive` turns false, and takes this lock).
-            guard !idle.isShutDown, channel.isActive, idle.bySocket[socketPath, default: []].count < maxIdlePerSocket else {
-                return false
+            guard !idle.isShutDown, channel.isActive else { return false }
+            var channels = idle.bySocket[socketPath, default: []]
+            if channels.count >= maxIdlePerSocket {
+                // Full: the returning connection stays if its loop has no other (the loop's next call
+                // wants it), in place of the oldest.
+                guard !channels.contains(where: { $0.eventLoop === channel.eventLoop }) else { return false }
+                evicted = channels.removeFirst()
             }
-            idle.bySocket[socketPath, default: []].append(channel)
+            channels.append(channel)
+            idle.bySocket[socketPath] = channels
             return true
         }
+        evicted?.close(promise: nil)
         if !kept { channel.close(promise: nil) }
     }
 
