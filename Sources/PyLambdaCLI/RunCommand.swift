@@ -89,22 +89,11 @@ struct RunCommand: AsyncParsableCommand {
         RunArguments(
             file: file, handler: handler, requirements: requirements, data: data, dataFile: dataFile, timeout: timeout,
             memory: memory, logTail: logTail, backend: backend, image: image, idleTtl: idleTtl, noKeepWarm: noKeepWarm,
-            runtime: runtime, environment: Self.environment(env))
-    }
-
-    /// `--env` pairs as variables (a pair that is not `KEY=VALUE` is refused by `validate()`).
-    static func environment(_ pairs: [String]) -> [String: String] {
-        var variables: [String: String] = [:]
-        for pair in pairs {
-            if let variable = KeyValueArgument(pair, allowsEmptyKey: false) { variables[variable.key] = variable.value }
-        }
-        return variables
+            runtime: runtime, environment: (try? KeyValueArgument.environment(env)) ?? [:])
     }
 
     func validate() throws {
-        for pair in env where KeyValueArgument(pair, allowsEmptyKey: false) == nil {
-            throw ValidationError("--env takes KEY=VALUE, not \(String(reflecting: pair))")
-        }
+        _ = try KeyValueArgument.environment(env)
         if let problem = arguments.validationError { throw ValidationError(problem) }
     }
 

@@ -32,6 +32,7 @@ import Testing
     @Test(arguments: [
         (["deploy", "f", "/dev/null", "--env", "=x"], "--env takes KEY=VALUE, got =x"),
         (["deploy", "f", "/dev/null", "--env", "MODE"], "--env takes KEY=VALUE, got MODE"),
+        (["run", "/dev/null", "--env", "MODE"], "--env takes KEY=VALUE, got MODE"),
         (["image", "build", "--build-arg", "VERSION"], "--build-arg takes KEY=VALUE, got VERSION"),
         (["gc", "--foreign", "--label", "pylambda.test"], #"--label takes KEY=VALUE, not "pylambda.test""#),
     ])

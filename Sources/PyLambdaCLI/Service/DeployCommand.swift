@@ -67,13 +67,7 @@ struct DeployCommand: AsyncParsableCommand {
             StandardError.print("error: \(error)")
             throw ExitCode(2)
         }
-        var environment: [String: String] = [:]
-        for pair in env {
-            guard let variable = KeyValueArgument(pair, allowsEmptyKey: false) else {
-                throw ValidationError("--env takes KEY=VALUE, got \(pair)")
-            }
-            environment[variable.key] = variable.value
-        }
+        let environment = try KeyValueArgument.environment(env)
         let request = DeployRequest(
             code: code, zip: zip, handler: handler, requirements: requirementsText, memoryMB: memory, timeoutSeconds: timeout, concurrency: concurrency,
             environment: environment.isEmpty ? nil : environment, runtime: runtime)
