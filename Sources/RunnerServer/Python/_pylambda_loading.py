@@ -16,12 +16,21 @@ class _Probe:
     def method(self):
         pass
 
+    async def coroutine(self):
+        pass
 
-# `types.FunctionType` and `types.MethodType`, without importing `types` into every runner.
+
+# `types.FunctionType`, `types.MethodType` and `types.CoroutineType`, without importing `types` into
+# every runner.
 _FunctionType = type(_Probe.method)
 _MethodType = type(_Probe().method)
-# `inspect.CO_VARARGS`: the code takes `*args`.
+_sample = _Probe().coroutine()
+CoroutineType = type(_sample)
+_sample.close()
+del _sample
+# `inspect.CO_VARARGS`: the code takes `*args`; `inspect.CO_COROUTINE`: it is an `async def`.
 _CO_VARARGS = 0x04
+_CO_COROUTINE = 0x80
 
 CODE_FILE = "function.py"
 CODE_MODULE = "function"
@@ -310,6 +319,13 @@ def find_handler(module, request):
         article = "an" if kind[:1] in "aeiou" else "a"
         raise EntrypointNotFound(f"{where} defines {name} as {article} {kind}, which is not callable")
     return handler
+
+
+def is_async_function(handler):
+    """Whether calling `handler` surely makes a coroutine: an `async def` function or method. Other
+    callables (a sync wrapper around one) are recognized by what they return, at their first call."""
+    code = getattr(getattr(handler, "__func__", handler), "__code__", None)
+    return code is not None and bool(code.co_flags & _CO_COROUTINE)
 
 
 def takes_context(handler):

@@ -16,9 +16,10 @@ import sys
 
 import _json  # the C half of `json`: `json` itself imports `re` and `enum`, a large part of a cold start
 
-from _pylambda_loading import (CODE_FILE as FUNCTION_FILE, EntrypointNotFound, InvalidLoad, LambdaContext,
-                               LoadRequest, ProcessState, compile_code, find_handler,
-                               import_handler_module, install_root_log_handler, run_code, takes_context)
+from _pylambda_loading import (CODE_FILE as FUNCTION_FILE, CoroutineType, EntrypointNotFound, InvalidLoad,
+                               LambdaContext, LoadRequest, ProcessState, compile_code, find_handler,
+                               import_handler_module, install_root_log_handler, is_async_function, run_code,
+                               takes_context)
 from _pylambda_output import OUTPUT
 
 try:
@@ -85,25 +86,6 @@ def decode_json(text):
     if end != len(text) and text[end:].strip(_JSON_SPACE):
         raise _decode_error("Extra data", text, end)
     return value
-
-
-async def _sample_coroutine():
-    pass
-
-
-_sample = _sample_coroutine()
-_CoroutineType = type(_sample)  # `types.CoroutineType`, without importing `types`
-_sample.close()
-del _sample
-
-_CO_COROUTINE = 0x80  # an `async def` function's code flag (`inspect.CO_COROUTINE`)
-
-
-def _is_async_function(handler):
-    """Whether calling `handler` surely makes a coroutine: an `async def` function or method. Other
-    callables (a sync wrapper around one) are recognized by what they return, at their first call."""
-    code = getattr(getattr(handler, "__func__", handler), "__code__", None)
-    return code is not None and bool(code.co_flags & _CO_COROUTINE)
 
 
 def _not_serializable(value):
@@ -254,7 +236,7 @@ class FunctionHost:
                 module = import_handler_module(request)
             handler = find_handler(module, request)
             context = takes_context(handler)
-            if _is_async_function(handler):
+            if is_async_function(handler):
                 self._open_event_loop()  # `asyncio` is imported by the load, not by the first call
         except self._deadline_exceeded:
             self.unload()
@@ -321,9 +303,8 @@ class FunctionHost:
             self._event_loop = loop
         return loop
 
-    def _close_event_loop(self, replace=False):
-        """Drops the event loop and whatever it still had scheduled, without running any of it;
-        `replace` sets a new one (made by the function's policy, uvloop's say) for the calls after."""
+    def _close_event_loop(self):
+        """Drops the event loop and whatever it still had scheduled, without running any of it."""
         loop, self._event_loop = self._event_loop, None
         if loop is None:
             return
@@ -332,13 +313,13 @@ class FunctionHost:
         for task in asyncio.all_tasks(loop):
             task._log_destroy_pending = False  # dropped on purpose: no "Task was destroyed" warning
         loop.close()
-        asyncio.set_event_loop(asyncio.new_event_loop() if replace else None)
 
     def _complete(self, coroutine):
         """Runs the coroutine an `async def` handler returned until it ends, and returns its result.
 
         A call interrupted at its deadline, or whose coroutine the loop could not finish, takes the
-        loop with it: nothing that call scheduled runs during a later one.
+        loop with it: nothing that call scheduled runs during a later one. The calls after get a new
+        loop of the function's policy (uvloop's, say).
         """
         loop = self._open_event_loop()
         task = loop.create_task(coroutine)
@@ -346,7 +327,9 @@ class FunctionHost:
             return loop.run_until_complete(task)
         except BaseException as error:
             if isinstance(error, self._deadline_exceeded) or not task.done():
-                self._close_event_loop(replace=True)
+                self._close_event_loop()
+                asyncio = sys.modules["asyncio"]
+                asyncio.set_event_loop(asyncio.new_event_loop())
             raise
 
     def _error(self, kind, error, want_tail=False, source=None):
@@ -372,7 +355,7 @@ class FunctionHost:
                 result = loaded.handler(data, LambdaContext(loaded.function, invocation_id, deadline_ns))
             else:
                 result = loaded.handler(data)
-            if result.__class__ is _CoroutineType:  # an `async def` handler
+            if result.__class__ is CoroutineType:  # an `async def` handler
                 result = self._complete(result)
         except self._deadline_exceeded:
             raise
