@@ -163,6 +163,7 @@ let package = Package(
         .target(
             name: "FunctionRegistry",
             dependencies: [
+                "CLinux",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

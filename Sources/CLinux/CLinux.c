@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <string.h>
+#include <sys/random.h>
 
 int clinux_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data) {
     struct epoll_event event;
@@ -45,4 +46,8 @@ int clinux_allowed_cpu_count(void) {
     CPU_ZERO(&set);
     if (sched_getaffinity(0, sizeof set, &set) != 0) return -1;
     return CPU_COUNT(&set);
+}
+
+ssize_t clinux_getrandom(void *buffer, size_t count) {
+    return getrandom(buffer, count, 0);
 }

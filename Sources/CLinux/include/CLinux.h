@@ -2,7 +2,7 @@
 #define CLINUX_H
 
 // Linux calls the Glibc module does not export: the event primitives the runner's loop is built on, thread names,
-// and the process's CPU affinity.
+// the process's CPU affinity, and the kernel's random bytes.
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -35,5 +35,8 @@ void clinux_set_thread_name(const char *name);
 
 /// The CPUs the calling process may run on (`sched_getaffinity`, as `taskset` sets it), or -1.
 int clinux_allowed_cpu_count(void);
+
+/// `getrandom(buffer, count, 0)`: the number of random bytes written, or -1 with errno set.
+ssize_t clinux_getrandom(void *buffer, size_t count);
 
 #endif

@@ -8,11 +8,11 @@ import Foundation
 /// (version 7) where they key a table that grows with every call.
 ///
 /// Foundation's `UUID()` opens, reads and closes `/dev/urandom` on every call on Linux: four system
-/// calls on every invocation's hot path. `SystemRandomNumberGenerator` is the kernel's `getrandom`.
+/// calls on every invocation's hot path. `PooledRandom` is the kernel's `getrandom`, a read per 32 ids.
 public enum RandomUUID {
     /// Version 4: 122 random bits.
     public static func lowercased() -> String {
-        var generator = SystemRandomNumberGenerator()
+        var generator = PooledRandom()
         // Version 4 in the high nibble of byte 6; variant 0b10 in the top bits of byte 8.
         let high = (generator.next() as UInt64) & 0xFFFF_FFFF_FFFF_0FFF | 0x0000_0000_0000_4000
         let low = (generator.next() as UInt64) & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000
@@ -25,7 +25,7 @@ public enum RandomUUID {
     /// on a random page of that index each, so a batch of records dirtied about one page per record
     /// (a 4 KiB WAL frame in SQLite). Ids that grow with time land on the last page or two.
     public static func timeOrdered(now: Date = Date()) -> String {
-        var generator = SystemRandomNumberGenerator()
+        var generator = PooledRandom()
         let milliseconds = UInt64(max(0, now.timeIntervalSince1970 * 1000)) & 0xFFFF_FFFF_FFFF
         // 48 bits of time, version 7, 12 random bits; variant 0b10, 62 random bits.
         let high = milliseconds << 16 | 0x7000 | (generator.next() as UInt64) & 0x0FFF
