@@ -367,6 +367,10 @@ struct ServiceAPITests {
             #expect(raised.errorType == "RuntimeError" && raised.text.contains("loaded where it was not at deploy"), "\(raised.text)")
             let slow = try await serve.invoke("slow", "1", query: "?version=1")
             #expect(slow.status == 504 && slow.errorType == "Timeout", "\(slow.status) \(slow.text)")
+            // Recorded as the call's timeout, as the answer says.
+            let id = try #require(slow.headers.first(name: "X-Invocation-Id"))
+            let record = try await serve.call(.GET, "/v1/invocations/\(id)").object
+            #expect(record["status"] as? String == "timed_out", "\(record)")
         }
     }
 

@@ -322,7 +322,18 @@ def check_cross():
                         Code={"ZipFile": package({"lambda_function.py": HANDLER})})
     status, result = native("POST", "/v1/functions/lambda-fn/invoke", json.dumps({"y": 2}).encode())
     expect(status == 200 and result["event"] == {"y": 2}, result)
-    for name in ("native-fn", "lambda-fn"):
+    # A version whose module outlasts the timeout only where it is loaded again (in the runners of
+    # calls that name the version): the call's timeout, as Lambda reports it, not an error of serve's.
+    slow = ("import os, time\nif os.environ['AWS_LAMBDA_FUNCTION_VERSION'] != '$LATEST':\n    time.sleep(30)\n"
+            "def entrypoint(data):\n    return data\n")
+    status, _ = native("PUT", "/v1/functions/slow-load", json.dumps({"code": slow, "timeout_s": 1}).encode())
+    expect(status == 201, status)
+    expect(lam.publish_version(FunctionName="slow-load")["Version"] == "1", "published")
+    answer = lam.invoke(FunctionName="slow-load", Qualifier="1", Payload=b"{}")
+    body = json.loads(answer["Payload"].read())
+    expect(answer["FunctionError"] == "Unhandled" and body["errorType"] == "Sandbox.Timedout", body)
+    expect("timed out after 1.00 seconds" in body["errorMessage"], body)
+    for name in ("native-fn", "lambda-fn", "slow-load"):
         lam.delete_function(FunctionName=name)
 
 

@@ -47,24 +47,16 @@ struct ServiceHTTPError: HTTPResponseError {
         }
     }
 
-    /// A call's failure, as an invoke answers it. Code that does not load is a 400 when it is deployed,
-    /// but a version that deployed and then failed to load in a new runner (its module's code raised,
-    /// say a setting it reads was gone) is the function's failure: a 500 with `X-Function-Error`.
-    /// A load that took longer than the function's timeout is a 504, as a call's is; a load the runner
-    /// refused as malformed is serve's own failure (a 502), not the function's.
+    /// A call's failure, as an invoke answers it (`InvocationExecutor.atInvoke` has classified it).
+    /// Code that does not load is a 400 when it is deployed, but a version that deployed and then
+    /// failed to load in a new runner (its module raised, say a setting it reads was gone) is the
+    /// function's failure: a 500 with `X-Function-Error`.
     init(invoking error: DispatcherError, logTail: Bool) {
         guard case .loadFailed(let type, let message, let traceback) = error else {
             self.init(error, logTail: logTail)
             return
         }
-        switch type {
-        case RunnerErrorType.timeout:
-            self.init(.gatewayTimeout, type: ServiceErrorType.timeout, detail: error.summary, message: message)
-        case RunnerErrorType.invalidRequest:
-            self.init(.badGateway, type: ServiceErrorType.runnerFailed, detail: error.summary, message: message)
-        default:
-            self.init(.internalServerError, type: type, detail: error.summary, message: message, traceback: traceback, headers: [.functionError: "Unhandled"])
-        }
+        self.init(.internalServerError, type: type, detail: error.summary, message: message, traceback: traceback, headers: [.functionError: "Unhandled"])
     }
 
     /// A call's failure. The function's own errors keep the runner's type, message and traceback;
