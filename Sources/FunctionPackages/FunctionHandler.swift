@@ -16,10 +16,16 @@ public struct FunctionHandler: Sendable, Hashable, CustomStringConvertible {
         self.function = function
     }
 
-    /// Parses `function` or `module.function`.
+    /// Parses `function` or `module.function`. Lambda's `folder/module.function` is the module
+    /// `folder.module`, as Lambda's Python runtime reads it (it imports the module part with each
+    /// `/` made a `.`); the handler is then written with dots.
     public init(parsing text: String) throws(PackageError) {
         guard !text.isEmpty else { throw .invalidHandler(handler: text, reason: "it is empty") }
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        var dotted = text
+        if let lastDot = text.lastIndex(of: ".") {
+            dotted = String(text[..<lastDot].replacing("/", with: ".") + text[lastDot...])
+        }
+        let parts = dotted.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         for part in parts where !Self.isIdentifier(part) {
             throw .invalidHandler(
                 handler: text,

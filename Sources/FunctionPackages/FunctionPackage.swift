@@ -139,7 +139,10 @@ public struct FunctionPackage: Sendable {
             }
             let paths = Set(listing.files.map(\.path))
             guard resolved.moduleFileCandidates.contains(where: paths.contains) else {
-                throw .handlerModuleMissing(handler: resolved.description, expected: resolved.moduleFileCandidates)
+                // Each file's top folder ("" for a file at the top).
+                let tops = Set(paths.map { path in path.contains("/") ? String(path.prefix { $0 != "/" }) : "" })
+                let folder = tops.count == 1 && tops.first != "" ? tops.first : nil
+                throw .handlerModuleMissing(handler: resolved.description, expected: resolved.moduleFileCandidates, folder: folder)
             }
             self.handler = resolved
         }

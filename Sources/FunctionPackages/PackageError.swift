@@ -17,7 +17,9 @@ public enum PackageError: Error, Sendable, Equatable, CustomStringConvertible {
     case corruptZip(reason: String)
     case invalidHandler(handler: String, reason: String)
     /// The handler's module is not a file of the package.
-    case handlerModuleMissing(handler: String, expected: [String])
+    /// `folder`: the one folder every file of the package is in, when they all are (a zip of the
+    /// project's folder rather than of its contents).
+    case handlerModuleMissing(handler: String, expected: [String], folder: String? = nil)
     case invalidRequirements(RequirementsError)
     /// A single-file function whose source cannot be handed to the runner.
     case invalidSource(path: String, reason: String)
@@ -46,8 +48,10 @@ public enum PackageError: Error, Sendable, Equatable, CustomStringConvertible {
             return "not a usable zip file: \(reason)"
         case .invalidHandler(let handler, let reason):
             return "invalid handler \(Self.quoted(handler)): \(reason)"
-        case .handlerModuleMissing(let handler, let expected):
-            return "the handler \(Self.quoted(handler)) names a module the package does not have: expected \(expected.joined(separator: " or ")) (pass --handler module.function)"
+        case .handlerModuleMissing(let handler, let expected, let folder?):
+            return "the handler \(Self.quoted(handler)) names a module the package does not have: expected \(expected.joined(separator: " or ")); all of the package's files are in the folder \(Self.quoted(folder + "/")): zip the folder's contents, not the folder"
+        case .handlerModuleMissing(let handler, let expected, nil):
+            return "the handler \(Self.quoted(handler)) names a module the package does not have: expected \(expected.joined(separator: " or ")) (or name another handler: module.function)"
         case .invalidRequirements(let error):
             return error.description
         case .invalidSource(let path, let reason):

@@ -63,6 +63,17 @@ enum PackageSource {
         return try writer.finish()
     }
 
+    /// Directories a project keeps beside its code that are not the function's: version control
+    /// (`.git`, `.hg`, `.svn`) and virtual environments (a directory with a `pyvenv.cfg`, PEP 405,
+    /// whatever it is called). A virtual environment is the host's interpreter and its symbolic
+    /// links, useless in the runner, and would be refused for those links; a function's dependencies
+    /// come from its `requirements.txt`. Only when a directory is packed: a zip is taken as built.
+    static func isProjectTooling(_ name: String, _ directory: OpenDirectory) -> Bool {
+        if [".git", ".hg", ".svn"].contains(name) { return true }
+        guard let config = directory.status("pyvenv.cfg") else { return false }
+        return config.st_mode & S_IFMT == S_IFREG
+    }
+
     private static func add(
         _ directory: OpenDirectory, prefix: [String], writer: inout ZipWriter, count: inout Int, unpacked: inout Int64,
         limits: PackageLimits
@@ -82,6 +93,10 @@ enum PackageSource {
             case S_IFDIR:
                 let child: OpenDirectory
                 do { child = try OpenDirectory(in: directory, entry.rawName) } catch { throw .fileSystem(error) }
+                if isProjectTooling(entry.name, child) {
+                    count -= 1
+                    continue
+                }
                 try add(child, prefix: path.components, writer: &writer, count: &count, unpacked: &unpacked, limits: limits)
             case S_IFREG:
                 let fd: Int32

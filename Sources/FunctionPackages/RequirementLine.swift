@@ -35,6 +35,12 @@ struct RequirementLine {
         }
         body = body.trimmingWhitespace
 
+        // pip's `git+https://...` (and hg+, svn+, bzr+): a checkout to build, which nothing here does.
+        if let scheme = body.split(separator: ":", maxSplits: 1).first, scheme.contains("+"),
+            ["git", "hg", "svn", "bzr"].contains(scheme.prefix { $0 != "+" }.lowercased())
+        {
+            throw refuse("version-control URLs (\(scheme.prefix { $0 != "+" })+...) are not supported; name a release from the index, or name @ https://.../file.whl")
+        }
         let bytes = Array(body.utf8)
         var cursor = 0
         while cursor < bytes.count, Self.isNameByte(bytes[cursor]) { cursor += 1 }

@@ -38,6 +38,8 @@ public struct Requirements: Sendable, Hashable {
     }
 
     public init(parsing text: String) throws(RequirementsError) {
+        // A byte order mark (Windows editors write one) is not part of the first line, as pip reads it.
+        let text = text.unicodeScalars.first == "\u{FEFF}" ? String(text.unicodeScalars.dropFirst()) : text
         try Self.refuseLineBreaksWithinLines(text)
         var options: [String] = []
         var requirements = Set<String>()

@@ -142,6 +142,39 @@ import Testing
         }
     }
 
+    /// A project's version control and virtual environments stay behind when its directory is
+    /// packed (a virtual environment is recognised by its `pyvenv.cfg`, whatever its name); a zip is
+    /// taken as it was built.
+    @Test func projectToolingIsLeftOutOfADirectory() throws {
+        let source = try makeSource()
+        try source.write(".git/HEAD", "ref: refs/heads/main\n")
+        try source.write(".hg/store", "x")
+        try source.write(".venv/pyvenv.cfg", "home = /usr/bin\n")
+        try source.write("env-3.11/pyvenv.cfg", "home = /usr/bin\n")
+        symlink("/usr/bin/python3", source.path + "/.venv/python")
+        symlink("/usr/bin/python3", source.path + "/env-3.11/python")
+        try source.write("venv/notes.txt", "not a virtual environment: no pyvenv.cfg\n")
+        try source.write(".env", "TOKEN=kept: the function may read it\n")
+        let package = try FunctionPackage.load(path: source.path)
+        #expect(package.files.map(\.path) == [".env"] + expectedPaths.prefix(4) + ["requirements.txt", "venv/notes.txt"])
+        // A symlinked pyvenv.cfg does not make its directory a virtual environment.
+        try source.write("other/real.py", "")
+        symlink("/etc/hostname", source.path + "/other/pyvenv.cfg")
+        expectPackageError({ $0 == .symlink(path: "other/pyvenv.cfg") }) { _ = try FunctionPackage.load(path: source.path) }
+    }
+
+    /// A zip of the project's folder, rather than of its contents, is named for what it is.
+    @Test func aZipOfTheFolderSaysSo() throws {
+        let work = TemporaryDirectory("folder-zip")
+        try work.write("myfn/main.py", "def entrypoint(data):\n    return data\n")
+        try work.write("myfn/requirements.txt", "six==1.16.0\n")
+        let zipped = try FunctionPackage.load(path: work.path, handler: "myfn.main.entrypoint").zip
+        let error = expectPackageError({ if case .handlerModuleMissing(_, _, "myfn") = $0 { true } else { false } }) {
+            _ = try FunctionPackage(zip: zipped)
+        }
+        #expect(error?.description.contains("zip the folder's contents, not the folder") == true, "\(String(describing: error))")
+    }
+
     @Test func directoryLimitsAreChecked() throws {
         let source = try makeSource()
         var limits = PackageLimits()
@@ -160,6 +193,8 @@ import Testing
         let source = try makeSource()
         #expect(try FunctionPackage.load(path: source.path, handler: "helper.util.double").handler == FunctionHandler(module: "helper.util", function: "double"))
         #expect(try FunctionPackage.load(path: source.path, handler: "helper.anything").handler.module == "helper", "a package's __init__.py")
+        // Lambda's folder/module.function form.
+        #expect(try FunctionPackage.load(path: source.path, handler: "helper/util.double").handler == FunctionHandler(module: "helper.util", function: "double"))
         let missing = expectPackageError({ $0 == .handlerModuleMissing(handler: "app.run", expected: ["app.py", "app/__init__.py"]) }) {
             _ = try FunctionPackage.load(path: source.path, handler: "app.run")
         }
@@ -167,7 +202,7 @@ import Testing
         expectPackageError({ if case .invalidHandler("entrypoint", _) = $0 { true } else { false } }) {
             _ = try FunctionPackage.load(path: source.path, handler: "entrypoint")
         }
-        for bad in ["", "main.", ".main", "main..f", "1main.f", "main.f-g", "../x.f", "ma in.f"] {
+        for bad in ["", "main.", ".main", "main..f", "1main.f", "main.f-g", "../x.f", "ma in.f", "/helper.f", "helper//util.f", "helper/util", "helper.util/f"] {
             expectPackageError({ if case .invalidHandler = $0 { true } else { false } }) {
                 _ = try FunctionPackage.load(path: source.path, handler: bad)
             }

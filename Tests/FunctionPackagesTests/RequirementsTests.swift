@@ -20,6 +20,9 @@ import Testing
         #expect(first.key(for: target) == second.key(for: target))
         #expect(first.names == ["numpy", "requests"])
         #expect(try Requirements(parsing: "Zope.Interface\n").requirements == ["zope-interface"], "PEP 503 names")
+        // A byte order mark, as Windows editors write one, is not part of the first name.
+        #expect(try Requirements(bytes: [0xEF, 0xBB, 0xBF] + Array("six==1.16.0\n".utf8)).requirements == ["six==1.16.0"])
+        #expect(try Requirements(parsing: "\u{FEFF}six==1.16.0").requirements == ["six==1.16.0"])
     }
 
     @Test func optionsAndTheTargetAreInTheKey() throws {
@@ -85,6 +88,14 @@ import Testing
             } catch {
                 #expect(matches(error), "\(text): \(error)")
                 #expect(error.description.contains("line"), "the message names the line: \(error)")
+            }
+        }
+        for vcs in ["git+https://github.com/foo/bar.git#egg=bar", "Git+ssh://git@host/x", "hg+https://host/x", "svn+https://host/x"] {
+            do {
+                _ = try Requirements(parsing: vcs)
+                Issue.record("accepted \(vcs)")
+            } catch {
+                #expect(error.description.contains("version-control URLs"), "\(vcs): \(error)")
             }
         }
         #expect(throws: RequirementsError.tooLarge(bytes: 11, limit: 10)) { try Requirements(bytes: Array("numpy\nsix\n\n".utf8), limit: 10) }
