@@ -20,6 +20,37 @@ extension ServiceAPITests {
         }
     }
 
+    /// An async call claimed while a sync call holds the function's one container waits for it; if the
+    /// function is deleted meanwhile, the call is cancelled, as the calls still queued are, instead of
+    /// running after the delete was answered.
+    @Test func anAsyncCallWaitingForARunnerIsCancelledByADelete() async throws {
+        try await withServe(warmPool: 0) { serve in
+            let code = "import time\ndef entrypoint(data):\n    time.sleep(data)\n    return data\n"
+            _ = try await serve.deploy("held", code: code, settings: ["concurrency": 1])
+            #expect(try await serve.invoke("held", "0").status == 200)
+            async let holding = serve.invoke("held", "3")
+            let deadline = ContinuousClock.now + .seconds(20)
+            func status(_ id: String) async throws -> String? {
+                try await serve.call(.GET, "/v1/invocations/\(id)").object["status"] as? String
+            }
+            // Once the sync call runs, the async one is claimed and waits for the container.
+            while ContinuousClock.now < deadline {
+                let records = try await serve.call(.GET, "/v1/functions/held/invocations").object["invocations"] as? [[String: Any]]
+                if records?.contains(where: { $0["status"] as? String == "running" }) == true { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let queued = try #require(try await serve.invoke("held", "0", query: "?mode=async").object["invocation_id"] as? String)
+            while ContinuousClock.now < deadline, try await status(queued) != "running" {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(try await status(queued) == "running", "claimed while the container is busy")
+            #expect(try await serve.call(.DELETE, "/v1/functions/held").status == 204)
+            #expect(try await holding.status == 200, "the call in flight finishes")
+            let record = try await serve.waitForInvocation(queued, within: .seconds(20))
+            #expect(record["status"] as? String == "cancelled" && record["result"] == nil, "\(record)")
+        }
+    }
+
     @Test func asyncCallsSurviveAKillAndNeverRunTwice() async throws {
         let first = try await ServeProcess(warmPool: 0)
         let state = first.state

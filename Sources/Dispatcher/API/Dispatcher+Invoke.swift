@@ -10,13 +10,15 @@ extension Dispatcher {
     /// Runs `function` with `payload` (JSON bytes) and returns its JSON result. `invocationID` is
     /// what a `handler(event, context)` sees as `context.aws_request_id` (a fresh UUID when nil).
     /// `whenStarted` is called once, when the call has a runner and is about to be sent to it (not
-    /// while it waits for one): what `pylambda serve` records as the call's start.
+    /// while it waits for one): what `pylambda serve` records as the call's start. If it throws, the
+    /// call is not sent, the runner goes back, and its error is this call's: a queued call whose
+    /// function was deleted while it waited for a runner does not run.
     ///
     /// A call is never retried once it may have reached a runner: user code may not be idempotent. It
     /// is sent elsewhere only when its connection was refused (the runner had just exited).
     public func invoke(
         _ function: FunctionDefinition, payload: [UInt8], logTail: Bool = false, invocationID: String? = nil,
-        whenStarted: (() -> Void)? = nil
+        whenStarted: (() async throws -> Void)? = nil
     ) async throws -> InvocationResult {
         if let invocationID, !Self.isUsableInvocationID(invocationID) {
             throw DispatcherError.invalidConfiguration("an invocation id is 1 to 128 printable ASCII characters, not \(String(reflecting: invocationID))")
@@ -25,8 +27,15 @@ extension Dispatcher {
         var whenStarted = whenStarted
         while true {
             let lease = try await pool.acquire(function)
-            whenStarted?()
-            whenStarted = nil
+            if let started = whenStarted {
+                whenStarted = nil
+                do {
+                    try await started()
+                } catch {
+                    pool.release(lease, healthy: true)
+                    throw error
+                }
+            }
             let callStarted = UnixTime.now()
             let failure: DispatcherError
             do {

@@ -60,15 +60,19 @@ struct InvocationExecutor: Sendable {
     /// A queued call this instance claimed: run at most once, whatever happens.
     func run(_ claimed: ClaimedInvocation) async {
         let invocation = claimed.invocation
+        let cancelled = Flag()
         let timed: Timed
         do {
             let version = try await store.version(of: invocation.functionName, number: invocation.version)
             guard version.functionID == invocation.functionID else {
                 throw RegistryError.functionNotFound(name: invocation.functionName)
             }
-            timed = await run(version, pinned: claimed.pinned, payload: claimed.input, logTail: true, invocationID: invocation.id)
+            timed = await run(
+                version, pinned: claimed.pinned, payload: claimed.input, logTail: true, invocationID: invocation.id,
+                beforeSending: { try await confirmStillDeployed(invocation, cancelled: cancelled) })
+            guard !cancelled.isSet else { throw RegistryError.functionNotFound(name: invocation.functionName) }
         } catch {
-            // Deleted since it was queued.
+            // Deleted since it was queued, or while it waited for a runner.
             let status = InvocationOutcome(
                 status: .cancelled, error: InvocationError(type: InvocationError.cancelledType, message: "the function was deleted before the call ran"))
             _ = try? await store.finishInvocation(id: invocation.id, outcome: status)
@@ -79,6 +83,25 @@ struct InvocationExecutor: Sendable {
             _ = try await store.finishInvocation(id: invocation.id, outcome: final)
         } catch {
             logger.warning("could not record the end of invocation \(invocation.id): \(error)")
+        }
+    }
+
+    /// A claimed call may wait for a runner (sync calls hold the function's others): once it has one,
+    /// it runs only if its function is still there. Deleted meanwhile, it is cancelled, as the calls
+    /// still queued were, instead of running after the delete was answered.
+    private func confirmStillDeployed(_ invocation: Invocation, cancelled: Flag) async throws {
+        let deleted: Bool
+        do {
+            deleted = try await store.version(of: invocation.functionName, number: invocation.version).functionID != invocation.functionID
+        } catch where error.isNotFound {
+            deleted = true
+        } catch {
+            // The registry cannot say: the call runs, as claimed.
+            deleted = false
+        }
+        if deleted {
+            cancelled.set()
+            throw RegistryError.functionNotFound(name: invocation.functionName)
         }
     }
 
@@ -107,7 +130,7 @@ struct InvocationExecutor: Sendable {
     /// `invocationID` is the record's: the function sees it as `context.aws_request_id`.
     private func run(
         _ version: FunctionVersion, pinned: Bool, payload: [UInt8], logTail: Bool, invocationID: String,
-        whenStarted: ((Date) -> Void)? = nil
+        whenStarted: ((Date) -> Void)? = nil, beforeSending: (() async throws -> Void)? = nil
     ) async -> Timed {
         let asked = ContinuousClock.now
         let start = StartMark()
@@ -118,6 +141,7 @@ struct InvocationExecutor: Sendable {
                 try await dispatcher.invoke(
                     definition, payload: payload, logTail: logTail, invocationID: invocationID,
                     whenStarted: {
+                        try await beforeSending?()
                         let date = start.mark()
                         whenStarted?(date)
                     }))
