@@ -215,7 +215,7 @@ document = {
                 "finished_at": {"type": "string", "format": "date-time"}, "duration_ms": {"type": "number"},
                 "error": {"type": "object", "required": ["type", "message"], "properties": {"type": {"type": "string"}, "message": {"type": "string"}}},
                 "log_tail": {"type": "string"}, "result": {"description": "An async call's JSON result."},
-                "instance": {"type": "string", "description": "The serve process that runs or ran it."}}},
+                "instance": {"type": "string", "description": "The serve process that runs or ran it; on a queued call, the one that took it and waits for a runner for it."}}},
             "InvocationList": {"type": "object", "required": ["invocations"], "properties": {
                 "invocations": {"type": "array", "items": ref("Invocation")}}},
             "CreateKeyRequest": {"type": "object", "required": ["name", "scope"], "additionalProperties": False, "properties": {

@@ -56,11 +56,19 @@ public protocol FunctionStore: Service, Sendable {
     /// Queues an async call with its input; it runs at most once, on whichever instance claims it.
     /// `pinned`: the call named its version instead of asking for the latest (`ClaimedInvocation.pinned`).
     func enqueueAsync(of version: FunctionVersion, input: [UInt8], pinned: Bool) async throws(RegistryError) -> Invocation
-    /// Takes the oldest queued call (of a function not in `excludingFunctions`, by id) for
-    /// `instance`, atomically: no two claims, in this process or another, get the same call.
+    /// Takes the oldest unclaimed queued call (of a function not in `excludingFunctions`, by id) for
+    /// `instance`, atomically: no two claims, in this process or another, get the same call. The
+    /// call stays `queued` while it waits for a runner: a delete still cancels it, and a stop
+    /// leaves it queued. `startClaimed` makes it `running`.
     func claimNextQueued(for instance: InstanceIdentity, excludingFunctions: Set<Int64>) async throws(RegistryError) -> ClaimedInvocation?
-    /// Records how a running call ended. `conflict` if it is no longer running (say, it was marked
-    /// interrupted because its instance stopped heartbeating).
+    /// Marks a call `instance` claimed as running, from now, just before it is sent to its runner:
+    /// false if it is no longer its to run (cancelled by a delete, or its claim released). Written
+    /// before the call is sent, so that a call that may have run is never queued again.
+    func startClaimed(id: String, by instance: InstanceIdentity) async throws(RegistryError) -> Bool
+    /// Gives a claimed call that never started back to the queue (serve is stopping).
+    func releaseClaim(id: String, by instance: InstanceIdentity) async throws(RegistryError)
+    /// Records how a running (or claimed, never started) call ended. `conflict` if it is neither
+    /// (say, it was marked interrupted because its instance stopped heartbeating).
     func finishInvocation(id: String, outcome: InvocationOutcome) async throws(RegistryError) -> Invocation
     func invocation(id: String) async throws(RegistryError) -> Invocation
     /// The latest calls of the live function of this name, newest first.

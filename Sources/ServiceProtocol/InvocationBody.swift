@@ -15,7 +15,8 @@ public struct InvocationBody: Codable, Sendable, Equatable {
     public var logTail: String?
     /// The JSON result of an async call that succeeded, as the function returned it.
     public var result: JSONValue?
-    /// The serve process that runs or ran it.
+    /// The serve process that runs or ran it; on a queued call, the one that took it and waits for a
+    /// runner for it.
     public var instance: String?
 
     public struct ErrorDescription: Codable, Sendable, Equatable {

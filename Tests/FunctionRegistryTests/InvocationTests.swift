@@ -111,10 +111,17 @@ extension RegistryTests {
                 let claimed = try #require(try await store.claimNextQueued(for: Samples.instanceB))
                 #expect(claimed.input == input)
                 #expect(claimed.invocation.id == queued.id)
-                #expect(claimed.invocation.status == .running)
+                // Claimed, it still waits (for a runner): queued, not started, counted in the queue.
+                #expect(claimed.invocation.status == .queued && claimed.invocation.startedAt == nil)
                 #expect(claimed.invocation.instance == Samples.instanceB.id)
-                #expect(try await store.queueDepth() == 0)
+                #expect(try await store.queueDepth() == 1)
                 #expect(try await store.claimNextQueued(for: Samples.instanceB) == nil)
+                #expect(try await store.startClaimed(id: queued.id, by: Samples.instanceA) == false, "another instance's claim")
+                #expect(try await store.startClaimed(id: queued.id, by: Samples.instanceB))
+                let started = try await store.invocation(id: queued.id)
+                #expect(started.status == .running && started.startedAt != nil)
+                #expect(try await store.queueDepth() == 0)
+                #expect(try await store.startClaimed(id: queued.id, by: Samples.instanceB) == false, "started once")
 
                 let result = Array("55".utf8)
                 let finished = try await store.finishInvocation(id: queued.id, outcome: .succeeded(result: result, durationMS: 3))
@@ -199,12 +206,16 @@ extension RegistryTests {
                 let doomed = try await store.createVersion(of: "doomed", Samples.source("doomed")).version
                 let kept = try await store.createVersion(of: "kept", Samples.source("kept")).version
                 let running = try await store.enqueueAsync(of: doomed, input: [0])
-                _ = try await store.claimNextQueued(for: Samples.instanceA)
+                _ = try await store.claimAndStart(for: Samples.instanceA)
                 let queued = [try await store.enqueueAsync(of: doomed, input: [1]), try await store.enqueueAsync(of: doomed, input: [2])]
+                // Claimed, but waiting for a runner: cancelled too, and then not the claimer's to start.
+                let waiting = try #require(try await store.claimNextQueued(for: Samples.instanceB)).invocation
+                #expect(waiting.id == queued[0].id)
                 let other = try await store.enqueueAsync(of: kept, input: [3])
 
                 let deleted = try await store.deleteFunction(named: "doomed")
                 #expect(deleted.cancelledInvocations == 2)
+                #expect(try await store.startClaimed(id: waiting.id, by: Samples.instanceB) == false)
                 for call in queued {
                     let record = try await store.invocation(id: call.id)
                     #expect(record.status == .cancelled)

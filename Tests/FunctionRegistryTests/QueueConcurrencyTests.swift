@@ -34,6 +34,7 @@ extension RegistryTests {
                                 var mine: [ClaimedInvocation] = []
                                 while let claimed = try await store.claimNextQueued(for: instance) {
                                     mine.append(claimed)
+                                    #expect(try await store.startClaimed(id: claimed.invocation.id, by: instance))
                                     // Finish some right away, as a worker would, so claims and finishes interleave.
                                     if mine.count.isMultiple(of: 3) {
                                         _ = try await store.finishInvocation(id: claimed.invocation.id, outcome: .succeeded(durationMS: 0))
@@ -49,7 +50,7 @@ extension RegistryTests {
                     #expect(Set(all.map(\.invocation.id)) == queued)
                     #expect(Set(all.map { String(decoding: $0.input, as: UTF8.self) }) == Set((0..<200).map(String.init)))
                     for (instance, mine) in claims {
-                        #expect(mine.allSatisfy { $0.invocation.instance == instance && $0.invocation.status == .running })
+                        #expect(mine.allSatisfy { $0.invocation.instance == instance && $0.invocation.status == .queued })
                     }
                     #expect(try await first.queueDepth() == 0)
                     #expect(try await second.claimNextQueued(for: Samples.instanceA) == nil)

@@ -34,7 +34,7 @@ extension RegistryTests {
             let dead = InstanceIdentity(id: "dead", hostname: "h", processID: 1)
             let live = InstanceIdentity(id: "live", hostname: "h", processID: 2)
             let restarted = InstanceIdentity(id: "restarted", hostname: "h", processID: 3)
-            var ids: (deadSync: String, deadAsync: String, liveAsync: String, queued: [String]) = ("", "", "", [])
+            var ids: (deadSync: String, deadAsync: String, deadClaim: String, liveAsync: String, queued: [String]) = ("", "", "", "", [])
 
             // The first process: works on two calls, then dies without finishing them.
             try await database.makeStore().withRunning { store in
@@ -43,11 +43,13 @@ extension RegistryTests {
                 _ = try await store.heartbeat(live)
                 for index in 0..<5 { _ = try await store.enqueueAsync(of: version, input: [UInt8(index)]) }
                 ids.deadSync = try await store.recordSyncStart(of: version, instance: dead).id
-                ids.deadAsync = try #require(try await store.claimNextQueued(for: dead)).invocation.id
-                ids.liveAsync = try #require(try await store.claimNextQueued(for: live)).invocation.id
+                ids.deadAsync = try #require(try await store.claimAndStart(for: dead)).invocation.id
+                ids.liveAsync = try #require(try await store.claimAndStart(for: live)).invocation.id
+                // Claimed, never started (it waited for a runner when the process died).
+                ids.deadClaim = try #require(try await store.claimNextQueued(for: dead)).invocation.id
                 ids.queued = try await store.latestInvocations(of: "work", limit: 10).filter { $0.status == .queued }.map(\.id)
             }
-            #expect(ids.queued.count == 3)
+            #expect(ids.queued.count == 3 && ids.queued.contains(ids.deadClaim))
 
             // Later: the live instance keeps heartbeating, the dead one does not. The margins are wide
             // (stale after 2 s, 3 s later) so that a loaded machine cannot make the live one look stale
@@ -67,7 +69,9 @@ extension RegistryTests {
                 #expect(try await store.invocation(id: ids.liveAsync).status == .running)
                 #expect(try await store.instances().map(\.identity.id).sorted() == ["live", "restarted"])
 
-                // The queued calls run, each once; the interrupted ones never come back.
+                // The queued calls run, each once (the dead one's unstarted claim among them); the
+                // interrupted ones never come back, and the dead one cannot start what it claimed.
+                #expect(try await store.startClaimed(id: ids.deadClaim, by: dead) == false)
                 var claimed: [String] = []
                 while let call = try await store.claimNextQueued(for: restarted) { claimed.append(call.invocation.id) }
                 #expect(claimed.sorted() == ids.queued.sorted())
@@ -103,12 +107,18 @@ extension RegistryTests {
                 _ = try await store.heartbeat(Samples.instanceB)
                 let mine = try await store.recordSyncStart(of: version, instance: Samples.instanceA)
                 let theirs = try await store.recordSyncStart(of: version, instance: Samples.instanceB)
+                let queued = try await store.enqueueAsync(of: version, input: [1])
+                _ = try await store.claimNextQueued(for: Samples.instanceA)
                 let done = try await store.recordSyncStart(of: version, instance: Samples.instanceA)
                 _ = try await store.finishInvocation(id: done.id, outcome: .succeeded(durationMS: 1))
                 #expect(try await store.declareInstanceGone(id: Samples.instanceA.id) == 1)
                 #expect(try await store.invocation(id: mine.id).status == .interrupted)
                 #expect(try await store.invocation(id: theirs.id).status == .running)
                 #expect(try await store.invocation(id: done.id).status == .succeeded)
+                // Its unstarted claim goes back to the queue, for anyone.
+                let released = try await store.invocation(id: queued.id)
+                #expect(released.status == .queued && released.instance == nil)
+                #expect(try await store.claimNextQueued(for: Samples.instanceB)?.invocation.id == queued.id)
                 await #expect(throws: RegistryError.self) {
                     try await store.interruptRunningOfGoneInstances(staleAfter: .zero)
                 }

@@ -102,6 +102,13 @@ enum Samples {
 struct RegistryTests {}
 
 extension FunctionStore {
+    /// Claims the next queued call and marks it started, as serve does once the call has a runner.
+    func claimAndStart(for instance: InstanceIdentity) async throws -> ClaimedInvocation? {
+        guard let claimed = try await claimNextQueued(for: instance) else { return nil }
+        guard try await startClaimed(id: claimed.invocation.id, by: instance) else { return nil }
+        return claimed
+    }
+
     /// A sync call recorded as running, read back: what serve's recorder writes when a call starts.
     func recordSyncStart(of version: FunctionVersion, instance: InstanceIdentity) async throws -> Invocation {
         let record = SyncInvocationRecord(startingNow: version, instance: instance)

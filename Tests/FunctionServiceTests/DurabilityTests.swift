@@ -40,15 +40,49 @@ extension ServiceAPITests {
                 try await Task.sleep(for: .milliseconds(20))
             }
             let queued = try #require(try await serve.invoke("held", "0", query: "?mode=async").object["invocation_id"] as? String)
-            while ContinuousClock.now < deadline, try await status(queued) != "running" {
+            // Claimed (it names this serve), still queued: it has not started.
+            var record: [String: Any] = [:]
+            while ContinuousClock.now < deadline {
+                record = try await serve.call(.GET, "/v1/invocations/\(queued)").object
+                if record["instance"] is String { break }
                 try await Task.sleep(for: .milliseconds(20))
             }
-            #expect(try await status(queued) == "running", "claimed while the container is busy")
+            #expect(record["status"] as? String == "queued" && record["instance"] is String && record["started_at"] == nil, "\(record)")
             #expect(try await serve.call(.DELETE, "/v1/functions/held").status == 204)
             #expect(try await holding.status == 200, "the call in flight finishes")
-            let record = try await serve.waitForInvocation(queued, within: .seconds(20))
+            record = try await serve.waitForInvocation(queued, within: .seconds(20))
             #expect(record["status"] as? String == "cancelled" && record["result"] == nil, "\(record)")
         }
+    }
+
+    /// An async call taken by a serve that is then killed while the call waits for a runner has not
+    /// started: after the restart it runs, where it was marked interrupted.
+    @Test func anAsyncCallWaitingForARunnerRunsAfterAKill() async throws {
+        let first = try await ServeProcess(warmPool: 0)
+        let state = first.state
+        let code = "import time\ndef entrypoint(data):\n    time.sleep(data)\n    return data\n"
+        _ = try await first.deploy("held", code: code, settings: ["concurrency": 1])
+        #expect(try await first.invoke("held", "0").status == 200)
+        let holding = Task { try? await first.invoke("held", "30") }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            let records = try await first.call(.GET, "/v1/functions/held/invocations").object["invocations"] as? [[String: Any]]
+            if records?.contains(where: { $0["status"] as? String == "running" }) == true { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let queued = try #require(try await first.invoke("held", "0", query: "?mode=async").object["invocation_id"] as? String)
+        while ContinuousClock.now < deadline, try await first.call(.GET, "/v1/invocations/\(queued)").object["instance"] == nil {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let adminKey = first.adminKey
+        _ = await first.stop(signal: SIGKILL)
+        _ = await holding.value
+
+        let second = try await ServeProcess(state: state, warmPool: 0, environment: ["PYLAMBDA_ADMIN_KEY": adminKey])
+        defer { second.removeState() }
+        let record = try await second.waitForInvocation(queued, within: .seconds(90))
+        #expect(record["status"] as? String == "succeeded" && record["started_at"] != nil, "\(record)")
+        #expect(await second.stop() == 0)
     }
 
     @Test func asyncCallsSurviveAKillAndNeverRunTwice() async throws {

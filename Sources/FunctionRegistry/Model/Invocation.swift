@@ -24,7 +24,8 @@ public struct Invocation: Sendable, Equatable {
     public var logTail: String?
     /// The JSON result of an async call that succeeded.
     public var result: [UInt8]?
-    /// The serve instance that runs or ran it.
+    /// The serve instance that runs or ran it; on a queued call, the one that claimed it (it waits for
+    /// a runner).
     public var instance: String?
 
     public init(

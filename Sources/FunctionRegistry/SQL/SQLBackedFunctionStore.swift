@@ -63,6 +63,14 @@ extension SQLBackedFunctionStore {
         try await registry.claimNextQueued(for: instance, excludingFunctions: excludingFunctions)
     }
 
+    public func startClaimed(id: String, by instance: InstanceIdentity) async throws(RegistryError) -> Bool {
+        try await registry.startClaimed(id: id, by: instance)
+    }
+
+    public func releaseClaim(id: String, by instance: InstanceIdentity) async throws(RegistryError) {
+        try await registry.releaseClaim(id: id, by: instance)
+    }
+
     public func finishInvocation(id: String, outcome: InvocationOutcome) async throws(RegistryError) -> Invocation {
         try await registry.finishInvocation(id: id, outcome: outcome)
     }

@@ -39,6 +39,15 @@ extension SQLRegistry {
                   AND (started_at < \(cutoff) OR EXISTS (SELECT 1 FROM instances i WHERE i.id = invocations.instance))
                 RETURNING seq
                 """, .double(seconds), .text(InvocationError.interruptedType), .text(message))
+            // Claimed by a gone instance but never started: queued again, for any instance. (Should a
+            // live one still hold such a claim, its `startClaimed` fails and it does not run the call.)
+            try await db.query(
+                """
+                UPDATE invocations SET instance = NULL
+                WHERE status = 'queued' AND instance IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM instances i WHERE i.id = invocations.instance AND i.heartbeat_at >= \(cutoff))
+                  AND (created_at < \(cutoff) OR EXISTS (SELECT 1 FROM instances i WHERE i.id = invocations.instance))
+                """, .double(seconds))
             try await db.query("DELETE FROM instances WHERE heartbeat_at < \(cutoff)", .double(seconds))
             return interrupted.count
         }
@@ -48,6 +57,7 @@ extension SQLRegistry {
         let message = "the serve instance running this call (\(id)) stopped before it finished; it was not run again"
         return try await write { db in
             try await db.query("DELETE FROM instances WHERE id = $1", .text(id))
+            try await db.query("UPDATE invocations SET instance = NULL WHERE status = 'queued' AND instance = $1", .text(id))
             return try await db.query(
                 """
                 UPDATE invocations SET status = 'interrupted', finished_at = {now}, error_type = $2, error_message = $3

@@ -79,20 +79,40 @@ extension SQLRegistry {
             filter = " AND function_id NOT IN (\(dialect.integers(inJSONArray: "$2")))"
             binds.append(.text("[" + excluded.sorted().map(String.init).joined(separator: ",") + "]"))
         }
-        // Oldest first. On PostgreSQL, SKIP LOCKED lets each process take a different row without
-        // waiting; the UPDATE then makes the row `running`, so no later claim can see it queued. The
-        // outer `status = 'queued'` is rechecked on the row's newest version after any lock wait:
-        // should two claims ever pick one row, the second updates nothing.
+        // Oldest unclaimed first. On PostgreSQL, SKIP LOCKED lets each process take a different row
+        // without waiting; the UPDATE then names the instance, so no later claim can see it unclaimed.
+        // The outer conditions are rechecked on the row's newest version after any lock wait: should
+        // two claims ever pick one row, the second updates nothing. The call stays `queued` (it has
+        // not started) until `startClaimed`.
         let sql = """
-            UPDATE invocations SET status = 'running', started_at = {now}, instance = $1
-            WHERE status = 'queued'
-              AND seq = (SELECT seq FROM invocations WHERE status = 'queued'\(filter) ORDER BY seq LIMIT 1\(dialect.lockSkippingLocked))
+            UPDATE invocations SET instance = $1
+            WHERE status = 'queued' AND instance IS NULL
+              AND seq = (SELECT seq FROM invocations WHERE status = 'queued' AND instance IS NULL\(filter) ORDER BY seq LIMIT 1\(dialect.lockSkippingLocked))
             RETURNING \(RecordColumns.invocation), input, pinned
             """
         return try await writeStatement { db in
             guard let row = try await db.query(sql, binds).first else { return nil }
             return ClaimedInvocation(
                 invocation: try RecordColumns.invocation(row), input: try row.optionalBytes(15) ?? [], pinned: try row.bool(16))
+        }
+    }
+
+    func startClaimed(id: String, by instance: InstanceIdentity) async throws(RegistryError) -> Bool {
+        try await writeStatement { db in
+            try await db.query(
+                """
+                UPDATE invocations SET status = 'running', started_at = {now}
+                WHERE id = $1 AND status = 'queued' AND instance = $2 RETURNING seq
+                """, .text(id), .text(instance.id)
+            ).first != nil
+        }
+    }
+
+    func releaseClaim(id: String, by instance: InstanceIdentity) async throws(RegistryError) {
+        _ = try await writeStatement { db in
+            try await db.query(
+                "UPDATE invocations SET instance = NULL WHERE id = $1 AND status = 'queued' AND instance = $2 RETURNING seq",
+                .text(id), .text(instance.id))
         }
     }
 
@@ -109,14 +129,14 @@ extension SQLRegistry {
                 """
                 UPDATE invocations SET status = $2, finished_at = {now}, duration_ms = $3, error_type = $4, error_message = $5,
                     log_tail = $6, result = $7
-                WHERE id = $1 AND status = 'running' RETURNING \(RecordColumns.invocation)
+                WHERE id = $1 AND (status = 'running' OR (status = 'queued' AND instance IS NOT NULL)) RETURNING \(RecordColumns.invocation)
                 """, binds
             ).first
         }
         if let finished { return try RecordColumns.invocation(finished) }
         let current = try await invocation(id: id)
         throw .conflict(
-            "invocation \(id) is \(current.status.rawValue), not running; its outcome (\(outcome.status.rawValue)) was not recorded")
+            "invocation \(id) is \(current.status.rawValue), not running or claimed; its outcome (\(outcome.status.rawValue)) was not recorded")
     }
 
     func invocation(id: String) async throws(RegistryError) -> Invocation {

@@ -54,7 +54,7 @@ final class AsyncInvocationWorker: Service {
                 while !self.stopping.isSet && !Task.isCancelled {
                     for call in await self.claimWhileThereIsRoom() {
                         group.addTask {
-                            await self.executor.run(call)
+                            await self.executor.run(call, stillClaiming: { !self.stopping.isSet })
                             self.finished(call)
                             self.doorbell.ring()
                         }

@@ -57,10 +57,18 @@ struct InvocationExecutor: Sendable {
         return try await store.enqueueAsync(of: version, input: input, pinned: pinned)
     }
 
-    /// A queued call this instance claimed: run at most once, whatever happens.
-    func run(_ claimed: ClaimedInvocation) async {
+    /// A queued call this instance claimed: run at most once, whatever happens. It is still `queued`
+    /// while it waits for a runner (sync calls may hold the function's others); once it has one, it
+    /// is marked running (`startClaimed`) before it is sent, and is not sent if it is no longer
+    /// this instance's to run: its function was deleted meanwhile (the delete cancelled it), or its
+    /// claim was taken back. One that never started because serve is stopping (`stillClaiming`
+    /// false when it gets its runner, or the dispatcher shut down) goes back to the queue.
+    func run(_ claimed: ClaimedInvocation, stillClaiming: @escaping @Sendable () -> Bool = { true }) async {
         let invocation = claimed.invocation
-        let cancelled = Flag()
+        let store = self.store
+        let instance = self.instance
+        let notOurs = Flag()
+        let stopping = Flag()
         let timed: Timed
         do {
             let version = try await store.version(of: invocation.functionName, number: invocation.version)
@@ -69,13 +77,26 @@ struct InvocationExecutor: Sendable {
             }
             timed = await run(
                 version, pinned: claimed.pinned, payload: claimed.input, logTail: true, invocationID: invocation.id,
-                beforeSending: { try await confirmStillDeployed(invocation, cancelled: cancelled) })
-            guard !cancelled.isSet else { throw RegistryError.functionNotFound(name: invocation.functionName) }
+                beforeSending: {
+                    guard stillClaiming() else {
+                        stopping.set()
+                        throw DispatcherError.shutDown
+                    }
+                    guard try await store.startClaimed(id: invocation.id, by: instance) else {
+                        notOurs.set()
+                        throw RegistryError.conflict("invocation \(invocation.id) is no longer this instance's to run")
+                    }
+                })
         } catch {
-            // Deleted since it was queued, or while it waited for a runner.
+            // Deleted since it was queued.
             let status = InvocationOutcome(
                 status: .cancelled, error: InvocationError(type: InvocationError.cancelledType, message: "the function was deleted before the call ran"))
             _ = try? await store.finishInvocation(id: invocation.id, outcome: status)
+            return
+        }
+        if notOurs.isSet { return }
+        if stopping.isSet || (timed.startedAt == nil && timed.isShutDown) {
+            try? await store.releaseClaim(id: invocation.id, by: instance)
             return
         }
         let final = finalOutcome(of: timed, functionID: invocation.functionID, function: invocation.functionName, keepResult: true)
@@ -86,25 +107,6 @@ struct InvocationExecutor: Sendable {
         }
     }
 
-    /// A claimed call may wait for a runner (sync calls hold the function's others): once it has one,
-    /// it runs only if its function is still there. Deleted meanwhile, it is cancelled, as the calls
-    /// still queued were, instead of running after the delete was answered.
-    private func confirmStillDeployed(_ invocation: Invocation, cancelled: Flag) async throws {
-        let deleted: Bool
-        do {
-            deleted = try await store.version(of: invocation.functionName, number: invocation.version).functionID != invocation.functionID
-        } catch where error.isNotFound {
-            deleted = true
-        } catch {
-            // The registry cannot say: the call runs, as claimed.
-            deleted = false
-        }
-        if deleted {
-            cancelled.set()
-            throw RegistryError.functionNotFound(name: invocation.functionName)
-        }
-    }
-
     /// How a call ended, and how long it took, failed or not: from when it got its runner (or, if
     /// it never did, from when it was asked for), not counting a wait for one.
     struct Timed: Sendable {
@@ -112,6 +114,10 @@ struct InvocationExecutor: Sendable {
         var duration: Duration
         /// When it got its runner; nil if it never did.
         var startedAt: Date?
+
+        var isShutDown: Bool {
+            if case .failure(.shutDown) = outcome { true } else { false }
+        }
     }
 
     /// When a call got its runner, as `Dispatcher.invoke`'s `whenStarted` says.
