@@ -72,9 +72,12 @@ document = {
     "security": [{"bearer": []}],
     "paths": {
         "/healthz": {"get": {
-            "operationId": "health", "summary": "Liveness.", "security": [],
+            "operationId": "health", "summary": "Health: 200 once serve is ready to take calls.", "security": [],
             "responses": {"200": {"description": "Serving.", "content": {"application/json": {"schema": {
-                "type": "object", "required": ["status"], "properties": {"status": {"const": "ok"}}}}}}}}},
+                "type": "object", "required": ["status"], "properties": {"status": {"const": "ok"}}}}}},
+                "503": {"description": "Starting: the registry is not open yet (say, its database is not reachable).",
+                        "content": {"application/json": {"schema": {
+                            "type": "object", "required": ["status"], "properties": {"status": {"const": "starting"}}}}}}}}},
         "/metrics": {"get": {
             "operationId": "metrics", "summary": "Prometheus metrics (every function's: not for a key of one function).",
             "responses": {"200": {"description": "Prometheus text format.", "content": {"text/plain": {"schema": {"type": "string"}}}},

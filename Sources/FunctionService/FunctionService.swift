@@ -38,6 +38,9 @@ public struct FunctionService: Sendable {
     let heartbeat: InstanceHeartbeat
     let retention: InvocationRetention?
     let verifier: KeyVerifier
+    /// Set once the registry is open and the admin key is in place: until then `/healthz` says
+    /// `starting` (503), so that nothing routes calls to a serve whose database it cannot reach.
+    let ready = Flag()
 
     /// Prepares everything; opens nothing but the state directory.
     public init(configuration: ServiceConfiguration) throws {
@@ -102,7 +105,7 @@ public struct FunctionService: Sendable {
         router.add(middleware: OffLoopMiddleware())
         router.add(middleware: HTTPMetricsMiddleware(metrics: metrics))
         router.add(middleware: ErrorBodyMiddleware())
-        let system = SystemRoutes(store: store, dispatcher: dispatcher, metrics: metrics)
+        let system = SystemRoutes(store: store, dispatcher: dispatcher, metrics: metrics, ready: ready)
         system.addPublic(to: router)
         let authenticated = router.group().add(middleware: BearerAuthenticator(keys: verifier))
         system.add(to: authenticated)
@@ -183,6 +186,7 @@ private struct Bootstrap: Service {
             store: service.store, stateDirectory: service.configuration.stateDirectory,
             fromEnvironment: service.configuration.adminKey, logger: service.configuration.logger)
         await service.heartbeat.beat()
+        service.ready.set()
         try? await gracefulShutdown()
     }
 }

@@ -55,9 +55,10 @@ extension ServiceAPITests {
 
     /// `pylambda` with these arguments and environment variables; its exit status and its standard
     /// output and error, together.
-    static func cliWithStatus(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+    static func cliWithStatus(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = try ServeProcess.cli()
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         process.arguments = arguments
         var merged = ProcessInfo.processInfo.environment
         for (name, value) in environment { merged[name] = value }

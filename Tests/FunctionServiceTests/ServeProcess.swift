@@ -32,7 +32,7 @@ final class ServeProcess: @unchecked Sendable {
     /// (a `taskset` CPU list such as "0") pins it, as `make bench` does.
     init(
         state: String? = nil, database: String? = nil, warmPool: Int = 1, extra: [String] = [], environment: [String: String] = [:],
-        cpus: String? = nil
+        cpus: String? = nil, waitUntilServing wait: Bool = true
     ) async throws {
         self.state = state ?? "/tmp/pylambda-serve-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         port = try Self.freePort()
@@ -58,7 +58,7 @@ final class ServeProcess: @unchecked Sendable {
         process.standardError = handle
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        try await waitUntilServing(key: environment["PYLAMBDA_ADMIN_KEY"])
+        if wait { try await waitUntilServing(key: environment["PYLAMBDA_ADMIN_KEY"]) }
     }
 
     func waitUntilServing(key: String?, within: Duration = .seconds(60)) async throws {

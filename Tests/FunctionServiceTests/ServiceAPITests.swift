@@ -311,6 +311,11 @@ struct ServiceAPITests {
             let runners = try Self.cliWithStatus(["ps", "--state", serve.state])
             #expect(runners.status == 0 && runners.output.contains("owned") && runners.output.contains("running"),
                     "ps --state lists the serve's runners: \(runners.output)")
+            // A relative --state is from the working directory.
+            let state = URL(fileURLWithPath: serve.state)
+            let relative = try Self.cliWithStatus(
+                ["ps", "--state", "./x/../" + state.lastPathComponent], directory: state.deletingLastPathComponent().path)
+            #expect(relative.status == 0 && relative.output.contains("owned"), "\(relative.output)")
             let elsewhere = try Self.cliWithStatus(["ps", "--state", serve.state + "/elsewhere"])
             #expect(elsewhere.status == 64 && elsewhere.output.contains("is not a directory"), "\(elsewhere.output)")
             #expect(!FileManager.default.fileExists(atPath: serve.state + "/elsewhere"), "looking made nothing")

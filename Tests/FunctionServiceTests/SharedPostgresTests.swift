@@ -129,3 +129,39 @@ extension ServiceAPITests {
         return output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
+
+extension ServiceAPITests {
+    /// A database that takes the connection and never answers: serve listens, but says `starting`
+    /// (503) until its registry is open, so that nothing routes calls to it, and exits 3 when the
+    /// connection times out.
+    @Test func aServeThatCannotOpenItsDatabaseIsNotHealthy() async throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(listener, pointer, length) == 0 && listen(listener, 8) == 0 && getsockname(listener, pointer, &length) == 0
+            }
+        }
+        try #require(bound)
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let serve = try await ServeProcess(
+            database: "postgres://user:secret@127.0.0.1:\(port)/silent", warmPool: 0, environment: ["PYLAMBDA_ADMIN_KEY": "silent-admin"],
+            waitUntilServing: false)
+        defer { serve.removeState() }
+        var answers: [Int] = []
+        while serve.process.isRunning {
+            if let answer = try? await ServiceHTTP.shared.request(.GET, "\(serve.url)/healthz") {
+                answers.append(answer.status)
+                if answer.status == 503 { #expect(answer.text.contains("starting")) }
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(answers.contains(503) && !answers.contains(200), "\(answers)")
+        #expect(await serve.stop() == 3, "\(serve.logText())")
+        #expect(!serve.logText().contains("secret"), "the password stays out of the log")
+    }
+}

@@ -4,15 +4,21 @@ import Hummingbird
 import NIOCore
 import ServiceProtocol
 
-/// Liveness (no key), Prometheus metrics and the OpenAPI document.
+/// Health (no key), Prometheus metrics and the OpenAPI document.
 struct SystemRoutes {
     let store: any FunctionStore
     let dispatcher: Dispatcher
     let metrics: ServiceMetrics
+    let ready: Flag
 
     func addPublic(to router: Router<ServiceRequestContext>) {
         router.get("/healthz") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
+            guard ready.isSet else {
+                return Response(
+                    status: .serviceUnavailable, headers: [.contentType: "application/json", .retryAfter: "1"],
+                    body: .init(byteBuffer: ByteBuffer(string: #"{"status":"starting"}"#)))
+            }
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
         }
     }
 

@@ -27,7 +27,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Port (default: $PORT, else 8900).")
     var port: Int?
 
-    @Option(name: .long, help: ArgumentHelp("State directory: the SQLite registry, admin.key, packages, dependency sets and runners (default /var/lib/pylambda for root, else ~/.local/share/pylambda).", valueName: "DIR"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("State directory: the SQLite registry, admin.key, packages, dependency sets and runners (default /var/lib/pylambda for root, else ~/.local/share/pylambda).", valueName: "DIR"),
+        transform: StateDirectoryOption.absolute)
     var state: String = ServiceConfiguration.defaultStateDirectory
 
     @Option(name: .long, help: ArgumentHelp("postgres://user:password@host:port/database (default: SQLite in the state directory).", valueName: "URL"))
