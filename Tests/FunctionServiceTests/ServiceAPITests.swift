@@ -97,6 +97,19 @@ struct ServiceAPITests {
             #expect(try await series("pylambda_containers{").count == 2, "busy and idle")
             #expect(try await series("pylambda_async_queue_depth").count == 1)
 
+            // A cold start is counted on the call its runner was started for, even when that call
+            // fails; input that is not JSON is not the function's failure.
+            _ = try await serve.deploy("coldfail", code: "def entrypoint(data):\n    if data == 'fail':\n        raise ValueError(data)\n    return data\n")
+            #expect(try await serve.invoke("coldfail", #""fail""#).status == 500)
+            #expect(try await series("pylambda_cold_starts_total{").contains { $0.contains(#"function="coldfail""#) && $0.hasSuffix(" 1") })
+            #expect(try await serve.invoke("coldfail", "1").status == 200)
+            #expect(try await serve.invoke("coldfail", "{not json").status == 400)
+            #expect(try await series("pylambda_cold_starts_total{").contains { $0.contains(#"function="coldfail""#) && $0.hasSuffix(" 1") })
+            let outcomes = try await series("pylambda_invocations_total{").filter { $0.contains(#"function="coldfail""#) }
+            for outcome in ["failed", "succeeded", "invalid_input"] {
+                #expect(outcomes.contains { $0.contains(#"outcome="\#(outcome)""#) && $0.hasSuffix(" 1") }, "\(outcomes)")
+            }
+
             #expect(try await serve.call(.DELETE, "/v1/functions/metered").status == 204)
             let after = try await serve.call(.GET, "/metrics").text
             #expect(!after.contains(#"function="metered""#), "the deleted function's series are gone")

@@ -10,15 +10,16 @@ extension Dispatcher {
     /// Runs `function` with `payload` (JSON bytes) and returns its JSON result. `invocationID` is
     /// what a `handler(event, context)` sees as `context.aws_request_id` (a fresh UUID when nil).
     /// `whenStarted` is called once, when the call has a runner and is about to be sent to it (not
-    /// while it waits for one): what `pylambda serve` records as the call's start. If it throws, the
-    /// call is not sent, the runner goes back, and its error is this call's: a queued call whose
-    /// function was deleted while it waited for a runner does not run.
+    /// while it waits for one): what `pylambda serve` records as the call's start, and whether the
+    /// runner was started for it (a cold start, counted whether the call then succeeds or not). If it
+    /// throws, the call is not sent, the runner goes back, and its error is this call's: a queued
+    /// call whose function was deleted while it waited for a runner does not run.
     ///
     /// A call is never retried once it may have reached a runner: user code may not be idempotent. It
     /// is sent elsewhere only when its connection was refused (the runner had just exited).
     public func invoke(
         _ function: FunctionDefinition, payload: [UInt8], logTail: Bool = false, invocationID: String? = nil,
-        whenStarted: (() async throws -> Void)? = nil
+        whenStarted: ((_ coldStart: Bool) async throws -> Void)? = nil
     ) async throws -> InvocationResult {
         if let invocationID, !Self.isUsableInvocationID(invocationID) {
             throw DispatcherError.invalidConfiguration("an invocation id is 1 to 128 printable ASCII characters, not \(String(reflecting: invocationID))")
@@ -30,12 +31,14 @@ extension Dispatcher {
             if let started = whenStarted {
                 whenStarted = nil
                 do {
-                    try await started()
+                    try await started(lease.runner.isUnused)
                 } catch {
                     pool.release(lease, healthy: true)
                     throw error
                 }
             }
+            // Taken as the call is sent, whatever its outcome: the next call on this runner is warm.
+            let coldStart = lease.runner.takeFirstCall()
             let callStarted = UnixTime.now()
             let failure: DispatcherError
             do {
@@ -46,8 +49,6 @@ extension Dispatcher {
                 // The answer comes from inside the container: a function holding the connection can
                 // write anything there. Callers are promised JSON.
                 if await Self.isJSON(output.body) {
-                    // Read before the runner is given back: the next call on it must not take it.
-                    let coldStart = lease.runner.takeFirstCall()
                     if pool.release(lease, healthy: true) {
                         // The runner went to a call that waited for it. That call runs first (it
                         // sends its request), then this one writes its answer: the runner is not

@@ -29,6 +29,9 @@ final class LaunchedRunner: Sendable {
         !served.exchange(true, ordering: .relaxed)
     }
 
+    /// Whether no call has been sent to it yet (the lease holder's call would be its first).
+    var isUnused: Bool { !served.load(ordering: .relaxed) }
+
     /// Records "used now" on the lock file (what `pylambda ps` shows and other processes read before
     /// adopting the runner), at most once a second.
     func markUsed(now: Int64) {

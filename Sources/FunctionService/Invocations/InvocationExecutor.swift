@@ -114,23 +114,26 @@ struct InvocationExecutor: Sendable {
         var duration: Duration
         /// When it got its runner; nil if it never did.
         var startedAt: Date?
+        /// Its runner was started for it.
+        var coldStart: Bool
 
         var isShutDown: Bool {
             if case .failure(.shutDown) = outcome { true } else { false }
         }
     }
 
-    /// When a call got its runner, as `Dispatcher.invoke`'s `whenStarted` says.
+    /// When a call got its runner, and whether the runner was started for it, as `Dispatcher.invoke`'s
+    /// `whenStarted` says.
     private final class StartMark: Sendable {
-        private let state = Mutex<(instant: ContinuousClock.Instant, date: Date)?>(nil)
+        private let state = Mutex<(instant: ContinuousClock.Instant, date: Date, coldStart: Bool)?>(nil)
 
-        func mark() -> Date {
-            let now = (instant: ContinuousClock.now, date: Date())
+        func mark(coldStart: Bool) -> Date {
+            let now = (instant: ContinuousClock.now, date: Date(), coldStart: coldStart)
             state.withLock { $0 = now }
             return now.date
         }
 
-        var value: (instant: ContinuousClock.Instant, date: Date)? { state.withLock { $0 } }
+        var value: (instant: ContinuousClock.Instant, date: Date, coldStart: Bool)? { state.withLock { $0 } }
     }
 
     /// `invocationID` is the record's: the function sees it as `context.aws_request_id`.
@@ -146,9 +149,9 @@ struct InvocationExecutor: Sendable {
             outcome = .success(
                 try await dispatcher.invoke(
                     definition, payload: payload, logTail: logTail, invocationID: invocationID,
-                    whenStarted: {
+                    whenStarted: { coldStart in
                         try await beforeSending?()
-                        let date = start.mark()
+                        let date = start.mark(coldStart: coldStart)
                         whenStarted?(date)
                     }))
         } catch let error as DispatcherError {
@@ -159,7 +162,9 @@ struct InvocationExecutor: Sendable {
             outcome = .failure(.runnerStartFailed(reason: "the function's package could not be prepared: \(error)"))
         }
         let started = start.value
-        return Timed(outcome: outcome, duration: ContinuousClock.now - (started?.instant ?? asked), startedAt: started?.date)
+        return Timed(
+            outcome: outcome, duration: ContinuousClock.now - (started?.instant ?? asked), startedAt: started?.date,
+            coldStart: started?.coldStart ?? false)
     }
 
     /// A failure to load a deployed version in a new runner, in the terms of a call's failure, so that
@@ -182,14 +187,28 @@ struct InvocationExecutor: Sendable {
     private func finalOutcome(of timed: Timed, functionID: Int64, function: String, keepResult: Bool) -> InvocationOutcome {
         switch timed.outcome {
         case .success(let result):
-            metrics.invocation(functionID: functionID, function: function, outcome: "succeeded", duration: timed.duration, coldStart: result.coldStart)
+            metrics.invocation(functionID: functionID, function: function, outcome: "succeeded", duration: timed.duration, coldStart: timed.coldStart)
             return .succeeded(result: keepResult ? result.json : nil, durationMS: timed.duration.milliseconds, logTail: result.logTail)
         case .failure(let error):
             let (status, type) = Self.classify(error)
-            metrics.invocation(functionID: functionID, function: function, outcome: status.rawValue, duration: timed.duration, coldStart: false)
+            metrics.invocation(
+                functionID: functionID, function: function, outcome: Self.metricsOutcome(error) ?? status.rawValue, duration: timed.duration,
+                coldStart: timed.coldStart)
             return InvocationOutcome(
                 status: status, durationMS: timed.duration.milliseconds, error: InvocationError(type: type, message: error.summary),
                 logTail: error.logTail)
+        }
+    }
+
+    /// Calls refused before they ran, counted apart from the function's failures (as Lambda counts
+    /// throttles apart), so that an alert on `outcome="failed"` is about the function: `throttled`
+    /// (its concurrency and queue were full, a 429) and `invalid_input` (the input was not JSON, or
+    /// too large). Their records still say `failed`, with the error type.
+    static func metricsOutcome(_ error: DispatcherError) -> String? {
+        switch error {
+        case .queueTimedOut, .tooManyConcurrentInvocations: return "throttled"
+        case .invalidPayload(let type, _) where type == RunnerErrorType.invalidRequest || type == RunnerErrorType.payloadTooLarge: return "invalid_input"
+        default: return nil
         }
     }
 
