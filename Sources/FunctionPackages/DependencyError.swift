@@ -30,6 +30,16 @@ public enum DependencyError: Error, Sendable, Equatable, CustomStringConvertible
     case fileSystem(FileSystemError)
     case cancelled
 
+    /// Whether the requirements are at fault (a name, pin, hash or wheel that is not there, or a
+    /// set too large), rather than the host (no installer, an unusable store, a file system error):
+    /// the caller's to fix, a 400 from serve and exit status 2 from `pylambda run`.
+    public var isTheRequirementsFault: Bool {
+        switch self {
+        case .installerUnavailable, .unusableStore, .fileSystem, .cancelled: false
+        default: true
+        }
+    }
+
     public var description: String {
         switch self {
         case .packageNotFound(let name):

@@ -4,7 +4,8 @@ import FunctionPackages
 
 /// Reads what `pylambda run` is given (a file, stdin, a package directory or zip), installs its
 /// dependencies, and makes the `FunctionDefinition` the dispatcher runs. Errors are printed and
-/// become exit status 2 (the input cannot be used) or 3 (installing its dependencies failed).
+/// become exit status 2 (the input cannot be used, its requirements included) or 3 (the host could not
+/// install them).
 enum FunctionLoader {
     static func definition(
         of path: String, handler: String?, requirements: String?, environment: [String: String] = [:], cacheDirectory: String,
@@ -29,6 +30,9 @@ enum FunctionLoader {
         do {
             prepared = try await PackagePreparer(directory: cacheDirectory).prepare(package)
         } catch let error as PackageError {
+            StandardError.print("error: \(error)")
+            throw ExitCode(2)
+        } catch let error as DependencyError where error.isTheRequirementsFault {
             StandardError.print("error: \(error)")
             throw ExitCode(2)
         } catch {

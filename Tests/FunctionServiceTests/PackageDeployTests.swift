@@ -205,6 +205,17 @@ extension ServiceAPITests {
                 serve, "bad", try Self.zip([main, ("requirements.txt", "--index-url http://127.0.0.1:9/simple\nsix==1.16.0\n")]))
             #expect(ownIndex.status == 400 && ownIndex.errorType == "DependencyInstallFailed", "\(ownIndex.text)")
             #expect((ownIndex.object["detail"] as? String)?.contains("--index-url") == true, "\(ownIndex.text)")
+            // Requirements that cannot be installed are the package's problem: exit 2 from deploy, as
+            // from run (which lets a package name its index, here one that is not there).
+            let project = serve.state + "-project"
+            try FileManager.default.createDirectory(atPath: project, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: project) }
+            try "def entrypoint(data):\n    return data\n".write(toFile: project + "/main.py", atomically: true, encoding: .utf8)
+            try "--index-url http://127.0.0.1:9/simple\nsix==1.16.0\n".write(toFile: project + "/requirements.txt", atomically: true, encoding: .utf8)
+            let deployed = try Self.cliWithStatus(["deploy", "bad", project, "--server", serve.url], environment: ["PYLAMBDA_KEY": serve.adminKey])
+            #expect(deployed.status == 2 && deployed.output.contains("--index-url"), "\(deployed.output)")
+            let ran = try Self.cliWithStatus(["run", project])
+            #expect(ran.status == 2, "\(ran.output)")
             let ownURL = try await deployZip(
                 serve, "bad", try Self.zip([main, ("requirements.txt", "six @ https://127.0.0.1:9/six-1.16.0-py2.py3-none-any.whl\n")]))
             #expect(ownURL.status == 400 && ownURL.errorType == "DependencyInstallFailed", "\(ownURL.text)")

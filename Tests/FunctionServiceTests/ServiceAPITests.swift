@@ -161,7 +161,7 @@ struct ServiceAPITests {
             #expect(((imports.object["error"] as? [String: Any])?["traceback"] as? [String])?.isEmpty == false)
             // Code that ends its runner while loading is the code's fault too, not the service's.
             let exits = try await serve.deploy("broken", code: "import os\nos._exit(3)\n")
-            #expect(exits.status == 400 && exits.errorType == "RunnerExited" && exits.text.contains("exit code 3"), "\(exits.status) \(exits.text)")
+            #expect(exits.status == 400 && exits.errorType == "Load.RunnerExited" && exits.text.contains("exit code 3"), "\(exits.status) \(exits.text)")
             #expect(try await serve.call(.GET, "/v1/functions/broken").status == 404, "nothing was stored")
         }
     }
@@ -371,11 +371,15 @@ struct ServiceAPITests {
                     raise RuntimeError('loaded where it was not at deploy')
                 if os.environ["AWS_LAMBDA_FUNCTION_NAME"] == "slow" and os.environ["AWS_LAMBDA_FUNCTION_VERSION"] != "$LATEST":
                     time.sleep(30)
+                class Timeout(Exception):
+                    pass
+                if os.environ["AWS_LAMBDA_FUNCTION_NAME"] == "named" and os.environ["AWS_LAMBDA_FUNCTION_VERSION"] != "$LATEST":
+                    raise Timeout('its own exception, not a timeout')
 
                 def entrypoint(data):
                     return data
                 """
-            for name in ["raises", "slow"] {
+            for name in ["raises", "slow", "named"] {
                 let deployed = try await serve.deploy(name, code: code, settings: ["timeout_s": 1])
                 #expect(deployed.status == 201, "\(deployed.text)")
                 #expect(try await serve.invoke(name, "1").status == 200)
@@ -385,6 +389,9 @@ struct ServiceAPITests {
             #expect(raised.errorType == "RuntimeError" && raised.text.contains("loaded where it was not at deploy"), "\(raised.text)")
             let slow = try await serve.invoke("slow", "1", query: "?version=1")
             #expect(slow.status == 504 && slow.errorType == "Timeout", "\(slow.status) \(slow.text)")
+            // A module's own exception named Timeout is its failure, not a timeout.
+            let named = try await serve.invoke("named", "1", query: "?version=1")
+            #expect(named.status == 500 && named.errorType == "Timeout" && named.text.contains("its own exception"), "\(named.status) \(named.text)")
             // Recorded as the call's timeout, as the answer says.
             let id = try #require(slow.headers.first(name: "X-Invocation-Id"))
             let record = try await serve.call(.GET, "/v1/invocations/\(id)").object

@@ -119,10 +119,14 @@ extension String {
     }
 }
 
-/// The `loadFailed` types of code that ended its runner while loading, rather than raising.
+/// The `loadFailed` types of a load that did not end in an exception the module raised. (A raised
+/// one's type is the exception's class name.) Each has a dot, which a class name has not, so that a
+/// module raising its own `Timeout` or `OutOfMemory` is not taken for one of these.
 public enum LoadFailureType {
     /// The runner exited (`sys.exit`, `os._exit`, a signal it sent itself, a crash).
-    public static let runnerExited = "RunnerExited"
+    public static let runnerExited = "Load.RunnerExited"
     /// The container ran out of memory.
-    public static let outOfMemory = "OutOfMemory"
+    public static let outOfMemory = "Load.OutOfMemory"
+    /// Loading took longer than the function's timeout.
+    public static let timedOut = "Load.Timeout"
 }

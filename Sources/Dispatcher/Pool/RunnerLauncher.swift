@@ -115,7 +115,7 @@ struct RunnerLauncher: Sendable {
                 throw .loadFailed(type: body.error.type, message: body.error.message, traceback: body.error.traceback)
             }
             if error.status == 504 {
-                throw .loadFailed(type: RunnerErrorType.timeout, message: "loading the code took longer than the function's timeout", traceback: [])
+                throw .loadFailed(type: LoadFailureType.timedOut, message: "loading the code took longer than the function's timeout", traceback: [])
             }
             throw .runnerStartFailed(reason: "/load answered \(error.status): \(error.raw)")
         } catch let error as RunnerTransportError where error.beforeSending {

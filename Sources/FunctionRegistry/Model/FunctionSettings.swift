@@ -2,6 +2,7 @@
 /// them is a new deploy, so a call always runs with the settings of the version it started on.
 public struct FunctionSettings: Sendable, Equatable {
     public var memoryMB = 256
+    public var memoryBytes: Int64 { Int64(memoryMB) << 20 }
     /// Seconds; fractions allowed.
     public var timeoutSeconds = 60.0
     /// Containers (hence calls running at once) this function may use.

@@ -115,7 +115,7 @@ final class FunctionCatalog: Sendable {
     /// The definition `version` runs with: its package extracted and its dependency set installed.
     func makeDefinition(_ version: FunctionVersion, pinned: Bool, package: FunctionPackage) async throws -> FunctionDefinition {
         var configuration = defaults
-        configuration.memoryBytes = Int64(version.settings.memoryMB) << 20
+        configuration.memoryBytes = version.settings.memoryBytes
         configuration.timeout = .milliseconds(Int64((version.settings.timeoutSeconds * 1000).rounded()))
         configuration.concurrency = version.settings.concurrency
         configuration.runtime = version.settings.runtime == .runsc ? .gvisor : .runc

@@ -170,15 +170,13 @@ struct InvocationExecutor: Sendable {
     /// A failure to load a deployed version in a new runner, in the terms of a call's failure, so that
     /// the native API's status, Lambda's function error and the record's status all follow from one
     /// error: a load that ran past the function's timeout is the call's timeout (504, `Sandbox.Timedout`,
-    /// `timed_out`); one that ran out of memory is the call's (502, `Runtime.OutOfMemory`); a load
-    /// request the runner refused as malformed is serve's fault (it sent it), not the code's. What is
+    /// `timed_out`), and one that ran out of memory the call's (502, `Runtime.OutOfMemory`). What is
     /// left of `loadFailed` is the module's own failure (it raised or exited): the function's error.
     static func atInvoke(_ error: DispatcherError, of version: FunctionVersion) -> DispatcherError {
-        guard case .loadFailed(let type, let message, _) = error else { return error }
+        guard case .loadFailed(let type, _, _) = error else { return error }
         switch type {
-        case RunnerErrorType.timeout: return .timedOut(seconds: version.settings.timeoutSeconds)
-        case LoadFailureType.outOfMemory: return .outOfMemory(limitBytes: Int64(version.settings.memoryMB) << 20)
-        case RunnerErrorType.invalidRequest: return .protocolViolation("the runner refused the load request: \(message)")
+        case LoadFailureType.timedOut: return .timedOut(seconds: version.settings.timeoutSeconds)
+        case LoadFailureType.outOfMemory: return .outOfMemory(limitBytes: version.settings.memoryBytes)
         default: return error
         }
     }

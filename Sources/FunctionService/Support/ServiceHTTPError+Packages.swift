@@ -17,11 +17,10 @@ extension ServiceHTTPError {
     /// The requirements are the caller's to fix; a machine without an installer or a broken store
     /// is the operator's.
     init(_ error: DependencyError) {
-        switch error {
-        case .installerUnavailable, .unusableStore, .fileSystem, .cancelled:
-            self.init(.serviceUnavailable, type: ServiceErrorType.unavailable, detail: error.description)
-        default:
+        if error.isTheRequirementsFault {
             self.init(.badRequest, type: ServiceErrorType.dependencyInstallFailed, detail: error.description)
+        } else {
+            self.init(.serviceUnavailable, type: ServiceErrorType.unavailable, detail: error.description)
         }
     }
 

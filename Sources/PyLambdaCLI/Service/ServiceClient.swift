@@ -124,7 +124,8 @@ enum ServiceClientError: Error, CustomStringConvertible {
     var exitCode: Int32 {
         guard case .answered(let answer) = self else { return 3 }
         switch answer.status {
-        case 400 where answer.error?.error.type == "InvalidRequest": return 4
+        case 400 where answer.error?.error.type == ServiceErrorType.invalidRequest: return 4
+        case 400 where [ServiceErrorType.invalidPackage, ServiceErrorType.dependencyInstallFailed].contains(answer.error?.error.type): return 2
         case 400: return 1
         case 413: return 4
         case 429: return 5
