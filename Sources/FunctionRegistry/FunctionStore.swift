@@ -65,11 +65,19 @@ public protocol FunctionStore: Service, Sendable {
     /// false if it is no longer its to run (cancelled by a delete, or its claim released). Written
     /// before the call is sent, so that a call that may have run is never queued again.
     func startClaimed(id: String, by instance: InstanceIdentity) async throws(RegistryError) -> Bool
-    /// Gives a claimed call that never started back to the queue (serve is stopping).
+    /// Gives a claimed call that never started back to the queue (serve is stopping, or the registry
+    /// could not say whether it should run).
     func releaseClaim(id: String, by instance: InstanceIdentity) async throws(RegistryError)
-    /// Records how a running (or claimed, never started) call ended. `conflict` if it is neither
-    /// (say, it was marked interrupted because its instance stopped heartbeating).
+    /// Gives back every claim of `instance` but those it `keeps` (the calls it is working on): a claim
+    /// it lost track of (its answer was lost, or a release failed) would otherwise wait for as long
+    /// as the instance lives. Returns how many.
+    func releaseClaims(by instance: InstanceIdentity, keeping: Set<String>) async throws(RegistryError) -> Int
+    /// Records how a running call ended. `conflict` if it is no longer running (say, it was marked
+    /// interrupted because its instance stopped heartbeating).
     func finishInvocation(id: String, outcome: InvocationOutcome) async throws(RegistryError) -> Invocation
+    /// Records how a call `instance` claimed ended without starting (it could not get a runner).
+    /// `conflict` if it is no longer that instance's claim.
+    func finishClaimed(id: String, by instance: InstanceIdentity, outcome: InvocationOutcome) async throws(RegistryError) -> Invocation
     func invocation(id: String) async throws(RegistryError) -> Invocation
     /// The latest calls of the live function of this name, newest first.
     func latestInvocations(of name: String, limit: Int) async throws(RegistryError) -> [Invocation]
@@ -92,12 +100,14 @@ public protocol FunctionStore: Service, Sendable {
     func heartbeat(_ instance: InstanceIdentity) async throws(RegistryError) -> Bool
     func instances() async throws(RegistryError) -> [InstanceRecord]
     /// Marks `interrupted` the running calls of instances without a heartbeat for `staleAfter` (and
-    /// of unknown instances, for calls started that long ago), and forgets those instances. The
-    /// calls of live instances are never touched. Returns how many calls it interrupted.
+    /// of unknown instances, for calls started that long ago), puts their claimed, unstarted calls
+    /// back in the queue (judged by when the call was queued: a claim has no time of its own), and
+    /// forgets those instances. The calls of live instances are never touched. Returns how many
+    /// calls it interrupted.
     func interruptRunningOfGoneInstances(staleAfter: Duration) async throws(RegistryError) -> Int
-    /// Forgets the instance and marks its running calls `interrupted` now: at the end of a graceful
-    /// shutdown for its own calls that did not finish, or when its process is known dead (same host,
-    /// no such pid). Returns how many calls it interrupted.
+    /// Forgets the instance, marks its running calls `interrupted` now and puts its unstarted claims
+    /// back in the queue: at the end of a graceful shutdown for its own calls that did not finish, or
+    /// when its process is known dead (same host, no such pid). Returns how many calls it interrupted.
     func declareInstanceGone(id: String) async throws(RegistryError) -> Int
 
     // MARK: Keys

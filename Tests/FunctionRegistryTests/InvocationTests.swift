@@ -130,7 +130,7 @@ extension RegistryTests {
 
                 // Empty is kept apart from absent.
                 let empty = try await store.enqueueAsync(of: version, input: [])
-                #expect(try await store.claimNextQueued(for: Samples.instanceB)?.input == [])
+                #expect(try await store.claimAndStart(for: Samples.instanceB)?.input == [])
                 #expect(try await store.finishInvocation(id: empty.id, outcome: .succeeded(result: [], durationMS: 0)).result == [])
             }
         }
@@ -181,6 +181,30 @@ extension RegistryTests {
                 #expect(try await store.latestInvocations(of: "many", limit: 100).count == 7)
                 await #expect(throws: RegistryError.self) { try await store.latestInvocations(of: "many", limit: 0) }
                 await #expect(throws: RegistryError.functionNotFound(name: "none")) { try await store.latestInvocations(of: "none", limit: 1) }
+            }
+        }
+
+        /// A claim is its instance's alone: only it can start it, finish it unstarted or give it back;
+        /// `releaseClaims` gives back those it no longer works on.
+        @Test(arguments: StoreKind.allCases)
+        func claimsAreTheirInstancesAlone(kind: StoreKind) async throws {
+            try await withStore(kind) { store, _ in
+                let version = try await store.createVersion(of: "claims", Samples.source("claims")).version
+                let calls = [try await store.enqueueAsync(of: version, input: [1]), try await store.enqueueAsync(of: version, input: [2]),
+                             try await store.enqueueAsync(of: version, input: [3])]
+                for _ in calls { _ = try await store.claimNextQueued(for: Samples.instanceA) }
+                let failed = InvocationOutcome(status: .failed, error: InvocationError(type: "Unavailable", message: "no runner"))
+                await #expect(throws: RegistryError.self) { try await store.finishClaimed(id: calls[0].id, by: Samples.instanceB, outcome: failed) }
+                await #expect(throws: RegistryError.self, "not running") { try await store.finishInvocation(id: calls[0].id, outcome: failed) }
+                #expect(try await store.finishClaimed(id: calls[0].id, by: Samples.instanceA, outcome: failed).status == .failed)
+                // Another instance's release does nothing; the lost claims go back, the kept one stays.
+                try await store.releaseClaim(id: calls[1].id, by: Samples.instanceB)
+                #expect(try await store.invocation(id: calls[1].id).instance == Samples.instanceA.id)
+                #expect(try await store.releaseClaims(by: Samples.instanceA, keeping: [calls[2].id]) == 1)
+                #expect(try await store.invocation(id: calls[1].id).instance == nil)
+                #expect(try await store.invocation(id: calls[2].id).instance == Samples.instanceA.id)
+                #expect(try await store.releaseClaims(by: Samples.instanceA, keeping: []) == 1)
+                #expect(try await store.claimNextQueued(for: Samples.instanceB)?.invocation.id == calls[1].id)
             }
         }
 

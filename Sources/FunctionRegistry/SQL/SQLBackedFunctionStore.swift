@@ -71,6 +71,14 @@ extension SQLBackedFunctionStore {
         try await registry.releaseClaim(id: id, by: instance)
     }
 
+    public func releaseClaims(by instance: InstanceIdentity, keeping: Set<String>) async throws(RegistryError) -> Int {
+        try await registry.releaseClaims(by: instance, keeping: keeping)
+    }
+
+    public func finishClaimed(id: String, by instance: InstanceIdentity, outcome: InvocationOutcome) async throws(RegistryError) -> Invocation {
+        try await registry.finishClaimed(id: id, by: instance, outcome: outcome)
+    }
+
     public func finishInvocation(id: String, outcome: InvocationOutcome) async throws(RegistryError) -> Invocation {
         try await registry.finishInvocation(id: id, outcome: outcome)
     }

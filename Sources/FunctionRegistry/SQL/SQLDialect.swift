@@ -48,6 +48,14 @@ enum SQLDialect: Sendable {
         }
     }
 
+    /// A subquery listing the strings of a JSON array bound at `parameter` (`["a","b"]`).
+    func texts(inJSONArray parameter: String) -> String {
+        switch self {
+        case .postgres: "SELECT json_array_elements_text(CAST(\(parameter) AS json))"
+        case .sqlite: "SELECT value FROM json_each(\(parameter))"
+        }
+    }
+
     /// A subquery listing the integers of a JSON array bound at `parameter` (`[1,2,3]`).
     func integers(inJSONArray parameter: String) -> String {
         switch self {

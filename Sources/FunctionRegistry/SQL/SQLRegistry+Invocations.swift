@@ -108,6 +108,20 @@ extension SQLRegistry {
         }
     }
 
+    func releaseClaims(by instance: InstanceIdentity, keeping kept: Set<String>) async throws(RegistryError) -> Int {
+        var filter = ""
+        var binds: [SQLValue] = [.text(instance.id)]
+        if !kept.isEmpty {
+            filter = " AND id NOT IN (\(dialect.texts(inJSONArray: "$2")))"
+            binds.append(.text(String(decoding: (try? JSONEncoder().encode(kept.sorted())) ?? Data("[]".utf8), as: UTF8.self)))
+        }
+        return try await writeStatement { db in
+            try await db.query(
+                "UPDATE invocations SET instance = NULL WHERE status = 'queued' AND instance = $1\(filter) RETURNING seq", binds
+            ).count
+        }
+    }
+
     func releaseClaim(id: String, by instance: InstanceIdentity) async throws(RegistryError) {
         _ = try await writeStatement { db in
             try await db.query(
@@ -117,26 +131,37 @@ extension SQLRegistry {
     }
 
     func finishInvocation(id: String, outcome: InvocationOutcome) async throws(RegistryError) -> Invocation {
+        try await finish(id: id, outcome: outcome, where: "status = 'running'", what: "running")
+    }
+
+    func finishClaimed(id: String, by instance: InstanceIdentity, outcome: InvocationOutcome) async throws(RegistryError) -> Invocation {
+        try await finish(id: id, outcome: outcome, where: "status = 'queued' AND instance = $8", what: "claimed by \(instance.id)", extra: [.text(instance.id)])
+    }
+
+    /// Writes a call's outcome if the row is still as `condition` says.
+    private func finish(
+        id: String, outcome: InvocationOutcome, where condition: String, what: String, extra: [SQLValue] = []
+    ) async throws(RegistryError) -> Invocation {
         try validation.checkFinal(outcome)
         let binds: [SQLValue] = [
             .text(id), .text(outcome.status.rawValue), .optional(outcome.durationMS),
             .optional(outcome.error.map { validation.storableMessage($0.type, maxBytes: 256) }),
             .optional(outcome.error.map { validation.storableMessage($0.message) }),
             .optional(validation.storableTail(outcome.logTail)), .optional(outcome.result),
-        ]
+        ] + extra
         let finished = try await writeStatement { db in
             try await db.query(
                 """
                 UPDATE invocations SET status = $2, finished_at = {now}, duration_ms = $3, error_type = $4, error_message = $5,
                     log_tail = $6, result = $7
-                WHERE id = $1 AND (status = 'running' OR (status = 'queued' AND instance IS NOT NULL)) RETURNING \(RecordColumns.invocation)
+                WHERE id = $1 AND \(condition) RETURNING \(RecordColumns.invocation)
                 """, binds
             ).first
         }
         if let finished { return try RecordColumns.invocation(finished) }
         let current = try await invocation(id: id)
         throw .conflict(
-            "invocation \(id) is \(current.status.rawValue), not running or claimed; its outcome (\(outcome.status.rawValue)) was not recorded")
+            "invocation \(id) is \(current.status.rawValue), not \(what); its outcome (\(outcome.status.rawValue)) was not recorded")
     }
 
     func invocation(id: String) async throws(RegistryError) -> Invocation {

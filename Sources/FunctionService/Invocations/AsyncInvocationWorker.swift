@@ -8,7 +8,8 @@ import Synchronization
 /// `maxConcurrent` at once and never more of one function than its concurrency.
 ///
 /// Graceful shutdown stops claiming and lets the calls already running finish; what is still queued
-/// stays queued for the next start (or another process). serve stops the claiming as soon as its
+/// stays queued for the next start (or another process), claimed calls that have not started
+/// included. serve stops the claiming as soon as its
 /// shutdown begins (`stopClaiming()`), not once the HTTP server has drained: a queued call claimed
 /// while a long sync call finishes would hold the shutdown up.
 final class AsyncInvocationWorker: Service {
@@ -22,6 +23,8 @@ final class AsyncInvocationWorker: Service {
     private let stopping = Flag()
 
     private struct State {
+        /// The claims this worker is working on (waiting for a runner, or running).
+        var claimed: Set<String> = []
         var running = 0
         /// Calls running per function id, against each function's concurrency.
         var runningPerFunction: [Int64: Int] = [:]
@@ -51,7 +54,12 @@ final class AsyncInvocationWorker: Service {
         try? await store.waitUntilReady()
         await withTaskGroup(of: Void.self) { group in
             await withGracefulShutdownHandler {
+                var lastSweep = ContinuousClock.now
                 while !self.stopping.isSet && !Task.isCancelled {
+                    if ContinuousClock.now - lastSweep >= Self.lostClaimSweepInterval {
+                        lastSweep = ContinuousClock.now
+                        await self.releaseLostClaims()
+                    }
                     for call in await self.claimWhileThereIsRoom() {
                         group.addTask {
                             await self.executor.run(call, stillClaiming: { !self.stopping.isSet })
@@ -74,6 +82,21 @@ final class AsyncInvocationWorker: Service {
         try? await gracefulShutdown()
     }
 
+    /// How often the claims this instance holds in the registry but does not work on go back to the
+    /// queue: a claim whose answer was lost on the way from the database, or whose release failed.
+    static let lostClaimSweepInterval: Duration = .seconds(30)
+
+    /// Runs between claims, so that no claim is on its way in while it looks.
+    private func releaseLostClaims() async {
+        let kept = state.withLock { $0.claimed }
+        do {
+            let released = try await store.releaseClaims(by: executor.instance, keeping: kept)
+            if released > 0 { logger.notice("put \(released) async calls this serve had lost track of back in the queue") }
+        } catch {
+            logger.warning("could not look for lost claims: \(error)")
+        }
+    }
+
     private func claimWhileThereIsRoom() async -> [ClaimedInvocation] {
         var claimed: [ClaimedInvocation] = []
         while !stopping.isSet, state.withLock({ $0.running }) < maxConcurrent {
@@ -84,6 +107,7 @@ final class AsyncInvocationWorker: Service {
                 guard let call = try await store.claimNextQueued(for: executor.instance, excludingFunctions: full) else { break }
                 let concurrency = (try? await store.version(of: call.invocation.functionName, number: call.invocation.version))?.settings.concurrency ?? 1
                 state.withLock { state in
+                    state.claimed.insert(call.invocation.id)
                     state.running += 1
                     state.runningPerFunction[call.invocation.functionID, default: 0] += 1
                     state.concurrency[call.invocation.functionID] = concurrency
@@ -99,6 +123,7 @@ final class AsyncInvocationWorker: Service {
 
     private func finished(_ call: ClaimedInvocation) {
         state.withLock { state in
+            state.claimed.remove(call.invocation.id)
             state.running -= 1
             state.runningPerFunction[call.invocation.functionID, default: 1] -= 1
             if state.runningPerFunction[call.invocation.functionID] == 0 {

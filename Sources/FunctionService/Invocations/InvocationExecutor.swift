@@ -59,51 +59,95 @@ struct InvocationExecutor: Sendable {
 
     /// A queued call this instance claimed: run at most once, whatever happens. It is still `queued`
     /// while it waits for a runner (sync calls may hold the function's others); once it has one, it
-    /// is marked running (`startClaimed`) before it is sent, and is not sent if it is no longer
-    /// this instance's to run: its function was deleted meanwhile (the delete cancelled it), or its
-    /// claim was taken back. One that never started because serve is stopping (`stillClaiming`
-    /// false when it gets its runner, or the dispatcher shut down) goes back to the queue.
+    /// is marked running (`startClaimed`) before it is sent, and is not sent if it is no longer this
+    /// instance's to run (its function was deleted meanwhile, which cancelled it, or its claim was
+    /// taken back). A call that never started goes back to the queue when serve is stopping
+    /// (`stillClaiming` false) or the registry could not be asked; one that could not get a runner
+    /// is recorded failed.
     func run(_ claimed: ClaimedInvocation, stillClaiming: @escaping @Sendable () -> Bool = { true }) async {
         let invocation = claimed.invocation
-        let store = self.store
-        let instance = self.instance
-        let notOurs = Flag()
-        let stopping = Flag()
-        let timed: Timed
-        do {
-            let version = try await store.version(of: invocation.functionName, number: invocation.version)
-            guard version.functionID == invocation.functionID else {
-                throw RegistryError.functionNotFound(name: invocation.functionName)
-            }
-            timed = await run(
-                version, pinned: claimed.pinned, payload: claimed.input, logTail: true, invocationID: invocation.id,
-                beforeSending: {
-                    guard stillClaiming() else {
-                        stopping.set()
-                        throw DispatcherError.shutDown
-                    }
-                    guard try await store.startClaimed(id: invocation.id, by: instance) else {
-                        notOurs.set()
-                        throw RegistryError.conflict("invocation \(invocation.id) is no longer this instance's to run")
-                    }
-                })
-        } catch {
-            // Deleted since it was queued.
-            let status = InvocationOutcome(
+        let version: FunctionVersion
+        do throws(RegistryError) {
+            version = try await store.version(of: invocation.functionName, number: invocation.version)
+            guard version.functionID == invocation.functionID else { throw RegistryError.functionNotFound(name: invocation.functionName) }
+        } catch where error.isNotFound {
+            // Deleted (and perhaps deployed again) since it was queued.
+            let cancelled = InvocationOutcome(
                 status: .cancelled, error: InvocationError(type: InvocationError.cancelledType, message: "the function was deleted before the call ran"))
-            _ = try? await store.finishInvocation(id: invocation.id, outcome: status)
+            _ = try? await store.finishClaimed(id: invocation.id, by: instance, outcome: cancelled)
             return
-        }
-        if notOurs.isSet { return }
-        if stopping.isSet || (timed.startedAt == nil && timed.isShutDown) {
+        } catch {
             try? await store.releaseClaim(id: invocation.id, by: instance)
             return
         }
+        guard stillClaiming() else {
+            try? await store.releaseClaim(id: invocation.id, by: instance)
+            return
+        }
+        let start = ClaimedStart(store: store, id: invocation.id, instance: instance, stillClaiming: stillClaiming)
+        let timed = await run(
+            version, pinned: claimed.pinned, payload: claimed.input, logTail: true, invocationID: invocation.id,
+            beforeSending: { try await start.begin() })
         let final = finalOutcome(of: timed, functionID: invocation.functionID, function: invocation.functionName, keepResult: true)
         do {
-            _ = try await store.finishInvocation(id: invocation.id, outcome: final)
+            switch start.state {
+            case .started:
+                _ = try await store.finishInvocation(id: invocation.id, outcome: final)
+            case .notOurs:
+                return
+            case .stopping, .unconfirmed:
+                try await store.releaseClaim(id: invocation.id, by: instance)
+            case .waiting:
+                // It never got a runner: serve stopped (the dispatcher shut down, the wait was
+                // cancelled), or the runner could not be had (Docker, the package, the queue).
+                if timed.isShutDown {
+                    try await store.releaseClaim(id: invocation.id, by: instance)
+                } else {
+                    _ = try await store.finishClaimed(id: invocation.id, by: instance, outcome: final)
+                }
+            }
         } catch {
             logger.warning("could not record the end of invocation \(invocation.id): \(error)")
+        }
+    }
+
+    /// How far a claimed call got towards its runner: the hook `Dispatcher.invoke` calls once it has
+    /// one decides whether the call is sent.
+    private final class ClaimedStart: Sendable {
+        enum State { case waiting, started, notOurs, stopping, unconfirmed }
+
+        let store: any FunctionStore
+        let id: String
+        let instance: InstanceIdentity
+        let stillClaiming: @Sendable () -> Bool
+        private let current = Mutex(State.waiting)
+
+        init(store: any FunctionStore, id: String, instance: InstanceIdentity, stillClaiming: @escaping @Sendable () -> Bool) {
+            self.store = store
+            self.id = id
+            self.instance = instance
+            self.stillClaiming = stillClaiming
+        }
+
+        var state: State { current.withLock { $0 } }
+
+        /// Marks the call running, or throws (the call is not sent): serve is stopping, the call is
+        /// no longer this instance's, or the registry could not be asked (then it must not run: had
+        /// the write gone through unseen, running it could run it twice after a restart).
+        func begin() async throws {
+            guard stillClaiming() else {
+                current.withLock { $0 = .stopping }
+                throw DispatcherError.shutDown
+            }
+            let started: Bool
+            do {
+                started = try await store.startClaimed(id: id, by: instance)
+            } catch {
+                current.withLock { $0 = .unconfirmed }
+                throw error
+            }
+            current.withLock { $0 = started ? .started : .notOurs }
+            if !started { throw RegistryError.conflict("invocation \(id) is no longer this instance's to run") }
         }
     }
 
@@ -156,6 +200,9 @@ struct InvocationExecutor: Sendable {
                     }))
         } catch let error as DispatcherError {
             outcome = .failure(Self.atInvoke(error, of: version))
+        } catch is CancellationError {
+            // Its task was cancelled while it waited for a runner: serve is stopping.
+            outcome = .failure(.shutDown)
         } catch {
             // Its package could not be extracted or its dependencies reinstalled (say, after the
             // state directory was wiped and the index is unreachable).
