@@ -144,11 +144,23 @@ public struct FunctionService: Sendable {
     public func run() async throws {
         removeOldPackageTrees()
         let worker = self.worker
+        let dispatcher = self.dispatcher
+        let logger = configuration.logger
+        let announcer = ShutdownAnnouncer {
+            worker.stopClaiming()
+            // Said at once, so that an operator can tell a drain from a hang.
+            let inFlight = dispatcher.runners().count { $0.busy }
+            logger.notice("stopping: no new requests; \(inFlight) calls in flight finish first (each within its timeout), queued async calls stay queued")
+        }
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: buildApplication()), .init(service: ShutdownAnnouncer { worker.stopClaiming() })],
+                services: [.init(service: buildApplication()), .init(service: announcer)],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: configuration.logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            throw ListenError(error, host: configuration.host, port: configuration.port) ?? error
+        }
     }
 }
 

@@ -146,6 +146,7 @@ extension ServiceAPITests {
         let answer = try await inFlight.value
         #expect(answer.status == 200 && answer.text == "3", "the call in flight was answered: \(answer.status) \(answer.text)")
         #expect(await serve.stop() == 0)
+        #expect(serve.logText().contains("stopping: no new requests; "), "the drain is announced: \(serve.logText().suffix(2000))")
         #expect(serve.runnerDirectories().isEmpty, "its containers are removed")
         let statuses = try Self.sqlite(serve.state + "/registry.sqlite", "SELECT id, status FROM invocations WHERE mode = 'async'")
         #expect(statuses[running] == "succeeded" && statuses[queued] == "queued", "the running call finished, the queued one stayed: \(statuses)")

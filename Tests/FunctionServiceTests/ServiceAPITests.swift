@@ -324,6 +324,10 @@ struct ServiceAPITests {
             let runners = try Self.cliWithStatus(["ps", "--state", serve.state])
             #expect(runners.status == 0 && runners.output.contains("owned") && runners.output.contains("running"),
                     "ps --state lists the serve's runners: \(runners.output)")
+            // A second serve on the same port says what to do.
+            let taken = try Self.cliWithStatus(["serve", "--state", serve.state + "-second", "--port", String(serve.port), "--warm-pool", "0"])
+            ServeProcess.removeState(at: serve.state + "-second")
+            #expect(taken.status == 3 && taken.output.contains("cannot listen on 127.0.0.1:\(serve.port): the address is in use"), "\(taken.output)")
             // A relative --state is from the working directory.
             let state = URL(fileURLWithPath: serve.state)
             let relative = try Self.cliWithStatus(

@@ -35,7 +35,7 @@ final class StateDirectory: Sendable {
     /// (unless sticky, like /tmp), as ssh checks its files: otherwise another user could swap one of
     /// them, and the paths the host hands Docker and connects to would lead elsewhere.
     static func open(path: String, runnersName: String = runnersDirectoryName) throws(StateDirectoryError) -> StateDirectory {
-        guard path.hasPrefix("/"), path.count > 1 else { throw .invalidName(path) }
+        guard path.hasPrefix("/"), path.count > 1 else { throw .notAbsolute(path: path) }
         let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
         try makeParents(of: trimmed)
         try checkAncestors(of: trimmed)

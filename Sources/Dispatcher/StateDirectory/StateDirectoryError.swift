@@ -16,11 +16,13 @@ public enum StateDirectoryError: Error, Sendable, Equatable, CustomStringConvert
     case unsafeAncestor(String)
     /// The directory exists, holds other things, and was not made by PyLambda.
     case notOurs(path: String)
+    /// The state directory was named by a relative path (or `/` itself).
+    case notAbsolute(path: String)
 
     public var description: String {
         switch self {
         case .notPrivate(let path):
-            return "the state directory \(path) is not a directory owned by this user with mode 0700; remove it or choose another stateDirectory"
+            return "the state directory \(path) is not a directory owned by this user with mode 0700; remove it or choose another state directory (serve --state, DispatcherConfiguration.stateDirectory)"
         case .system(let what, let code):
             return "\(what): \(String(cString: strerror(code)))"
         case .unexpectedFileType(let path):
@@ -31,6 +33,8 @@ public enum StateDirectoryError: Error, Sendable, Equatable, CustomStringConvert
             return "\(path), above the state directory, belongs to another user or can be written by its group or others (`chmod go-w \(path)` if it is yours); choose a state directory under directories only root or you control"
         case .notOurs(let path):
             return "\(path) already exists and holds files PyLambda did not make; choose another state directory"
+        case .notAbsolute(let path):
+            return "the state directory must be an absolute path below /, not \"\(path)\""
         }
     }
 }
