@@ -65,9 +65,11 @@ public protocol FunctionStore: Service, Sendable {
     /// false if it is no longer its to run (cancelled by a delete, or its claim released). Written
     /// before the call is sent, so that a call that may have run is never queued again.
     func startClaimed(id: String, by instance: InstanceIdentity) async throws(RegistryError) -> Bool
-    /// Gives a claimed call that never started back to the queue (serve is stopping, or the registry
-    /// could not say whether it should run).
-    func releaseClaim(id: String, by instance: InstanceIdentity) async throws(RegistryError)
+    /// Puts a call `instance` claimed back in the queue, for any instance, when it knows it never
+    /// sent it: claimed, or `running` by a `startClaimed` whose answer was lost. (Serve is stopping,
+    /// the registry could not be asked, or a runner could not be had.) Never for a call that may
+    /// have been sent: that would run it twice.
+    func giveBackUnsent(id: String, by instance: InstanceIdentity) async throws(RegistryError)
     /// Gives back every claim of `instance` but those it `keeps` (the calls it is working on): a claim
     /// it lost track of (its answer was lost, or a release failed) would otherwise wait for as long
     /// as the instance lives. Returns how many.

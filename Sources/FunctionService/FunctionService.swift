@@ -80,7 +80,7 @@ public struct FunctionService: Sendable {
             logger: configuration.logger)
         worker = AsyncInvocationWorker(
             store: store, executor: executor, maxConcurrent: configuration.maxConcurrentAsyncInvocations,
-            pollInterval: configuration.asyncPollInterval, logger: configuration.logger)
+            pollInterval: configuration.asyncPollInterval, ready: ready, logger: configuration.logger)
         var heartbeatConfiguration = InstanceHeartbeat.Configuration()
         heartbeatConfiguration.interval = configuration.heartbeatInterval
         heartbeatConfiguration.staleAfter = configuration.instanceStaleAfter

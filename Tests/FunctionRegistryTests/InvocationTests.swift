@@ -198,13 +198,18 @@ extension RegistryTests {
                 await #expect(throws: RegistryError.self, "not running") { try await store.finishInvocation(id: calls[0].id, outcome: failed) }
                 #expect(try await store.finishClaimed(id: calls[0].id, by: Samples.instanceA, outcome: failed).status == .failed)
                 // Another instance's release does nothing; the lost claims go back, the kept one stays.
-                try await store.releaseClaim(id: calls[1].id, by: Samples.instanceB)
+                try await store.giveBackUnsent(id: calls[1].id, by: Samples.instanceB)
                 #expect(try await store.invocation(id: calls[1].id).instance == Samples.instanceA.id)
                 #expect(try await store.releaseClaims(by: Samples.instanceA, keeping: [calls[2].id]) == 1)
                 #expect(try await store.invocation(id: calls[1].id).instance == nil)
                 #expect(try await store.invocation(id: calls[2].id).instance == Samples.instanceA.id)
                 #expect(try await store.releaseClaims(by: Samples.instanceA, keeping: []) == 1)
                 #expect(try await store.claimNextQueued(for: Samples.instanceB)?.invocation.id == calls[1].id)
+                // Started (its answer lost, say), then known unsent: queued again, not started.
+                #expect(try await store.startClaimed(id: calls[1].id, by: Samples.instanceB))
+                try await store.giveBackUnsent(id: calls[1].id, by: Samples.instanceB)
+                let again = try await store.invocation(id: calls[1].id)
+                #expect(again.status == .queued && again.instance == nil && again.startedAt == nil)
             }
         }
 

@@ -55,6 +55,28 @@ extension ServiceAPITests {
         }
     }
 
+    /// An async call that cannot get a runner (sync calls hold the function's one, and no call may
+    /// wait for it) goes back to the queue and runs once the runner is free, where it was recorded
+    /// failed without having run.
+    @Test func anAsyncCallThatCannotGetARunnerRunsLater() async throws {
+        try await withServe(["--max-queued", "0"], warmPool: 0) { serve in
+            let code = "import time\ndef entrypoint(data):\n    time.sleep(data)\n    return data\n"
+            _ = try await serve.deploy("held", code: code, settings: ["concurrency": 1])
+            #expect(try await serve.invoke("held", "0").status == 200)
+            async let holding = serve.invoke("held", "3")
+            let deadline = ContinuousClock.now + .seconds(20)
+            while ContinuousClock.now < deadline {
+                let records = try await serve.call(.GET, "/v1/functions/held/invocations").object["invocations"] as? [[String: Any]]
+                if records?.contains(where: { $0["status"] as? String == "running" }) == true { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let queued = try #require(try await serve.invoke("held", "0", query: "?mode=async").object["invocation_id"] as? String)
+            #expect(try await holding.status == 200)
+            let record = try await serve.waitForInvocation(queued, within: .seconds(30))
+            #expect(record["status"] as? String == "succeeded", "\(record)")
+        }
+    }
+
     /// An async call taken by a serve that is then killed while the call waits for a runner has not
     /// started: after the restart it runs, where it was marked interrupted.
     @Test func anAsyncCallWaitingForARunnerRunsAfterAKill() async throws {

@@ -96,6 +96,10 @@ struct ServiceAPITests {
             #expect(try await series("pylambda_cold_starts_total{").contains { $0.contains(#"function="metered""#) })
             #expect(try await series("pylambda_containers{").count == 2, "busy and idle")
             #expect(try await series("pylambda_async_queue_depth").count == 1)
+            // A known path with the wrong method: 405 with Allow, counted under the path's template.
+            let patched = try await serve.call(.PATCH, "/v1/functions/metered")
+            #expect(patched.status == 405 && patched.headers.first(name: "Allow") == "GET, PUT, DELETE", "\(patched.status) \(patched.text)")
+            #expect(try await series("pylambda_http_requests_total{").contains { $0.contains(#"route="/v1/functions/{name}""#) && $0.contains(#"status="405""#) })
 
             // A cold start is counted on the call its runner was started for, even when that call
             // fails; input that is not JSON is not the function's failure.

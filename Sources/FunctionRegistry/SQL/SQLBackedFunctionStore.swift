@@ -67,8 +67,8 @@ extension SQLBackedFunctionStore {
         try await registry.startClaimed(id: id, by: instance)
     }
 
-    public func releaseClaim(id: String, by instance: InstanceIdentity) async throws(RegistryError) {
-        try await registry.releaseClaim(id: id, by: instance)
+    public func giveBackUnsent(id: String, by instance: InstanceIdentity) async throws(RegistryError) {
+        try await registry.giveBackUnsent(id: id, by: instance)
     }
 
     public func releaseClaims(by instance: InstanceIdentity, keeping: Set<String>) async throws(RegistryError) -> Int {

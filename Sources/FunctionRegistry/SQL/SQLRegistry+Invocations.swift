@@ -113,7 +113,8 @@ extension SQLRegistry {
         var binds: [SQLValue] = [.text(instance.id)]
         if !kept.isEmpty {
             filter = " AND id NOT IN (\(dialect.texts(inJSONArray: "$2")))"
-            binds.append(.text(String(decoding: (try? JSONEncoder().encode(kept.sorted())) ?? Data("[]".utf8), as: UTF8.self)))
+            guard let ids = try? JSONEncoder().encode(kept.sorted()) else { throw .invalidInput("claim ids that do not encode as JSON") }
+            binds.append(.text(String(decoding: ids, as: UTF8.self)))
         }
         return try await writeStatement { db in
             try await db.query(
@@ -122,11 +123,13 @@ extension SQLRegistry {
         }
     }
 
-    func releaseClaim(id: String, by instance: InstanceIdentity) async throws(RegistryError) {
+    func giveBackUnsent(id: String, by instance: InstanceIdentity) async throws(RegistryError) {
         _ = try await writeStatement { db in
             try await db.query(
-                "UPDATE invocations SET instance = NULL WHERE id = $1 AND status = 'queued' AND instance = $2 RETURNING seq",
-                .text(id), .text(instance.id))
+                """
+                UPDATE invocations SET status = 'queued', instance = NULL, started_at = NULL
+                WHERE id = $1 AND instance = $2 AND status IN ('queued', 'running') RETURNING seq
+                """, .text(id), .text(instance.id))
         }
     }
 

@@ -17,25 +17,36 @@ final class AsyncInvocationWorker: Service {
     let executor: InvocationExecutor
     let maxConcurrent: Int
     let pollInterval: Duration
+    /// Set once serve has sent its first heartbeat: until then another serve sharing the registry
+    /// would take this one's claims for a gone instance's.
+    let ready: Flag
     let logger: Logger
     private let state = Mutex(State())
     private let doorbell = Doorbell()
     private let stopping = Flag()
 
     private struct State {
-        /// The claims this worker is working on (waiting for a runner, or running).
-        var claimed: Set<String> = []
+        /// The claims this worker is working on (waiting for a runner, or running), by id: counted,
+        /// as a call given back may be claimed again before the task that gave it back has ended.
+        var claimed: [String: Int] = [:]
         var running = 0
         /// Calls running per function id, against each function's concurrency.
         var runningPerFunction: [Int64: Int] = [:]
         var concurrency: [Int64: Int] = [:]
+        /// Functions whose calls were given back because no runner could be had: not claimed again
+        /// before then.
+        var pausedUntil: [Int64: ContinuousClock.Instant] = [:]
     }
 
-    init(store: any FunctionStore, executor: InvocationExecutor, maxConcurrent: Int, pollInterval: Duration, logger: Logger) {
+    /// How long a function's calls are left queued after one was given back for want of a runner.
+    static let givenBackPause: Duration = .seconds(2)
+
+    init(store: any FunctionStore, executor: InvocationExecutor, maxConcurrent: Int, pollInterval: Duration, ready: Flag, logger: Logger) {
         self.store = store
         self.executor = executor
         self.maxConcurrent = max(1, maxConcurrent)
         self.pollInterval = pollInterval
+        self.ready = ready
         self.logger = logger
     }
 
@@ -52,6 +63,9 @@ final class AsyncInvocationWorker: Service {
 
     func run() async throws {
         try? await store.waitUntilReady()
+        while !ready.isSet && !stopping.isSet && !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
         await withTaskGroup(of: Void.self) { group in
             await withGracefulShutdownHandler {
                 var lastSweep = ContinuousClock.now
@@ -62,8 +76,8 @@ final class AsyncInvocationWorker: Service {
                     }
                     for call in await self.claimWhileThereIsRoom() {
                         group.addTask {
-                            await self.executor.run(call, stillClaiming: { !self.stopping.isSet })
-                            self.finished(call)
+                            let outcome = await self.executor.run(call, stillClaiming: { !self.stopping.isSet })
+                            self.finished(call, outcome)
                             self.doorbell.ring()
                         }
                     }
@@ -88,7 +102,7 @@ final class AsyncInvocationWorker: Service {
 
     /// Runs between claims, so that no claim is on its way in while it looks.
     private func releaseLostClaims() async {
-        let kept = state.withLock { $0.claimed }
+        let kept = state.withLock { Set($0.claimed.keys) }
         do {
             let released = try await store.releaseClaims(by: executor.instance, keeping: kept)
             if released > 0 { logger.notice("put \(released) async calls this serve had lost track of back in the queue") }
@@ -100,14 +114,17 @@ final class AsyncInvocationWorker: Service {
     private func claimWhileThereIsRoom() async -> [ClaimedInvocation] {
         var claimed: [ClaimedInvocation] = []
         while !stopping.isSet, state.withLock({ $0.running }) < maxConcurrent {
+            let now = ContinuousClock.now
             let full = state.withLock { state in
-                Set(state.runningPerFunction.filter { $0.value >= state.concurrency[$0.key, default: 1] }.keys)
+                state.pausedUntil = state.pausedUntil.filter { $0.value > now }
+                return Set(state.runningPerFunction.filter { $0.value >= state.concurrency[$0.key, default: 1] }.keys)
+                    .union(state.pausedUntil.keys)
             }
             do {
                 guard let call = try await store.claimNextQueued(for: executor.instance, excludingFunctions: full) else { break }
                 let concurrency = (try? await store.version(of: call.invocation.functionName, number: call.invocation.version))?.settings.concurrency ?? 1
                 state.withLock { state in
-                    state.claimed.insert(call.invocation.id)
+                    state.claimed[call.invocation.id, default: 0] += 1
                     state.running += 1
                     state.runningPerFunction[call.invocation.functionID, default: 0] += 1
                     state.concurrency[call.invocation.functionID] = concurrency
@@ -121,9 +138,11 @@ final class AsyncInvocationWorker: Service {
         return claimed
     }
 
-    private func finished(_ call: ClaimedInvocation) {
+    private func finished(_ call: ClaimedInvocation, _ outcome: InvocationExecutor.ClaimOutcome) {
         state.withLock { state in
-            state.claimed.remove(call.invocation.id)
+            if outcome == .givenBack { state.pausedUntil[call.invocation.functionID] = .now + Self.givenBackPause }
+            state.claimed[call.invocation.id, default: 1] -= 1
+            if state.claimed[call.invocation.id] == 0 { state.claimed[call.invocation.id] = nil }
             state.running -= 1
             state.runningPerFunction[call.invocation.functionID, default: 1] -= 1
             if state.runningPerFunction[call.invocation.functionID] == 0 {

@@ -57,14 +57,22 @@ struct InvocationExecutor: Sendable {
         return try await store.enqueueAsync(of: version, input: input, pinned: pinned)
     }
 
-    /// A queued call this instance claimed: run at most once, whatever happens. It is still `queued`
-    /// while it waits for a runner (sync calls may hold the function's others); once it has one, it
-    /// is marked running (`startClaimed`) before it is sent, and is not sent if it is no longer this
-    /// instance's to run (its function was deleted meanwhile, which cancelled it, or its claim was
-    /// taken back). A call that never started goes back to the queue when serve is stopping
-    /// (`stillClaiming` false) or the registry could not be asked; one that could not get a runner
-    /// is recorded failed.
-    func run(_ claimed: ClaimedInvocation, stillClaiming: @escaping @Sendable () -> Bool = { true }) async {
+    /// What became of a claimed call, for the worker: `givenBack` calls are queued again, and the
+    /// worker waits before it claims more of that function (its runner could not be had).
+    enum ClaimOutcome: Sendable, Equatable {
+        case done
+        case givenBack
+    }
+
+    /// A queued call this instance claimed: run at most once, whatever happens, and never lost. It is
+    /// still `queued` while it waits for a runner (sync calls may hold the function's others); once it
+    /// has one, it is marked running (`startClaimed`) before it is sent, and is not sent if it is no
+    /// longer this instance's to run (its function was deleted meanwhile, which cancelled it, or its
+    /// claim was taken back). A call that never started goes back to the queue unless its own code is
+    /// why: serve is stopping (`stillClaiming` false), the registry could not be asked, or a runner
+    /// could not be had (Docker, the function's concurrency and queue full of sync calls). Code that
+    /// does not load, or outlasts its timeout or memory while loading, is the call's failure.
+    func run(_ claimed: ClaimedInvocation, stillClaiming: @escaping @Sendable () -> Bool = { true }) async -> ClaimOutcome {
         let invocation = claimed.invocation
         let version: FunctionVersion
         do throws(RegistryError) {
@@ -75,39 +83,61 @@ struct InvocationExecutor: Sendable {
             let cancelled = InvocationOutcome(
                 status: .cancelled, error: InvocationError(type: InvocationError.cancelledType, message: "the function was deleted before the call ran"))
             _ = try? await store.finishClaimed(id: invocation.id, by: instance, outcome: cancelled)
-            return
+            return .done
         } catch {
-            try? await store.releaseClaim(id: invocation.id, by: instance)
-            return
+            return await giveBack(invocation.id)
         }
-        guard stillClaiming() else {
-            try? await store.releaseClaim(id: invocation.id, by: instance)
-            return
-        }
+        guard stillClaiming() else { return await giveBack(invocation.id) }
         let start = ClaimedStart(store: store, id: invocation.id, instance: instance, stillClaiming: stillClaiming)
         let timed = await run(
             version, pinned: claimed.pinned, payload: claimed.input, logTail: true, invocationID: invocation.id,
             beforeSending: { try await start.begin() })
-        let final = finalOutcome(of: timed, functionID: invocation.functionID, function: invocation.functionName, keepResult: true)
-        do {
-            switch start.state {
-            case .started:
-                _ = try await store.finishInvocation(id: invocation.id, outcome: final)
-            case .notOurs:
-                return
-            case .stopping, .unconfirmed:
-                try await store.releaseClaim(id: invocation.id, by: instance)
-            case .waiting:
-                // It never got a runner: serve stopped (the dispatcher shut down, the wait was
-                // cancelled), or the runner could not be had (Docker, the package, the queue).
-                if timed.isShutDown {
-                    try await store.releaseClaim(id: invocation.id, by: instance)
-                } else {
-                    _ = try await store.finishClaimed(id: invocation.id, by: instance, outcome: final)
-                }
+        switch start.state {
+        case .started:
+            let final = finalOutcome(of: timed, functionID: invocation.functionID, function: invocation.functionName, keepResult: true)
+            await record(invocation.id) { try await store.finishInvocation(id: invocation.id, outcome: final) }
+            return .done
+        case .notOurs:
+            return .done
+        case .stopping, .unconfirmed:
+            return await giveBack(invocation.id)
+        case .waiting:
+            guard case .failure(let error) = timed.outcome, Self.isTheCodesOwn(error) else { return await giveBack(invocation.id) }
+            let final = finalOutcome(of: timed, functionID: invocation.functionID, function: invocation.functionName, keepResult: true)
+            await record(invocation.id) { try await store.finishClaimed(id: invocation.id, by: instance, outcome: final) }
+            return .done
+        }
+    }
+
+    /// A failure before the call was sent that its code caused, and another try would meet again.
+    private static func isTheCodesOwn(_ error: DispatcherError) -> Bool {
+        switch error {
+        case .loadFailed, .invalidConfiguration, .timedOut, .outOfMemory: true
+        default: false
+        }
+    }
+
+    /// Puts a claimed call that was never sent back in the queue. Tried again for a while if the
+    /// registry does not answer: the call waits in it, `running` (its start may have been written
+    /// unseen) or claimed, until this is written.
+    private func giveBack(_ id: String) async -> ClaimOutcome {
+        for attempt in 0..<5 {
+            do {
+                try await store.giveBackUnsent(id: id, by: instance)
+                return .givenBack
+            } catch {
+                if attempt == 4 { logger.warning("could not put invocation \(id) back in the queue: \(error)") }
+                try? await Task.sleep(for: .seconds(1 << attempt))
             }
+        }
+        return .givenBack
+    }
+
+    private func record(_ id: String, _ write: () async throws -> Invocation) async {
+        do {
+            _ = try await write()
         } catch {
-            logger.warning("could not record the end of invocation \(invocation.id): \(error)")
+            logger.warning("could not record the end of invocation \(id): \(error)")
         }
     }
 

@@ -11,7 +11,10 @@ struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
             metrics.httpRequest(route: context.endpointPath ?? "unmatched", status: Int(response.status.code))
             return response
         } catch let error as any HTTPResponseError {
-            metrics.httpRequest(route: context.endpointPath ?? "unmatched", status: Int(error.status.code))
+            // A 405 matched no route (Hummingbird names it NotFound), but its path is one of the
+            // service's: counted under its template.
+            let route = error.status == .methodNotAllowed ? MethodNotAllowed.template(for: request.uri.path) : nil
+            metrics.httpRequest(route: route ?? context.endpointPath ?? "unmatched", status: Int(error.status.code))
             throw error
         }
     }

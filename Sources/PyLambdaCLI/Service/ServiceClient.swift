@@ -134,6 +134,7 @@ enum ServiceClientError: Error, CustomStringConvertible {
         case 502: return 137
         case 504: return 124
         case 404: return 2
+        case 409: return 4
         default: return 3
         }
     }
