@@ -10,6 +10,8 @@ public enum DependencyError: Error, Sendable, Equatable, CustomStringConvertible
     case noMatchingDistribution(name: String, target: String)
     /// The version resolved for a requirement pinned with `--hash` has none of those hashes.
     case hashMismatch(name: String, requirement: String)
+    /// Some requirements give hashes, but these projects they install have none.
+    case hashesMissing(names: [String])
     /// The requirements carry index options or direct URL references, and
     /// `allowIndexOptionsInRequirements` is off.
     case indexOptionsNotAllowed(options: [String])
@@ -48,6 +50,8 @@ public enum DependencyError: Error, Sendable, Equatable, CustomStringConvertible
             return "\(name) has no wheel for \(target) (only a source distribution, or wheels for other platforms); packages are never built from source on the host"
         case .noMatchingDistribution(let name, let target):
             return "no wheel of \(name) for \(target) on the index (unknown package, or no wheel for this platform; nothing is built from source)"
+        case .hashesMissing(let names):
+            return "the requirements give hashes for some projects but not for \(names.joined(separator: ", ")), which they install too: as in pip's hash-checking mode, give every project installed with its version and hashes (uv pip compile --generate-hashes writes them all)"
         case .hashMismatch(let name, let requirement):
             return "\(name): the requirements pin it with --hash, but \(requirement) has none of those hashes"
         case .indexOptionsNotAllowed(let options):

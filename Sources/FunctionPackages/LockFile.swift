@@ -32,8 +32,12 @@ struct LockFile {
 
     /// Keeps, for each project the user pinned with `--hash`, only the hashes the user gave, so
     /// that `--require-hashes` enforces them (the resolver itself does not check them). A project
-    /// whose resolved version has none of them is refused.
+    /// whose resolved version has none of them is refused, and so are hashes for only some of the
+    /// projects installed: as in pip's hash-checking mode, one `--hash` asks for all of them to be
+    /// checked, dependencies of dependencies included.
     mutating func restrict(to userHashes: [String: Set<String>]) throws(DependencyError) {
+        let unhashed = pins.map(\.name).filter { userHashes[$0] == nil }
+        if !unhashed.isEmpty { throw .hashesMissing(names: unhashed.sorted()) }
         for index in pins.indices {
             guard let allowed = userHashes[pins[index].name] else { continue }
             let kept = pins[index].hashes.filter(allowed.contains)

@@ -43,6 +43,7 @@ enum PackageSource {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw .fileSystem(FileSystemError(path: path, operation: "stat")) }
         guard info.st_mode & S_IFMT == S_IFREG else {
+            if info.st_mode & S_IFMT == S_IFDIR { throw .unsupportedEntry(path: path, reason: "it is a directory, where a file was expected") }
             throw .unsupportedEntry(path: path, reason: "only regular files can be read (devices, FIFOs and sockets are not allowed)")
         }
         if Int(info.st_size) > limit { try tooLarge(Int(info.st_size)) }

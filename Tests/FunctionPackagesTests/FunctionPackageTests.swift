@@ -241,6 +241,10 @@ import Testing
         expectPackageError({ if case .invalidRequirements(.unsupportedOption(1, "-e", _)) = $0 { true } else { false } }) {
             _ = try FunctionPackage.load(path: source.path, requirementsFile: work.path + "/bad.txt")
         }
+        let directory = expectPackageError({ if case .unsupportedEntry = $0 { true } else { false } }) {
+            _ = try FunctionPackage.load(path: source.path, requirementsFile: work.path)
+        }
+        #expect(directory?.description.contains("it is a directory") == true, "\(String(describing: directory))")
         try source.write("requirements.txt", "-r /etc/other.txt\n")
         expectPackageError({ if case .invalidRequirements(.unsupportedOption(1, "-r", _)) = $0 { true } else { false } }) {
             _ = try FunctionPackage.load(path: source.path)

@@ -93,10 +93,12 @@ import Testing
         #expect(lock.pins.map(\.name) == ["certifi", "six"])
         let requirements = try Requirements(parsing: "six --hash=sha256:CCC --hash=sha256:ddd\ncertifi\n")
         #expect(LockFile.userHashes(requirements) == ["six": ["sha256:ccc", "sha256:ddd"]])
-        try lock.restrict(to: ["certifi": ["sha256:bbb"]])
+        // Hashes for some of the projects installed, as pip's hash-checking mode, are refused.
+        #expect(throws: DependencyError.hashesMissing(names: ["six"])) { try lock.restrict(to: ["certifi": ["sha256:bbb"]]) }
+        try lock.restrict(to: ["certifi": ["sha256:bbb"], "six": ["sha256:ccc", "sha256:ddd"]])
         #expect(lock.text == "certifi==2024.1.1 \\\n    --hash=sha256:bbb\nsix==1.17.0 \\\n    --hash=sha256:ccc\n")
         #expect(throws: DependencyError.hashMismatch(name: "six", requirement: "six==1.17.0")) {
-            try lock.restrict(to: ["six": ["sha256:eee"]])
+            try lock.restrict(to: ["six": ["sha256:eee"], "certifi": ["sha256:bbb"]])
         }
     }
 

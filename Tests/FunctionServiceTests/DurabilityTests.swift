@@ -29,24 +29,11 @@ extension ServiceAPITests {
             _ = try await serve.deploy("held", code: code, settings: ["concurrency": 1])
             #expect(try await serve.invoke("held", "0").status == 200)
             async let holding = serve.invoke("held", "3")
-            let deadline = ContinuousClock.now + .seconds(20)
-            func status(_ id: String) async throws -> String? {
-                try await serve.call(.GET, "/v1/invocations/\(id)").object["status"] as? String
-            }
             // Once the sync call runs, the async one is claimed and waits for the container.
-            while ContinuousClock.now < deadline {
-                let records = try await serve.call(.GET, "/v1/functions/held/invocations").object["invocations"] as? [[String: Any]]
-                if records?.contains(where: { $0["status"] as? String == "running" }) == true { break }
-                try await Task.sleep(for: .milliseconds(20))
-            }
+            try await serve.waitUntilACallRuns(of: "held", within: .seconds(20))
             let queued = try #require(try await serve.invoke("held", "0", query: "?mode=async").object["invocation_id"] as? String)
             // Claimed (it names this serve), still queued: it has not started.
-            var record: [String: Any] = [:]
-            while ContinuousClock.now < deadline {
-                record = try await serve.call(.GET, "/v1/invocations/\(queued)").object
-                if record["instance"] is String { break }
-                try await Task.sleep(for: .milliseconds(20))
-            }
+            var record = try await serve.waitUntilClaimed(queued, within: .seconds(20))
             #expect(record["status"] as? String == "queued" && record["instance"] is String && record["started_at"] == nil, "\(record)")
             #expect(try await serve.call(.DELETE, "/v1/functions/held").status == 204)
             #expect(try await holding.status == 200, "the call in flight finishes")
@@ -64,12 +51,7 @@ extension ServiceAPITests {
             _ = try await serve.deploy("held", code: code, settings: ["concurrency": 1])
             #expect(try await serve.invoke("held", "0").status == 200)
             async let holding = serve.invoke("held", "3")
-            let deadline = ContinuousClock.now + .seconds(20)
-            while ContinuousClock.now < deadline {
-                let records = try await serve.call(.GET, "/v1/functions/held/invocations").object["invocations"] as? [[String: Any]]
-                if records?.contains(where: { $0["status"] as? String == "running" }) == true { break }
-                try await Task.sleep(for: .milliseconds(20))
-            }
+            try await serve.waitUntilACallRuns(of: "held", within: .seconds(20))
             let queued = try #require(try await serve.invoke("held", "0", query: "?mode=async").object["invocation_id"] as? String)
             #expect(try await holding.status == 200)
             let record = try await serve.waitForInvocation(queued, within: .seconds(30))
@@ -86,16 +68,9 @@ extension ServiceAPITests {
         _ = try await first.deploy("held", code: code, settings: ["concurrency": 1])
         #expect(try await first.invoke("held", "0").status == 200)
         let holding = Task { try? await first.invoke("held", "30") }
-        let deadline = ContinuousClock.now + .seconds(20)
-        while ContinuousClock.now < deadline {
-            let records = try await first.call(.GET, "/v1/functions/held/invocations").object["invocations"] as? [[String: Any]]
-            if records?.contains(where: { $0["status"] as? String == "running" }) == true { break }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        try await first.waitUntilACallRuns(of: "held", within: .seconds(20))
         let queued = try #require(try await first.invoke("held", "0", query: "?mode=async").object["invocation_id"] as? String)
-        while ContinuousClock.now < deadline, try await first.call(.GET, "/v1/invocations/\(queued)").object["instance"] == nil {
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        _ = try await first.waitUntilClaimed(queued, within: .seconds(20))
         let adminKey = first.adminKey
         _ = await first.stop(signal: SIGKILL)
         _ = await holding.value

@@ -200,6 +200,28 @@ extension ServeProcess {
         throw ServeTestError("invocation \(id) did not finish within \(within)")
     }
 
+    /// Returns once one of the function's calls is recorded running (it has its runner).
+    func waitUntilACallRuns(of function: String, within: Duration) async throws {
+        let deadline = ContinuousClock.now + within
+        while ContinuousClock.now < deadline {
+            let records = try await call(.GET, "/v1/functions/\(function)/invocations").object["invocations"] as? [[String: Any]]
+            if records?.contains(where: { $0["status"] as? String == "running" }) == true { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw ServeTestError("no call of \(function) ran within \(within)")
+    }
+
+    /// Returns the record of an async call once a serve has taken it (it names that serve).
+    func waitUntilClaimed(_ id: String, within: Duration) async throws -> [String: Any] {
+        let deadline = ContinuousClock.now + within
+        while ContinuousClock.now < deadline {
+            let record = try await call(.GET, "/v1/invocations/\(id)").object
+            if record["instance"] is String { return record }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw ServeTestError("invocation \(id) was not taken within \(within)")
+    }
+
     /// Containers this serve's dispatcher still owns, by its runner records.
     func runnerDirectories() -> [String] {
         (try? FileManager.default.contentsOfDirectory(atPath: state + "/runners")) ?? []

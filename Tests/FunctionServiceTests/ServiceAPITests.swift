@@ -124,12 +124,7 @@ struct ServiceAPITests {
             #expect(try await serve.invoke("slow", "0").status == 200)
             async let late = serve.invoke("slow", "1.5")
             // Deleted once the call runs (it has a runner), however loaded the machine.
-            let deadline = ContinuousClock.now + .seconds(10)
-            while ContinuousClock.now < deadline {
-                let records = try await serve.call(.GET, "/v1/functions/slow/invocations").object["invocations"] as? [[String: Any]]
-                if records?.contains(where: { $0["status"] as? String == "running" }) == true { break }
-                try await Task.sleep(for: .milliseconds(20))
-            }
+            try await serve.waitUntilACallRuns(of: "slow", within: .seconds(10))
             #expect(try await serve.call(.DELETE, "/v1/functions/slow").status == 204)
             #expect(try await late.status == 200)
             #expect(!(try await serve.call(.GET, "/metrics").text.contains(#"function="slow""#)))
