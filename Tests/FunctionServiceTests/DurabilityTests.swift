@@ -25,9 +25,7 @@ extension ServiceAPITests {
     /// running after the delete was answered.
     @Test func anAsyncCallWaitingForARunnerIsCancelledByADelete() async throws {
         try await withServe(warmPool: 0) { serve in
-            let code = "import time\ndef entrypoint(data):\n    time.sleep(data)\n    return data\n"
-            _ = try await serve.deploy("held", code: code, settings: ["concurrency": 1])
-            #expect(try await serve.invoke("held", "0").status == 200)
+            try await serve.deploySleeper("held")
             async let holding = serve.invoke("held", "3")
             // Once the sync call runs, the async one is claimed and waits for the container.
             try await serve.waitUntilACallRuns(of: "held", within: .seconds(20))
@@ -47,9 +45,7 @@ extension ServiceAPITests {
     /// failed without having run.
     @Test func anAsyncCallThatCannotGetARunnerRunsLater() async throws {
         try await withServe(["--max-queued", "0"], warmPool: 0) { serve in
-            let code = "import time\ndef entrypoint(data):\n    time.sleep(data)\n    return data\n"
-            _ = try await serve.deploy("held", code: code, settings: ["concurrency": 1])
-            #expect(try await serve.invoke("held", "0").status == 200)
+            try await serve.deploySleeper("held")
             async let holding = serve.invoke("held", "3")
             try await serve.waitUntilACallRuns(of: "held", within: .seconds(20))
             let queued = try #require(try await serve.invoke("held", "0", query: "?mode=async").object["invocation_id"] as? String)
@@ -64,9 +60,7 @@ extension ServiceAPITests {
     @Test func anAsyncCallWaitingForARunnerRunsAfterAKill() async throws {
         let first = try await ServeProcess(warmPool: 0)
         let state = first.state
-        let code = "import time\ndef entrypoint(data):\n    time.sleep(data)\n    return data\n"
-        _ = try await first.deploy("held", code: code, settings: ["concurrency": 1])
-        #expect(try await first.invoke("held", "0").status == 200)
+        try await first.deploySleeper("held")
         let holding = Task { try? await first.invoke("held", "30") }
         try await first.waitUntilACallRuns(of: "held", within: .seconds(20))
         let queued = try #require(try await first.invoke("held", "0", query: "?mode=async").object["invocation_id"] as? String)

@@ -200,6 +200,16 @@ extension ServeProcess {
         throw ServeTestError("invocation \(id) did not finish within \(within)")
     }
 
+    /// Deploys `name`, a function that sleeps for as many seconds as its input says, on one
+    /// container, and warms that container.
+    func deploySleeper(_ name: String) async throws {
+        let code = "import time\ndef entrypoint(data):\n    time.sleep(data)\n    return data\n"
+        let deployed = try await deploy(name, code: code, settings: ["concurrency": 1])
+        guard deployed.status == 201, try await invoke(name, "0").status == 200 else {
+            throw ServeTestError("could not deploy and warm \(name): \(deployed.text)")
+        }
+    }
+
     /// Returns once one of the function's calls is recorded running (it has its runner).
     func waitUntilACallRuns(of function: String, within: Duration) async throws {
         let deadline = ContinuousClock.now + within
