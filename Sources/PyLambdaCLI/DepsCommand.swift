@@ -15,13 +15,14 @@ struct DepsCommand: ParsableCommand {
             A dependency set is a requirements.txt installed as wheels for the runner, once, and shared by every function with the same requirements. Removing one is always safe: the next function that needs it installs it again (pylambda serve rebuilds it from the requirements its registry keeps).
               pylambda deps ls
               pylambda deps gc --unused-for 7d
-              pylambda deps ls --dir /var/lib/pylambda      # the sets of a pylambda serve
+              pylambda deps ls --state /var/lib/pylambda    # the sets of a pylambda serve
             """,
         subcommands: [List.self, GarbageCollect.self])
 
     struct StoreOptions: ParsableArguments {
+        // `--state` too, as ps, gc and serve name a serve's directory.
         @Option(
-            name: .long,
+            name: [.long, .customLong("state")],
             help: ArgumentHelp(
                 "The directory holding deps/: pylambda run's cache (default), or a serve's --state directory.", valueName: "DIR"))
         var dir: String = PackagePreparer.defaultCacheDirectory

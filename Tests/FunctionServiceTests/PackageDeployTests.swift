@@ -130,7 +130,7 @@ extension ServiceAPITests {
         #expect(before != nil && before == after, "the second deploy reused the set")
 
         // `pylambda deps gc` under a running serve: the set goes, and the next call brings it back.
-        let listed = try Self.cli(["deps", "ls", "--dir", state])
+        let listed = try Self.cli(["deps", "ls", "--state", state])
         #expect(listed.contains(String(key.prefix(12))) && listed.contains("numpy=="), "\(listed)")
         let collected = try Self.cli(["deps", "gc", "--dir", state, "--unused-for", "0"])
         #expect(collected.contains("removed \(key)"), "\(collected)")
