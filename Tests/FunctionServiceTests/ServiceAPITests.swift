@@ -345,6 +345,8 @@ struct ServiceAPITests {
             #expect(try cli(["invoke", "odd", "--data", #""set""#]).status == 4, "a result that is not JSON: 4, as from run")
             #expect(try cli(["invoke", "nothing"]).status == 2)
         }
+        let keyless = try Self.cliWithStatus(["functions", "--state", "/tmp/pylambda-no-such-state", "--server", "http://127.0.0.1:1"], environment: ["PYLAMBDA_KEY": ""])
+        #expect(keyless.status == 3 && keyless.output.contains("/tmp/pylambda-no-such-state/admin.key"), "names the key file it looked for: \(keyless.output)")
         let unreachable = try Self.cliWithStatus(["invoke", "fib", "--server", "http://127.0.0.1:1"], environment: ["PYLAMBDA_KEY": "k"])
         #expect(unreachable.status == 3 && unreachable.output.contains("cannot reach pylambda serve at http://127.0.0.1:1: "), "\(unreachable.output)")
     }

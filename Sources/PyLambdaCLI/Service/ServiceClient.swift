@@ -104,7 +104,8 @@ enum ServiceClientError: Error, CustomStringConvertible {
     case unreachable(server: String, reason: String)
     case answered(ServiceClient.Answer)
     case unreadable(String)
-    case noKey
+    /// No `$PYLAMBDA_KEY`, and no admin key readable in this state directory.
+    case noKey(stateDirectory: String)
 
     var description: String {
         switch self {
@@ -115,8 +116,8 @@ enum ServiceClientError: Error, CustomStringConvertible {
             return "HTTP \(answer.status): \(String(decoding: answer.body.prefix(500), as: UTF8.self))"
         case .unreadable(let what):
             return "unexpected answer from the service: \(what)"
-        case .noKey:
-            return "no key: set PYLAMBDA_KEY (or run as the user that runs `pylambda serve`, whose admin.key is read)"
+        case .noKey(let state):
+            return "no key: set PYLAMBDA_KEY, or give the serve's --state (\(state)/admin.key is not there or not readable by this user)"
         }
     }
 

@@ -22,7 +22,7 @@ struct ServiceOptions: ParsableArguments {
     func key() throws -> String {
         if let key = getenv("PYLAMBDA_KEY").map({ String(cString: $0) }), !key.isEmpty { return key }
         if let key = AdminKey.read(stateDirectory: state) { return key }
-        throw ServiceClientError.noKey
+        throw ServiceClientError.noKey(stateDirectory: state)
     }
 
     /// Runs `body` with a client; any failure is printed and becomes the exit code `pylambda run` uses.
