@@ -147,7 +147,9 @@ document = {
                 **errors("400", "401", "403", "404", "413", "429", "500", "502", "503", "504")}}},
         "/v1/functions/{name}/invocations": {"get": {
             "operationId": "listInvocations", "summary": "The latest invocations of a function, newest first.",
-            "parameters": [NAME, {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}],
+            "parameters": [NAME, {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
+                           {"name": "marker", "in": "query", "schema": {"type": "string"},
+                            "description": "`next_marker` of the previous page: the records before it."}],
             "responses": {"200": {"description": "Invocation records (without async results).",
                                   "content": {"application/json": {"schema": ref("InvocationList")}}},
                           **errors("400", "401", "403", "404", "503")}}},
@@ -220,7 +222,7 @@ document = {
                 "log_tail": {"type": "string"}, "result": {"description": "An async call's JSON result."},
                 "instance": {"type": "string", "description": "The serve process that runs or ran it; on a queued call, the one that took it and waits for a runner for it."}}},
             "InvocationList": {"type": "object", "required": ["invocations"], "properties": {
-                "invocations": {"type": "array", "items": ref("Invocation")}}},
+                "invocations": {"type": "array", "items": ref("Invocation")}, "next_marker": {"type": "string"}}},
             "CreateKeyRequest": {"type": "object", "required": ["name", "scope"], "additionalProperties": False, "properties": {
                 "name": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$"},
                 "scope": {"type": "string", "enum": ["admin", "invoke"]},

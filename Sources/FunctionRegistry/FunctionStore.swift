@@ -81,8 +81,9 @@ public protocol FunctionStore: Service, Sendable {
     /// `conflict` if it is no longer that instance's claim.
     func finishClaimed(id: String, by instance: InstanceIdentity, outcome: InvocationOutcome) async throws(RegistryError) -> Invocation
     func invocation(id: String) async throws(RegistryError) -> Invocation
-    /// The latest calls of the live function of this name, newest first.
-    func latestInvocations(of name: String, limit: Int) async throws(RegistryError) -> [Invocation]
+    /// The calls of the live function of this name, newest first: the latest `limit`, or the
+    /// `limit` before `marker` (a page's `nextMarker`).
+    func invocations(of name: String, limit: Int, before marker: String?) async throws(RegistryError) -> InvocationPage
     /// Queued async calls, all functions.
     func queueDepth() async throws(RegistryError) -> Int
     /// Cancels the function's queued async calls; returns how many.
@@ -136,6 +137,11 @@ extension FunctionStore {
 
     public func versions(of name: String) async throws(RegistryError) -> [FunctionVersion] {
         try await versions(of: name, publishedOnly: false)
+    }
+
+    /// The latest `limit` calls of the live function of this name, newest first.
+    public func latestInvocations(of name: String, limit: Int) async throws(RegistryError) -> [Invocation] {
+        try await invocations(of: name, limit: limit, before: nil).invocations
     }
 
     public func claimNextQueued(for instance: InstanceIdentity) async throws(RegistryError) -> ClaimedInvocation? {

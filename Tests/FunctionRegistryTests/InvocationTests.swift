@@ -181,6 +181,20 @@ extension RegistryTests {
                 #expect(try await store.latestInvocations(of: "many", limit: 100).count == 7)
                 await #expect(throws: RegistryError.self) { try await store.latestInvocations(of: "many", limit: 0) }
                 await #expect(throws: RegistryError.functionNotFound(name: "none")) { try await store.latestInvocations(of: "none", limit: 1) }
+                // Pages of 3, older each time, the last without a marker.
+                var pages: [[String]] = []
+                var marker: String?
+                repeat {
+                    let page = try await store.invocations(of: "many", limit: 3, before: marker)
+                    pages.append(page.invocations.map(\.id))
+                    marker = page.nextMarker
+                } while marker != nil && pages.count < 10
+                #expect(pages == [Array(ids.reversed()[0..<3]), Array(ids.reversed()[3..<6]), [ids[0]]])
+                #expect(try await store.invocations(of: "many", limit: 7, before: nil).nextMarker == nil, "exactly all: no next page")
+                let others = try await store.latestInvocations(of: "other", limit: 1)
+                await #expect(throws: RegistryError.self, "another function's record is no marker here") {
+                    try await store.invocations(of: "many", limit: 3, before: others[0].id)
+                }
             }
         }
 

@@ -404,6 +404,28 @@ struct ServiceAPITests {
         }
     }
 
+    /// The invocation records page by `next_marker`, newest first.
+    @Test func invocationRecordsPage() async throws {
+        try await withServe(warmPool: 0) { serve in
+            _ = try await serve.deploy("paged", code: Self.echo)
+            var ids: [String] = []
+            for index in 0..<5 {
+                ids.append(try #require(try await serve.invoke("paged", String(index)).headers.first(name: "X-Invocation-Id")))
+            }
+            var seen: [String] = []
+            var query = "?limit=2"
+            while true {
+                let page = try await serve.call(.GET, "/v1/functions/paged/invocations\(query)").object
+                seen += (page["invocations"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+                guard let marker = page["next_marker"] as? String else { break }
+                query = "?limit=2&marker=\(marker)"
+            }
+            #expect(seen == ids.reversed(), "\(seen)")
+            let bad = try await serve.call(.GET, "/v1/functions/paged/invocations?marker=nonsense")
+            #expect(bad.status == 400 && bad.text.contains("marker"), "\(bad.text)")
+        }
+    }
+
     /// `--keep-invocations`: the records of ended calls go once they are that old.
     @Test func oldInvocationRecordsAreDeleted() async throws {
         try await withServe(["--keep-invocations", "2s"], warmPool: 0) { serve in

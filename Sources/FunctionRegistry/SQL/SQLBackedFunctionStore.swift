@@ -87,8 +87,8 @@ extension SQLBackedFunctionStore {
         try await registry.invocation(id: id)
     }
 
-    public func latestInvocations(of name: String, limit: Int) async throws(RegistryError) -> [Invocation] {
-        try await registry.latestInvocations(of: name, limit: limit)
+    public func invocations(of name: String, limit: Int, before marker: String?) async throws(RegistryError) -> InvocationPage {
+        try await registry.invocations(of: name, limit: limit, before: marker)
     }
 
     public func queueDepth() async throws(RegistryError) -> Int {

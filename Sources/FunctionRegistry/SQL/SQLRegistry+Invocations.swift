@@ -175,18 +175,26 @@ extension SQLRegistry {
         return try RecordColumns.invocation(row)
     }
 
-    func latestInvocations(of name: String, limit: Int) async throws(RegistryError) -> [Invocation] {
+    func invocations(of name: String, limit: Int, before marker: String?) async throws(RegistryError) -> InvocationPage {
         try FunctionName.validate(name)
         try validation.checkLimit(limit)
         let rows = try await read { db in
             let function = try await db.liveFunction(named: name)
+            var older = ""
+            var binds: [SQLValue] = [.integer(function.id), .int(limit + 1)]
+            if let marker {
+                guard let row = try await db.first("SELECT seq FROM invocations WHERE id = $1 AND function_id = $2", .text(marker), .integer(function.id))
+                else { throw RegistryError.invalidInput("the marker \(String(reflecting: marker)) is not an invocation of \(name) (pass next_marker as it was given)") }
+                older = " AND seq < $3"
+                binds.append(.integer(try row.int64(0)))
+            }
+            // One more than asked for: whether there is a next page.
             return try await db.query(
-                "SELECT \(RecordColumns.invocation) FROM invocations WHERE function_id = $1 ORDER BY seq DESC LIMIT $2",
-                .integer(function.id), .int(limit))
+                "SELECT \(RecordColumns.invocation) FROM invocations WHERE function_id = $1\(older) ORDER BY seq DESC LIMIT $2", binds)
         }
         var invocations: [Invocation] = []
-        for row in rows { invocations.append(try RecordColumns.invocation(row)) }
-        return invocations
+        for row in rows.prefix(limit) { invocations.append(try RecordColumns.invocation(row)) }
+        return InvocationPage(invocations: invocations, nextMarker: rows.count > limit ? invocations.last?.id : nil)
     }
 
     func queueDepth() async throws(RegistryError) -> Int {

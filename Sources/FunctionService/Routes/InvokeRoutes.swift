@@ -92,9 +92,9 @@ struct InvokeRoutes {
             return value
         } ?? 20
         await executor.recorder.flush()
-        let records = try await store.latestInvocations(of: name, limit: limit)
+        let page = try await store.invocations(of: name, limit: limit, before: request.uri.queryParameters.get("marker"))
         // Results of async calls are left out of the list; `GET /v1/invocations/{id}` has them.
-        return json(InvocationList(invocations: records.map(\.body)))
+        return json(InvocationList(invocations: page.invocations.map(\.body), nextMarker: page.nextMarker))
     }
 }
 
