@@ -71,7 +71,8 @@ struct InvocationExecutor: Sendable {
     /// claim was taken back). A call that never started goes back to the queue unless its own code is
     /// why: serve is stopping (`stillClaiming` false), the registry could not be asked, or a runner
     /// could not be had (Docker, the function's concurrency and queue full of sync calls). Code that
-    /// does not load, or outlasts its timeout or memory while loading, is the call's failure.
+    /// does not load, or outlasts its timeout or memory while loading, or a package that cannot be
+    /// prepared, is the call's failure.
     func run(_ claimed: ClaimedInvocation, stillClaiming: @escaping @Sendable () -> Bool = { true }) async -> ClaimOutcome {
         let invocation = claimed.invocation
         let version: FunctionVersion
@@ -102,7 +103,9 @@ struct InvocationExecutor: Sendable {
         case .stopping, .unconfirmed:
             return await giveBack(invocation.id)
         case .waiting:
-            guard case .failure(let error) = timed.outcome, Self.isTheCodesOwn(error) else { return await giveBack(invocation.id) }
+            guard case .failure(let error) = timed.outcome, timed.packageUnusable || Self.isTheCodesOwn(error) else {
+                return await giveBack(invocation.id)
+            }
             let final = finalOutcome(of: timed, functionID: invocation.functionID, function: invocation.functionName, keepResult: true)
             await record(invocation.id) { try await store.finishClaimed(id: invocation.id, by: instance, outcome: final) }
             return .done
@@ -110,6 +113,8 @@ struct InvocationExecutor: Sendable {
     }
 
     /// A failure before the call was sent that its code caused, and another try would meet again.
+    /// (So is a package that could not be prepared: tried again every few seconds, a requirement
+    /// the index no longer has would be fetched for ever.)
     private static func isTheCodesOwn(_ error: DispatcherError) -> Bool {
         switch error {
         case .loadFailed, .invalidConfiguration, .timedOut, .outOfMemory: true
@@ -126,7 +131,10 @@ struct InvocationExecutor: Sendable {
                 try await store.giveBackUnsent(id: id, by: instance)
                 return .givenBack
             } catch {
-                if attempt == 4 { logger.warning("could not put invocation \(id) back in the queue: \(error)") }
+                guard attempt < 4 else {
+                    logger.warning("could not put invocation \(id) back in the queue: \(error)")
+                    break
+                }
                 try? await Task.sleep(for: .seconds(1 << attempt))
             }
         }
@@ -190,10 +198,8 @@ struct InvocationExecutor: Sendable {
         var startedAt: Date?
         /// Its runner was started for it.
         var coldStart: Bool
-
-        var isShutDown: Bool {
-            if case .failure(.shutDown) = outcome { true } else { false }
-        }
+        /// Its package could not be extracted, or its dependencies installed: no runner was sought.
+        var packageUnusable = false
     }
 
     /// When a call got its runner, and whether the runner was started for it, as `Dispatcher.invoke`'s
@@ -218,6 +224,7 @@ struct InvocationExecutor: Sendable {
         let asked = ContinuousClock.now
         let start = StartMark()
         let outcome: Result<InvocationResult, DispatcherError>
+        var packageUnusable = false
         do {
             let definition = try await catalog.definition(of: version, pinned: pinned)
             outcome = .success(
@@ -233,15 +240,19 @@ struct InvocationExecutor: Sendable {
         } catch is CancellationError {
             // Its task was cancelled while it waited for a runner: serve is stopping.
             outcome = .failure(.shutDown)
+        } catch let error as RegistryError {
+            // The version's code could not be read: the registry's failure, not the function's.
+            outcome = .failure(.runnerStartFailed(reason: "the function's code could not be read from the registry: \(error)"))
         } catch {
             // Its package could not be extracted or its dependencies reinstalled (say, after the
             // state directory was wiped and the index is unreachable).
             outcome = .failure(.runnerStartFailed(reason: "the function's package could not be prepared: \(error)"))
+            packageUnusable = true
         }
         let started = start.value
         return Timed(
             outcome: outcome, duration: ContinuousClock.now - (started?.instant ?? asked), startedAt: started?.date,
-            coldStart: started?.coldStart ?? false)
+            coldStart: started?.coldStart ?? false, packageUnusable: packageUnusable)
     }
 
     /// A failure to load a deployed version in a new runner, in the terms of a call's failure, so that
