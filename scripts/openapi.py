@@ -146,7 +146,7 @@ document = {
                         "content": {"application/json": {"schema": ref("AsyncAccepted")}}},
                 **errors("400", "401", "403", "404", "413", "429", "500", "502", "503", "504")}}},
         "/v1/functions/{name}/invocations": {"get": {
-            "operationId": "listInvocations", "summary": "The latest invocations of a function, newest first.",
+            "operationId": "listInvocations", "summary": "The invocations of a function, newest first, a page at a time.",
             "parameters": [NAME, {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
                            {"name": "marker", "in": "query", "schema": {"type": "string"},
                             "description": "`next_marker` of the previous page: the records before it."}],

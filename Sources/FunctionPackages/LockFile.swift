@@ -39,7 +39,7 @@ struct LockFile {
         let unhashed = pins.map(\.name).filter { userHashes[$0] == nil }
         if !unhashed.isEmpty { throw .hashesMissing(names: unhashed.sorted()) }
         for index in pins.indices {
-            guard let allowed = userHashes[pins[index].name] else { continue }
+            let allowed = userHashes[pins[index].name, default: []]
             let kept = pins[index].hashes.filter(allowed.contains)
             guard !kept.isEmpty else { throw .hashMismatch(name: pins[index].name, requirement: pins[index].requirement) }
             pins[index].hashes = kept

@@ -86,18 +86,18 @@ enum PackageSource {
             let raw = prefix.map { Array($0.utf8) + [UInt8(ascii: "/")] }.joined() + entry.rawName.dropLast().map { UInt8(bitPattern: $0) }
             let path = try PackagePath(zipName: Array(raw))
             if path.isExcluded { continue }
+            var child: OpenDirectory?
+            if entry.type == S_IFDIR {
+                do { child = try OpenDirectory(in: directory, entry.rawName) } catch { throw .fileSystem(error) }
+                if let child, isProjectTooling(entry.name, child) { continue }
+            }
             count += 1
             guard count <= limits.maxFileCount else { throw .fileCountExceeded(count: count, limit: limits.maxFileCount) }
             switch entry.type {
             case S_IFLNK:
                 throw .symlink(path: shown)
             case S_IFDIR:
-                let child: OpenDirectory
-                do { child = try OpenDirectory(in: directory, entry.rawName) } catch { throw .fileSystem(error) }
-                if isProjectTooling(entry.name, child) {
-                    count -= 1
-                    continue
-                }
+                guard let child else { continue }
                 try add(child, prefix: path.components, writer: &writer, count: &count, unpacked: &unpacked, limits: limits)
             case S_IFREG:
                 let fd: Int32

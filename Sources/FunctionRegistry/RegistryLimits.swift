@@ -12,7 +12,7 @@ public struct RegistryLimits: Sendable, Equatable {
     public var maxErrorMessageBytes = 64 << 10
     /// Requirements text, description, handler and environment (serialised), each.
     public var maxTextBytes = 256 << 10
-    /// The most invocation records one `latestInvocations` call returns.
+    /// The most records one list call returns (a page of invocations or functions).
     public var maxListLimit = 1000
 
     public init() {}

@@ -134,24 +134,28 @@ extension SQLRegistry {
     }
 
     func finishInvocation(id: String, outcome: InvocationOutcome) async throws(RegistryError) -> Invocation {
-        try await finish(id: id, outcome: outcome, where: "status = 'running'", what: "running")
+        try await finish(id: id, outcome: outcome, what: "running") { _ in "status = 'running'" }
     }
 
     func finishClaimed(id: String, by instance: InstanceIdentity, outcome: InvocationOutcome) async throws(RegistryError) -> Invocation {
-        try await finish(id: id, outcome: outcome, where: "status = 'queued' AND instance = $8", what: "claimed by \(instance.id)", extra: [.text(instance.id)])
+        try await finish(id: id, outcome: outcome, what: "claimed by \(instance.id)", extra: [.text(instance.id)]) { "status = 'queued' AND instance = \($0[0])" }
     }
 
-    /// Writes a call's outcome if the row is still as `condition` says.
+    /// Writes a call's outcome if the row is still as `condition` says; `condition` is given the
+    /// placeholders of the `extra` values it binds.
     private func finish(
-        id: String, outcome: InvocationOutcome, where condition: String, what: String, extra: [SQLValue] = []
+        id: String, outcome: InvocationOutcome, what: String, extra: [SQLValue] = [], where condition: ([String]) -> String
     ) async throws(RegistryError) -> Invocation {
         try validation.checkFinal(outcome)
-        let binds: [SQLValue] = [
+        let outcomeBinds: [SQLValue] = [
             .text(id), .text(outcome.status.rawValue), .optional(outcome.durationMS),
             .optional(outcome.error.map { validation.storableMessage($0.type, maxBytes: 256) }),
             .optional(outcome.error.map { validation.storableMessage($0.message) }),
             .optional(validation.storableTail(outcome.logTail)), .optional(outcome.result),
-        ] + extra
+        ]
+        let placeholders = extra.indices.map { "$\(outcomeBinds.count + 1 + $0)" }
+        let binds = outcomeBinds + extra
+        let condition = condition(placeholders)
         let finished = try await writeStatement { db in
             try await db.query(
                 """
@@ -184,7 +188,10 @@ extension SQLRegistry {
             var binds: [SQLValue] = [.integer(function.id), .int(limit + 1)]
             if let marker {
                 guard let row = try await db.first("SELECT seq FROM invocations WHERE id = $1 AND function_id = $2", .text(marker), .integer(function.id))
-                else { throw RegistryError.invalidInput("the marker \(String(reflecting: marker)) is not an invocation of \(name) (pass next_marker as it was given)") }
+                else {
+                    throw RegistryError.invalidInput(
+                        "the marker \(String(reflecting: marker)) is not an invocation of \(name) (pass next_marker as it was given; a record deleted since, by --keep-invocations, ends the pages: start again without a marker)")
+                }
                 older = " AND seq < $3"
                 binds.append(.integer(try row.int64(0)))
             }

@@ -17,8 +17,8 @@ final class AsyncInvocationWorker: Service {
     let executor: InvocationExecutor
     let maxConcurrent: Int
     let pollInterval: Duration
-    /// Set once serve has sent its first heartbeat: until then another serve sharing the registry
-    /// would take this one's claims for a gone instance's.
+    /// Set once serve has sent (or tried) its first heartbeat: until then another serve sharing the
+    /// registry would take this one's claims for a gone instance's.
     let ready: Flag
     let logger: Logger
     private let state = Mutex(State())
@@ -33,8 +33,8 @@ final class AsyncInvocationWorker: Service {
         /// Calls running per function id, against each function's concurrency.
         var runningPerFunction: [Int64: Int] = [:]
         var concurrency: [Int64: Int] = [:]
-        /// Functions whose calls were given back because no runner could be had: not claimed again
-        /// before then.
+        /// Functions one of whose calls was given back (no runner could be had, the registry failed,
+        /// serve is stopping): not claimed again before then.
         var pausedUntil: [Int64: ContinuousClock.Instant] = [:]
     }
 

@@ -1,4 +1,5 @@
 import Dispatcher
+import FunctionPackages
 import FunctionRegistry
 import Logging
 import RunnerProtocol
@@ -57,8 +58,9 @@ struct InvocationExecutor: Sendable {
         return try await store.enqueueAsync(of: version, input: input, pinned: pinned)
     }
 
-    /// What became of a claimed call, for the worker: `givenBack` calls are queued again, and the
-    /// worker waits before it claims more of that function (its runner could not be had).
+    /// What became of a claimed call, for the worker: `givenBack` calls are queued again (no runner
+    /// could be had, the registry failed, or serve is stopping), and the worker waits before it
+    /// claims more of that function.
     enum ClaimOutcome: Sendable, Equatable {
         case done
         case givenBack
@@ -73,7 +75,7 @@ struct InvocationExecutor: Sendable {
     /// could not be had (Docker, the function's concurrency and queue full of sync calls). Code that
     /// does not load, or outlasts its timeout or memory while loading, or a package that cannot be
     /// prepared, is the call's failure.
-    func run(_ claimed: ClaimedInvocation, stillClaiming: @escaping @Sendable () -> Bool = { true }) async -> ClaimOutcome {
+    func run(_ claimed: ClaimedInvocation, stillClaiming: @escaping @Sendable () -> Bool) async -> ClaimOutcome {
         let invocation = claimed.invocation
         let version: FunctionVersion
         do throws(RegistryError) {
@@ -113,8 +115,6 @@ struct InvocationExecutor: Sendable {
     }
 
     /// A failure before the call was sent that its code caused, and another try would meet again.
-    /// (So is a package that could not be prepared: tried again every few seconds, a requirement
-    /// the index no longer has would be fetched for ever.)
     private static func isTheCodesOwn(_ error: DispatcherError) -> Bool {
         switch error {
         case .loadFailed, .invalidConfiguration, .timedOut, .outOfMemory: true
@@ -122,9 +122,21 @@ struct InvocationExecutor: Sendable {
         }
     }
 
-    /// Puts a claimed call that was never sent back in the queue. Tried again for a while if the
-    /// registry does not answer: the call waits in it, `running` (its start may have been written
-    /// unseen) or claimed, until this is written.
+    /// Whether a package that could not be prepared is at fault itself (its files, its requirements:
+    /// tried again every few seconds, a requirement the index does not have would be fetched for
+    /// ever), rather than the host (no installer, the index unreachable, the disk).
+    private static func isThePackagesOwn(_ error: any Error) -> Bool {
+        switch error {
+        case is PackageError, is RequirementsError: true
+        case let error as DependencyError: error.isTheRequirementsFault
+        default: false
+        }
+    }
+
+    /// Puts a claimed call that was never sent back in the queue, tried again for a while if the
+    /// registry does not answer. If it never does, a claimed row goes back with the worker's next
+    /// sweep for lost claims, but a `running` one (its start written, the answer lost) stays so until
+    /// this serve stops, and is then marked `interrupted` though it never ran.
     private func giveBack(_ id: String) async -> ClaimOutcome {
         for attempt in 0..<5 {
             do {
@@ -185,8 +197,11 @@ struct InvocationExecutor: Sendable {
                 throw error
             }
             current.withLock { $0 = started ? .started : .notOurs }
-            if !started { throw RegistryError.conflict("invocation \(id) is no longer this instance's to run") }
+            if !started { throw NotOurs() }
         }
+
+        /// Thrown through `Dispatcher.invoke` so that the call is not sent; its outcome is not used.
+        struct NotOurs: Error {}
     }
 
     /// How a call ended, and how long it took, failed or not: from when it got its runner (or, if
@@ -247,7 +262,7 @@ struct InvocationExecutor: Sendable {
             // Its package could not be extracted or its dependencies reinstalled (say, after the
             // state directory was wiped and the index is unreachable).
             outcome = .failure(.runnerStartFailed(reason: "the function's package could not be prepared: \(error)"))
-            packageUnusable = true
+            packageUnusable = Self.isThePackagesOwn(error)
         }
         let started = start.value
         return Timed(

@@ -32,9 +32,9 @@ enum MethodNotAllowed {
 
     private static func known(_ path: String) -> (template: String, path: [Substring], methods: [HTTPRequest.Method])? {
         let components = path.split(separator: "?", maxSplits: 1).first.map { $0.split(separator: "/") } ?? []
-        return allowed.first { _, template, _ in
-            template.count == components.count
-                && zip(template, components).allSatisfy { expected, actual in expected.hasPrefix("{") || expected == actual }
+        return allowed.first { _, path, _ in
+            path.count == components.count
+                && zip(path, components).allSatisfy { expected, actual in expected.hasPrefix("{") || expected == actual }
         }
     }
 

@@ -9,18 +9,19 @@ import Glibc
 public struct ListenError: Error, CustomStringConvertible {
     public let host: String
     public let port: Int
-    public let errno: Int32
+    /// The bind's errno.
+    public let code: Int32
 
     /// The bind failures an operator fixes with `--host` or `--port`; nil for anything else.
     init?(_ error: any Error, host: String, port: Int) {
         guard let error = error as? IOError, [EADDRINUSE, EADDRNOTAVAIL, EACCES].contains(error.errnoCode) else { return nil }
         self.host = host
         self.port = port
-        errno = error.errnoCode
+        code = error.errnoCode
     }
 
     public var description: String {
-        let reason = switch errno {
+        let reason = switch code {
         case EADDRINUSE: "the address is in use (another pylambda serve, or another server?); choose another --port"
         case EADDRNOTAVAIL: "\(host) is not an address of this machine; choose another --host"
         default: "permission denied (a port below 1024 needs privileges); choose another --port"
