@@ -52,6 +52,8 @@ extension ServiceAPITests {
             #expect(try await holding.status == 200)
             let record = try await serve.waitForInvocation(queued, within: .seconds(30))
             #expect(record["status"] as? String == "succeeded", "\(record)")
+            #expect(serve.logText().contains("invocation \(queued) goes back to the queue: no runner: too many concurrent invocations"),
+                    "it was given back, not just run late: \(serve.logText().suffix(2000))")
         }
     }
 

@@ -88,9 +88,9 @@ struct InvocationExecutor: Sendable {
             _ = try? await store.finishClaimed(id: invocation.id, by: instance, outcome: cancelled)
             return .done
         } catch {
-            return await giveBack(invocation.id)
+            return await giveBack(invocation.id, because: "its version could not be read: \(error)")
         }
-        guard stillClaiming() else { return await giveBack(invocation.id) }
+        guard stillClaiming() else { return await giveBack(invocation.id, because: "serve is stopping") }
         let start = ClaimedStart(store: store, id: invocation.id, instance: instance, stillClaiming: stillClaiming)
         let timed = await run(
             version, pinned: claimed.pinned, payload: claimed.input, logTail: true, invocationID: invocation.id,
@@ -102,11 +102,14 @@ struct InvocationExecutor: Sendable {
             return .done
         case .notOurs:
             return .done
-        case .stopping, .unconfirmed:
-            return await giveBack(invocation.id)
+        case .stopping:
+            return await giveBack(invocation.id, because: "serve is stopping")
+        case .unconfirmed:
+            return await giveBack(invocation.id, because: "its start could not be written")
         case .waiting:
             guard case .failure(let error) = timed.outcome, timed.packageUnusable || Self.isTheCodesOwn(error) else {
-                return await giveBack(invocation.id)
+                let why = if case .failure(let error) = timed.outcome { error.summary } else { "it did not start" }
+                return await giveBack(invocation.id, because: "no runner: \(why)")
             }
             let final = finalOutcome(of: timed, functionID: invocation.functionID, function: invocation.functionName, keepResult: true)
             await record(invocation.id) { try await store.finishClaimed(id: invocation.id, by: instance, outcome: final) }
@@ -137,10 +140,12 @@ struct InvocationExecutor: Sendable {
     /// registry does not answer. If it never does, a claimed row goes back with the worker's next
     /// sweep for lost claims, but a `running` one (its start written, the answer lost) stays so until
     /// this serve stops, and is then marked `interrupted` though it never ran.
-    private func giveBack(_ id: String) async -> ClaimOutcome {
+    private func giveBack(_ id: String, because why: String) async -> ClaimOutcome {
         for attempt in 0..<5 {
             do {
                 try await store.giveBackUnsent(id: id, by: instance)
+                // Said, so that an operator can see why an async call waits.
+                logger.info("invocation \(id) goes back to the queue: \(why)")
                 return .givenBack
             } catch {
                 guard attempt < 4 else {
