@@ -74,12 +74,21 @@ struct StandbyTests {
         }
     }
 
+    /// Health is answered while a module loads. The module waits (up to 10 s) for the test to let
+    /// it finish, so that a loaded machine cannot end the load before health is asked.
     @Test(arguments: [Setup.tcp, .unixSocket])
     func aLongLoadDoesNotBlockHealth(setup: Setup) async throws {
         try await withRunner(setup) { client in
-            async let load = client.load("import time\ntime.sleep(0.8)\ndef entrypoint(data):\n    return data\n")
-            try await Task.sleep(for: .milliseconds(200))
+            let loading = CallStartedMarker()
+            let release = CallStartedMarker()
+            let releasePath = "bytes.fromhex('\(release.path.utf8.map { String(format: "%02x", $0) }.joined())').decode()"
+            let code = "import os, time\n\(loading.python)\nfor _ in range(1000):\n    if os.path.exists(\(releasePath)):\n        break\n"
+                + "    time.sleep(0.01)\ndef entrypoint(data):\n    return data\n"
+            async let load = client.load(code)
+            let started = try await loading.waitForCall()
+            #expect(started)
             #expect(try await client.get(RunnerPath.health).text == #"{"status":"ok","loaded":false}"#)
+            _ = FileManager.default.createFile(atPath: release.path, contents: nil)
             #expect(try await load.status == .ok)
             #expect(try await client.get(RunnerPath.health).text == #"{"status":"ok","loaded":true}"#)
         }
