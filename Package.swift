@@ -234,7 +234,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PyLambdaCLITests",
-            dependencies: ["PyLambdaCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["PyLambdaCLI", "FunctionService", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(
             name: "DispatcherTests",

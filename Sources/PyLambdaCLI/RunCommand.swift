@@ -18,9 +18,10 @@ struct RunCommand: AsyncParsableCommand {
               3    Docker or runner setup problem (see `pylambda doctor`), or its
                    requirements could not be installed
               4    bad input or result (not JSON, too large)
-              5    too many concurrent invocations
+              5    too many concurrent invocations (none of its containers was free
+                   within its timeout)
               124  timed out
-              137  out of memory, or the runner process died
+              137  out of memory, or the runner process died or failed
 
             The container stays warm after this process exits: the next `pylambda run` of the same code reuses it (module globals included), and it removes itself after --idle-ttl seconds unused.
 
@@ -203,15 +204,13 @@ struct RunCommand: AsyncParsableCommand {
 
     static func exitCode(for error: any Error) -> Int32 {
         guard let error = error as? DispatcherError else { return 3 }
-        switch error {
-        case .functionFailed, .loadFailed: return 1
-        case .invalidPayload: return 4
-        case .tooManyConcurrentInvocations: return 5
-        case .timedOut, .queueTimedOut: return 124
-        case .outOfMemory, .runnerDied: return 137
-        case .docker, .runnerStartFailed, .protocolViolation, .shutDown, .notRunning, .invalidConfiguration,
-            .stateDirectory:
-            return 3
+        switch error.fault {
+        case .raised, .didNotLoad: return 1
+        case .invalidInput, .inputTooLarge, .unusableResult: return 4
+        case .throttled: return 5
+        case .timedOut: return 124
+        case .outOfMemory, .runnerFailed: return 137
+        case .unavailable, .stopping, .invalidConfiguration: return 3
         }
     }
 }

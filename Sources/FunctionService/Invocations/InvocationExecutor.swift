@@ -3,6 +3,7 @@ import FunctionPackages
 import FunctionRegistry
 import Logging
 import RunnerProtocol
+import ServiceProtocol
 import Synchronization
 
 #if canImport(FoundationEssentials)
@@ -119,9 +120,9 @@ struct InvocationExecutor: Sendable {
 
     /// A failure before the call was sent that its code caused, and another try would meet again.
     private static func isTheCodesOwn(_ error: DispatcherError) -> Bool {
-        switch error {
-        case .loadFailed, .invalidConfiguration, .timedOut, .outOfMemory: true
-        default: false
+        switch error.fault {
+        case .didNotLoad, .invalidConfiguration, .timedOut, .outOfMemory: true
+        case .raised, .invalidInput, .inputTooLarge, .unusableResult, .runnerFailed, .throttled, .unavailable, .stopping: false
         }
     }
 
@@ -309,28 +310,25 @@ struct InvocationExecutor: Sendable {
     /// Calls refused before they ran, counted apart from the function's failures (as Lambda counts
     /// throttles apart), so that an alert on `outcome="failed"` is about the function: `throttled`
     /// (its concurrency and queue were full, a 429) and `invalid_input` (the input was not JSON, or
-    /// too large). Their records still say `failed`, with the error type.
+    /// too large). Their records still say `failed`, with the error type. Nil: the record's status.
     static func metricsOutcome(_ error: DispatcherError) -> String? {
-        switch error {
-        case .queueTimedOut, .tooManyConcurrentInvocations: return "throttled"
-        case .invalidPayload(let type, _) where type == RunnerErrorType.invalidRequest || type == RunnerErrorType.payloadTooLarge: return "invalid_input"
-        default: return nil
+        switch error.fault {
+        case .throttled: "throttled"
+        case .invalidInput, .inputTooLarge: "invalid_input"
+        case .raised, .didNotLoad, .unusableResult, .timedOut, .outOfMemory, .runnerFailed, .unavailable, .stopping, .invalidConfiguration: nil
         }
     }
 
-    /// The status a failed call is recorded with, and the error type shown. (Its log tail is the
-    /// error's own, `DispatcherError.logTail`.)
+    /// The status a failed call is recorded with, and its error type: the type its invoke answered
+    /// (`ServiceHTTPError(invoking:)`), so that the record says what the caller was told. (Its log
+    /// tail is the error's own, `DispatcherError.logTail`.)
     static func classify(_ error: DispatcherError) -> (InvocationStatus, String) {
-        switch error {
-        case .functionFailed(let type, _, _, _): return (.failed, type)
-        case .loadFailed(let type, _, _): return (.failed, type)
-        case .invalidPayload(let type, _): return (.failed, type)
-        case .timedOut: return (.timedOut, "Timeout")
-        case .queueTimedOut, .tooManyConcurrentInvocations: return (.failed, "TooManyRequests")
-        case .outOfMemory: return (.failed, "OutOfMemory")
-        case .runnerDied: return (.failed, "RunnerFailed")
-        case .shutDown: return (.interrupted, InvocationError.interruptedType)
-        default: return (.failed, "Unavailable")
+        switch error.fault {
+        case .timedOut: (.timedOut, ServiceErrorType.timeout)
+        case .stopping: (.interrupted, InvocationError.interruptedType)
+        case .raised, .didNotLoad, .invalidInput, .inputTooLarge, .unusableResult, .outOfMemory, .runnerFailed, .throttled, .unavailable,
+            .invalidConfiguration:
+            (.failed, ServiceHTTPError(invoking: error, logTail: false).body.error.type)
         }
     }
 }

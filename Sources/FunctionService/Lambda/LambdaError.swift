@@ -59,18 +59,19 @@ struct LambdaError: HTTPResponseError {
         }
     }
 
-    /// Errors that are not the function's own (those are a 200 with `X-Amz-Function-Error`).
+    /// Errors that are not the function's own (those are a 200 with `X-Amz-Function-Error`,
+    /// `LambdaInvokeRoute.functionError`).
     init(_ error: DispatcherError) {
-        switch error {
-        case .tooManyConcurrentInvocations, .queueTimedOut:
+        switch error.fault {
+        case .throttled:
             self.init(status: .tooManyRequests, type: LambdaAPI.ErrorType.tooManyRequests, message: error.summary, headers: [.retryAfter: "1"])
-        case .invalidPayload(let type, _) where type == RunnerErrorType.payloadTooLarge:
+        case .inputTooLarge:
             self.init(status: .contentTooLarge, type: LambdaAPI.ErrorType.requestTooLarge, message: error.summary)
-        case .invalidPayload:
+        case .invalidInput:
             self.init(status: .badRequest, type: LambdaAPI.ErrorType.invalidRequestContent, message: error.summary)
-        case .loadFailed, .invalidConfiguration:
+        case .didNotLoad, .invalidConfiguration:
             self = .invalid(error.summary)
-        default:
+        case .raised, .unusableResult, .timedOut, .outOfMemory, .runnerFailed, .unavailable, .stopping:
             self.init(status: .internalServerError, type: LambdaAPI.ErrorType.service, message: error.summary)
         }
     }

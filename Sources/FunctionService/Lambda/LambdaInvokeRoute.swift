@@ -104,7 +104,8 @@ struct LambdaInvokeRoute {
             return LambdaFunctionError(
                 errorMessage: "Response payload size exceeded maximum allowed payload size: \(message)", errorType: "Function.ResponseSizeTooLarge",
                 stackTrace: [])
-        default:
+        case .invalidPayload, .protocolViolation, .runnerStartFailed, .tooManyConcurrentInvocations, .queueTimedOut, .docker, .shutDown,
+            .notRunning, .invalidConfiguration, .stateDirectory:
             return nil
         }
     }

@@ -52,42 +52,36 @@ struct ServiceHTTPError: HTTPResponseError {
     /// failed to load in a new runner (its module raised, say a setting it reads was gone) is the
     /// function's failure: a 500 with `X-Function-Error`.
     init(invoking error: DispatcherError, logTail: Bool) {
-        guard case .loadFailed(let type, let message, let traceback) = error else {
-            self.init(error, logTail: logTail)
-            return
-        }
-        self.init(.internalServerError, type: type, detail: error.summary, message: message, traceback: traceback, headers: [.functionError: "Unhandled"])
+        self.init(error, logTail: logTail, loadFailureIsTheFunctions: true)
     }
 
-    /// A call's failure. The function's own errors keep the runner's type, message and traceback;
-    /// what it printed goes in `X-Log-Tail` when asked for and there.
-    init(_ error: DispatcherError, logTail: Bool) {
-        switch error {
-        case .functionFailed(let type, let message, let traceback, _):
-            self.init(.internalServerError, type: type, detail: error.summary, message: message, traceback: traceback, headers: [.functionError: "Unhandled"])
-        case .loadFailed(let type, let message, let traceback):
-            self.init(.badRequest, type: type, detail: error.summary, message: message, traceback: traceback)
-        case .invalidPayload(let type, let message):
-            switch type {
-            case RunnerErrorType.resultNotSerializable, RunnerErrorType.resultTooLarge:
-                self.init(.internalServerError, type: type, detail: error.summary, message: message, headers: [.functionError: "Unhandled"])
-            case RunnerErrorType.payloadTooLarge:
-                self.init(.contentTooLarge, type: ServiceErrorType.payloadTooLarge, detail: error.summary, message: message)
-            default:
-                self.init(.badRequest, type: ServiceErrorType.invalidRequest, detail: error.summary, message: message)
-            }
+    /// A call's failure, by its `fault`. The function's own errors keep the runner's type, message
+    /// and traceback; what it printed goes in `X-Log-Tail` when asked for and there.
+    init(_ error: DispatcherError, logTail: Bool, loadFailureIsTheFunctions: Bool = false) {
+        let detail = error.summary
+        let reported = error.reported ?? (type: ServiceErrorType.internalError, message: detail, traceback: [])
+        switch error.fault {
+        case .raised, .unusableResult, .didNotLoad:
+            let isTheFunctions = error.fault != .didNotLoad || loadFailureIsTheFunctions
+            self.init(
+                isTheFunctions ? .internalServerError : .badRequest, type: reported.type, detail: detail, message: reported.message,
+                traceback: reported.traceback, headers: isTheFunctions ? [.functionError: "Unhandled"] : [:])
+        case .invalidInput:
+            self.init(.badRequest, type: ServiceErrorType.invalidRequest, detail: detail, message: reported.message)
+        case .inputTooLarge:
+            self.init(.contentTooLarge, type: ServiceErrorType.payloadTooLarge, detail: detail, message: reported.message)
         case .timedOut:
-            self.init(.gatewayTimeout, type: ServiceErrorType.timeout, detail: error.summary)
-        case .queueTimedOut, .tooManyConcurrentInvocations:
-            self.init(.tooManyRequests, type: ServiceErrorType.tooManyRequests, detail: error.summary, headers: [.retryAfter: "1"])
+            self.init(.gatewayTimeout, type: ServiceErrorType.timeout, detail: detail)
+        case .throttled:
+            self.init(.tooManyRequests, type: ServiceErrorType.tooManyRequests, detail: detail, headers: [.retryAfter: "1"])
         case .outOfMemory:
-            self.init(.badGateway, type: ServiceErrorType.outOfMemory, detail: error.summary)
-        case .runnerDied, .protocolViolation:
-            self.init(.badGateway, type: ServiceErrorType.runnerFailed, detail: error.summary)
-        case .docker, .runnerStartFailed, .shutDown, .notRunning, .stateDirectory:
-            self.init(.serviceUnavailable, type: ServiceErrorType.unavailable, detail: error.summary)
+            self.init(.badGateway, type: ServiceErrorType.outOfMemory, detail: detail)
+        case .runnerFailed:
+            self.init(.badGateway, type: ServiceErrorType.runnerFailed, detail: detail)
+        case .unavailable, .stopping:
+            self.init(.serviceUnavailable, type: ServiceErrorType.unavailable, detail: detail)
         case .invalidConfiguration:
-            self.init(.badRequest, type: ServiceErrorType.invalidRequest, detail: error.summary)
+            self.init(.badRequest, type: ServiceErrorType.invalidRequest, detail: detail)
         }
         if logTail, let tail = error.logTail { headers[.logTail] = Base64Text.encode(tail) }
     }
