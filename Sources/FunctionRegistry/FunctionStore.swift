@@ -69,14 +69,14 @@ public protocol FunctionStore: Service, Sendable {
     /// sent it: claimed, or `running` by a `startClaimed` whose answer was lost. (Serve is stopping,
     /// the registry could not be asked, or a runner could not be had.) Never for a call that may
     /// have been sent: that would run it twice.
-    func giveBackUnsent(id: String, by instance: InstanceIdentity) async throws(RegistryError)
+    func releaseClaim(id: String, by instance: InstanceIdentity) async throws(RegistryError)
     /// Gives back every claim of `instance` but those it `keeps` (the calls it is working on): a claim
     /// it lost track of (its answer was lost, or a release failed) would otherwise wait for as long
     /// as the instance lives. Returns how many.
     func releaseClaims(by instance: InstanceIdentity, keeping: Set<String>) async throws(RegistryError) -> Int
     /// Records how a running call ended. `conflict` if it is no longer running (say, it was marked
     /// interrupted because its instance stopped heartbeating).
-    func finishInvocation(id: String, outcome: InvocationOutcome) async throws(RegistryError) -> Invocation
+    func finishRunning(id: String, outcome: InvocationOutcome) async throws(RegistryError) -> Invocation
     /// Records how a call `instance` claimed ended without starting (it could not get a runner).
     /// `conflict` if it is no longer that instance's claim.
     func finishClaimed(id: String, by instance: InstanceIdentity, outcome: InvocationOutcome) async throws(RegistryError) -> Invocation

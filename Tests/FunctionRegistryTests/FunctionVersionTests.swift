@@ -159,7 +159,7 @@ extension RegistryTests {
                 let old = try await store.createVersion(of: "phoenix", Samples.source("old 1"))
                 let oldSecond = try await store.createVersion(of: "phoenix", Samples.source("old 2"))
                 let oldCall = try await store.recordSyncStart(of: oldSecond.version, instance: Samples.instanceA)
-                _ = try await store.finishInvocation(id: oldCall.id, outcome: .succeeded(durationMS: 1))
+                _ = try await store.finishRunning(id: oldCall.id, outcome: .succeeded(durationMS: 1))
                 let deleted = try await store.deleteFunction(named: "phoenix")
                 #expect(deleted.id == old.version.functionID)
 

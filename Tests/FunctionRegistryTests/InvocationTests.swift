@@ -19,7 +19,7 @@ extension RegistryTests {
                 #expect(started.version == 1)
                 #expect(UUID(uuidString: started.id) != nil && started.id == started.id.lowercased())
 
-                let failed = try await store.finishInvocation(
+                let failed = try await store.finishRunning(
                     id: started.id,
                     outcome: .failed(InvocationError(type: "ValueError", message: "bad n"), durationMS: 12.5, logTail: "trace\n"))
                 #expect(failed.status == .failed)
@@ -31,16 +31,16 @@ extension RegistryTests {
 
                 // Final is final: a second outcome is refused and changes nothing.
                 await #expect(throws: RegistryError.self) {
-                    try await store.finishInvocation(id: started.id, outcome: .succeeded(durationMS: 1))
+                    try await store.finishRunning(id: started.id, outcome: .succeeded(durationMS: 1))
                 }
                 #expect(try await store.invocation(id: started.id).status == .failed)
                 await #expect(throws: RegistryError.invocationNotFound(id: "no-such-id")) { try await store.invocation(id: "no-such-id") }
                 await #expect(throws: RegistryError.invocationNotFound(id: "no-such-id")) {
-                    try await store.finishInvocation(id: "no-such-id", outcome: .succeeded(durationMS: 1))
+                    try await store.finishRunning(id: "no-such-id", outcome: .succeeded(durationMS: 1))
                 }
                 let another = try await store.recordSyncStart(of: version, instance: Samples.instanceA)
                 await #expect(throws: RegistryError.self) {
-                    try await store.finishInvocation(id: another.id, outcome: InvocationOutcome(status: .queued))
+                    try await store.finishRunning(id: another.id, outcome: InvocationOutcome(status: .queued))
                 }
                 #expect(try await store.function(named: "sync").invocationCounts == [.failed: 1, .running: 1])
             }
@@ -124,14 +124,14 @@ extension RegistryTests {
                 #expect(try await store.startClaimed(id: queued.id, by: Samples.instanceB) == false, "started once")
 
                 let result = Array("55".utf8)
-                let finished = try await store.finishInvocation(id: queued.id, outcome: .succeeded(result: result, durationMS: 3))
+                let finished = try await store.finishRunning(id: queued.id, outcome: .succeeded(result: result, durationMS: 3))
                 #expect(finished.result == result)
                 #expect(try await store.invocation(id: queued.id).result == result)
 
                 // Empty is kept apart from absent.
                 let empty = try await store.enqueueAsync(of: version, input: [])
                 #expect(try await store.claimAndStart(for: Samples.instanceB)?.input == [])
-                #expect(try await store.finishInvocation(id: empty.id, outcome: .succeeded(result: [], durationMS: 0)).result == [])
+                #expect(try await store.finishRunning(id: empty.id, outcome: .succeeded(result: [], durationMS: 0)).result == [])
             }
         }
 
@@ -141,7 +141,7 @@ extension RegistryTests {
                 let version = try await store.createVersion(of: "noisy", Samples.source("noisy")).version
                 let call = try await store.recordSyncStart(of: version, instance: Samples.instanceA)
                 // NUL would end the text in SQLite and is refused by PostgreSQL: it becomes U+FFFD.
-                let finished = try await store.finishInvocation(
+                let finished = try await store.finishRunning(
                     id: call.id,
                     outcome: .failed(InvocationError(type: "Bad\u{0}Type", message: "\u{0}aaaaaaaaé"), durationMS: 1,
                                      logTail: "✓0123456789abcd\u{0}"))
@@ -154,10 +154,10 @@ extension RegistryTests {
                 await #expect(throws: RegistryError.self) { try await store.enqueueAsync(of: version, input: Array(repeating: 1, count: 9)) }
                 let other = try await store.recordSyncStart(of: version, instance: Samples.instanceA)
                 await #expect(throws: RegistryError.self) {
-                    try await store.finishInvocation(id: other.id, outcome: .succeeded(result: Array(repeating: 1, count: 9), durationMS: 1))
+                    try await store.finishRunning(id: other.id, outcome: .succeeded(result: Array(repeating: 1, count: 9), durationMS: 1))
                 }
                 await #expect(throws: RegistryError.self) {
-                    try await store.finishInvocation(id: other.id, outcome: .succeeded(durationMS: -1))
+                    try await store.finishRunning(id: other.id, outcome: .succeeded(durationMS: -1))
                 }
                 #expect(try await store.invocation(id: other.id).status == .running)
             }
@@ -209,10 +209,10 @@ extension RegistryTests {
                 for _ in calls { _ = try await store.claimNextQueued(for: Samples.instanceA) }
                 let failed = InvocationOutcome(status: .failed, error: InvocationError(type: "Unavailable", message: "no runner"))
                 await #expect(throws: RegistryError.self) { try await store.finishClaimed(id: calls[0].id, by: Samples.instanceB, outcome: failed) }
-                await #expect(throws: RegistryError.self, "not running") { try await store.finishInvocation(id: calls[0].id, outcome: failed) }
+                await #expect(throws: RegistryError.self, "not running") { try await store.finishRunning(id: calls[0].id, outcome: failed) }
                 #expect(try await store.finishClaimed(id: calls[0].id, by: Samples.instanceA, outcome: failed).status == .failed)
                 // Another instance's release does nothing; the lost claims go back, the kept one stays.
-                try await store.giveBackUnsent(id: calls[1].id, by: Samples.instanceB)
+                try await store.releaseClaim(id: calls[1].id, by: Samples.instanceB)
                 #expect(try await store.invocation(id: calls[1].id).instance == Samples.instanceA.id)
                 #expect(try await store.releaseClaims(by: Samples.instanceA, keeping: [calls[2].id]) == 1)
                 #expect(try await store.invocation(id: calls[1].id).instance == nil)
@@ -221,7 +221,7 @@ extension RegistryTests {
                 #expect(try await store.claimNextQueued(for: Samples.instanceB)?.invocation.id == calls[1].id)
                 // Started (its answer lost, say), then known unsent: queued again, not started.
                 #expect(try await store.startClaimed(id: calls[1].id, by: Samples.instanceB))
-                try await store.giveBackUnsent(id: calls[1].id, by: Samples.instanceB)
+                try await store.releaseClaim(id: calls[1].id, by: Samples.instanceB)
                 let again = try await store.invocation(id: calls[1].id)
                 #expect(again.status == .queued && again.instance == nil && again.startedAt == nil)
             }
@@ -267,7 +267,7 @@ extension RegistryTests {
                 }
                 // The call already running finishes and is recorded; it is not cancelled.
                 #expect(try await store.invocation(id: running.id).status == .running)
-                #expect(try await store.finishInvocation(id: running.id, outcome: .succeeded(result: [9], durationMS: 1)).status == .succeeded)
+                #expect(try await store.finishRunning(id: running.id, outcome: .succeeded(result: [9], durationMS: 1)).status == .succeeded)
                 #expect(try await store.queueDepth() == 1)
                 #expect(try await store.claimNextQueued(for: Samples.instanceA)?.invocation.id == other.id)
                 // A call for the deleted function cannot be queued any more.

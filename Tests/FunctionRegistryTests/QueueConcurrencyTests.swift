@@ -37,7 +37,7 @@ extension RegistryTests {
                                     #expect(try await store.startClaimed(id: claimed.invocation.id, by: instance))
                                     // Finish some right away, as a worker would, so claims and finishes interleave.
                                     if mine.count.isMultiple(of: 3) {
-                                        _ = try await store.finishInvocation(id: claimed.invocation.id, outcome: .succeeded(durationMS: 0))
+                                        _ = try await store.finishRunning(id: claimed.invocation.id, outcome: .succeeded(durationMS: 0))
                                     }
                                 }
                                 return (instance.id, mine)

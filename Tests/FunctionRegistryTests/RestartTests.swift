@@ -76,10 +76,10 @@ extension RegistryTests {
                 while let call = try await store.claimNextQueued(for: restarted) { claimed.append(call.invocation.id) }
                 #expect(claimed.sorted() == ids.queued.sorted())
                 await #expect(throws: RegistryError.self) {
-                    try await store.finishInvocation(id: ids.deadAsync, outcome: .succeeded(durationMS: 1))
+                    try await store.finishRunning(id: ids.deadAsync, outcome: .succeeded(durationMS: 1))
                 }
                 #expect(try await store.interruptRunningOfGoneInstances(staleAfter: .seconds(60)) == 0)
-                #expect(try await store.finishInvocation(id: ids.liveAsync, outcome: .succeeded(durationMS: 1)).status == .succeeded)
+                #expect(try await store.finishRunning(id: ids.liveAsync, outcome: .succeeded(durationMS: 1)).status == .succeeded)
             }
         }
 
@@ -110,7 +110,7 @@ extension RegistryTests {
                 let queued = try await store.enqueueAsync(of: version, input: [1])
                 _ = try await store.claimNextQueued(for: Samples.instanceA)
                 let done = try await store.recordSyncStart(of: version, instance: Samples.instanceA)
-                _ = try await store.finishInvocation(id: done.id, outcome: .succeeded(durationMS: 1))
+                _ = try await store.finishRunning(id: done.id, outcome: .succeeded(durationMS: 1))
                 #expect(try await store.declareInstanceGone(id: Samples.instanceA.id) == 1)
                 #expect(try await store.invocation(id: mine.id).status == .interrupted)
                 #expect(try await store.invocation(id: theirs.id).status == .running)

@@ -1,5 +1,5 @@
 /// A queued async call that this instance now owns (its status is `running`), with the input it was
-/// given. Run it, then `finishInvocation`; if the process dies first, it becomes `interrupted`.
+/// given. Run it, then `finishRunning`; if the process dies first, it becomes `interrupted`.
 public struct ClaimedInvocation: Sendable, Equatable {
     public var invocation: Invocation
     public var input: [UInt8]

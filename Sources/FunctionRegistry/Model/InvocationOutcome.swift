@@ -1,4 +1,4 @@
-/// How a running invocation ended, as handed to `FunctionStore.finishInvocation`.
+/// How a running invocation ended, as handed to `FunctionStore.finishRunning`.
 public struct InvocationOutcome: Sendable, Equatable {
     /// A final status; `queued` and `running` are refused.
     public var status: InvocationStatus

@@ -67,8 +67,8 @@ extension SQLBackedFunctionStore {
         try await registry.startClaimed(id: id, by: instance)
     }
 
-    public func giveBackUnsent(id: String, by instance: InstanceIdentity) async throws(RegistryError) {
-        try await registry.giveBackUnsent(id: id, by: instance)
+    public func releaseClaim(id: String, by instance: InstanceIdentity) async throws(RegistryError) {
+        try await registry.releaseClaim(id: id, by: instance)
     }
 
     public func releaseClaims(by instance: InstanceIdentity, keeping: Set<String>) async throws(RegistryError) -> Int {
@@ -79,8 +79,8 @@ extension SQLBackedFunctionStore {
         try await registry.finishClaimed(id: id, by: instance, outcome: outcome)
     }
 
-    public func finishInvocation(id: String, outcome: InvocationOutcome) async throws(RegistryError) -> Invocation {
-        try await registry.finishInvocation(id: id, outcome: outcome)
+    public func finishRunning(id: String, outcome: InvocationOutcome) async throws(RegistryError) -> Invocation {
+        try await registry.finishRunning(id: id, outcome: outcome)
     }
 
     public func invocation(id: String) async throws(RegistryError) -> Invocation {

@@ -123,7 +123,7 @@ extension SQLRegistry {
         }
     }
 
-    func giveBackUnsent(id: String, by instance: InstanceIdentity) async throws(RegistryError) {
+    func releaseClaim(id: String, by instance: InstanceIdentity) async throws(RegistryError) {
         _ = try await writeStatement { db in
             try await db.query(
                 """
@@ -133,7 +133,7 @@ extension SQLRegistry {
         }
     }
 
-    func finishInvocation(id: String, outcome: InvocationOutcome) async throws(RegistryError) -> Invocation {
+    func finishRunning(id: String, outcome: InvocationOutcome) async throws(RegistryError) -> Invocation {
         try await finish(id: id, outcome: outcome, what: "running") { _ in "status = 'running'" }
     }
 

@@ -99,7 +99,7 @@ struct InvocationExecutor: Sendable {
         switch start.state {
         case .started:
             let final = finalOutcome(of: timed, functionID: invocation.functionID, function: invocation.functionName, keepResult: true)
-            await record(invocation.id) { try await store.finishInvocation(id: invocation.id, outcome: final) }
+            await record(invocation.id) { try await store.finishRunning(id: invocation.id, outcome: final) }
             return .done
         case .notOurs:
             return .done
@@ -144,7 +144,7 @@ struct InvocationExecutor: Sendable {
     private func giveBack(_ id: String, because why: String) async -> ClaimOutcome {
         for attempt in 0..<5 {
             do {
-                try await store.giveBackUnsent(id: id, by: instance)
+                try await store.releaseClaim(id: id, by: instance)
                 // Said, so that an operator can see why an async call waits.
                 logger.info("invocation \(id) goes back to the queue: \(why)")
                 return .givenBack
