@@ -1,5 +1,8 @@
-/// A queued async call that this instance now owns (its status is `running`), with the input it was
-/// given. Run it, then `finishRunning`; if the process dies first, it becomes `interrupted`.
+/// A queued async call that this instance has claimed, with the input it was given. It stays `queued`
+/// (a delete still cancels it) until `startClaimed` marks it `running` just before it is sent; then
+/// `finishRunning` records its end, or, if it never starts, `finishClaimed` or `releaseClaim`. If the
+/// process dies while it runs, it becomes `interrupted`; a claim that never started goes back to the
+/// queue.
 public struct ClaimedInvocation: Sendable, Equatable {
     public var invocation: Invocation
     public var input: [UInt8]

@@ -74,9 +74,9 @@ final class AsyncInvocationWorker: Service {
                         lastSweep = ContinuousClock.now
                         await self.releaseLostClaims()
                     }
-                    for call in await self.claimWhileThereIsRoom() {
+                    for (call, version) in await self.claimWhileThereIsRoom() {
                         group.addTask {
-                            let outcome = await self.executor.run(call, stillClaiming: { !self.stopping.isSet })
+                            let outcome = await self.executor.run(call, version: version, stillClaiming: { !self.stopping.isSet })
                             self.finished(call, outcome)
                             self.doorbell.ring()
                         }
@@ -111,8 +111,10 @@ final class AsyncInvocationWorker: Service {
         }
     }
 
-    private func claimWhileThereIsRoom() async -> [ClaimedInvocation] {
-        var claimed: [ClaimedInvocation] = []
+    /// Each call claimed, with its version (`InvocationExecutor.version(of:)`): its concurrency
+    /// bounds the claims of its function, 1 if it cannot be read.
+    private func claimWhileThereIsRoom() async -> [(ClaimedInvocation, Result<FunctionVersion, RegistryError>)] {
+        var claimed: [(ClaimedInvocation, Result<FunctionVersion, RegistryError>)] = []
         while !stopping.isSet, state.withLock({ $0.running }) < maxConcurrent {
             let now = ContinuousClock.now
             let full = state.withLock { state in
@@ -122,14 +124,15 @@ final class AsyncInvocationWorker: Service {
             }
             do {
                 guard let call = try await store.claimNextQueued(for: executor.instance, excludingFunctions: full) else { break }
-                let concurrency = (try? await store.version(of: call.invocation.functionName, number: call.invocation.version))?.settings.concurrency ?? 1
+                let version = await executor.version(of: call)
+                let concurrency = (try? version.get())?.settings.concurrency ?? 1
                 state.withLock { state in
                     state.claimed[call.invocation.id, default: 0] += 1
                     state.running += 1
                     state.runningPerFunction[call.invocation.functionID, default: 0] += 1
                     state.concurrency[call.invocation.functionID] = concurrency
                 }
-                claimed.append(call)
+                claimed.append((call, version))
             } catch {
                 logger.warning("could not claim queued invocations: \(error)")
                 break

@@ -67,6 +67,20 @@ struct InvocationExecutor: Sendable {
         case givenBack
     }
 
+    /// The version a claimed call runs, read once: the worker counts the call against its
+    /// concurrency, and `run` runs it or, if the function is gone (deleted, or deleted and deployed
+    /// again since the call was queued), cancels it.
+    func version(of claimed: ClaimedInvocation) async -> Result<FunctionVersion, RegistryError> {
+        let invocation = claimed.invocation
+        do throws(RegistryError) {
+            let version = try await store.version(of: invocation.functionName, number: invocation.version)
+            guard version.functionID == invocation.functionID else { throw RegistryError.functionNotFound(name: invocation.functionName) }
+            return .success(version)
+        } catch {
+            return .failure(error)
+        }
+    }
+
     /// A queued call this instance claimed: run at most once, whatever happens, and never lost. It is
     /// still `queued` while it waits for a runner (sync calls may hold the function's others); once it
     /// has one, it is marked running (`startClaimed`) before it is sent, and is not sent if it is no
@@ -76,19 +90,21 @@ struct InvocationExecutor: Sendable {
     /// could not be had (Docker, the function's concurrency and queue full of sync calls). Code that
     /// does not load, or outlasts its timeout or memory while loading, or a package that cannot be
     /// prepared, is the call's failure.
-    func run(_ claimed: ClaimedInvocation, stillClaiming: @escaping @Sendable () -> Bool) async -> ClaimOutcome {
+    func run(
+        _ claimed: ClaimedInvocation, version read: Result<FunctionVersion, RegistryError>, stillClaiming: @escaping @Sendable () -> Bool
+    ) async -> ClaimOutcome {
         let invocation = claimed.invocation
         let version: FunctionVersion
-        do throws(RegistryError) {
-            version = try await store.version(of: invocation.functionName, number: invocation.version)
-            guard version.functionID == invocation.functionID else { throw RegistryError.functionNotFound(name: invocation.functionName) }
-        } catch where error.isNotFound {
+        switch read {
+        case .success(let found):
+            version = found
+        case .failure(let error) where error.isNotFound:
             // Deleted (and perhaps deployed again) since it was queued.
             let cancelled = InvocationOutcome(
                 status: .cancelled, error: InvocationError(type: InvocationError.cancelledType, message: "the function was deleted before the call ran"))
             _ = try? await store.finishClaimed(id: invocation.id, by: instance, outcome: cancelled)
             return .done
-        } catch {
+        case .failure(let error):
             return await giveBack(invocation.id, because: "its version could not be read: \(error)")
         }
         guard stillClaiming() else { return await giveBack(invocation.id, because: "serve is stopping") }
