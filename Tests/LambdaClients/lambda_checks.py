@@ -9,6 +9,7 @@ raises on the first thing that is not as Lambda would answer it; exit status 0 m
 import base64
 import io
 import json
+import re
 import os
 import socket
 import subprocess
@@ -125,6 +126,11 @@ def check_api():
     expect(0 < result["remaining_ms"] <= 2000 and result["memory"] == 192, result)
     log = base64.b64decode(answer["LogResult"]).decode()
     expect("log line from boto-fn" in log, log)
+    request_id = answer["ResponseMetadata"]["RequestId"]
+    expect(log.startswith(f"START RequestId: {request_id} Version: $LATEST\n"), "Lambda's START line: " + log)
+    report = re.search(r"\nEND RequestId: (\S+)\nREPORT RequestId: (\S+)\tDuration: ([0-9.]+) ms\tBilled Duration: (\d+) ms\tMemory Size: 192 MB\t\n$", log)
+    expect(report and report[1] == report[2] == request_id, "Lambda's END and REPORT lines: " + log)
+    expect(0 < float(report[3]) <= int(report[4]) < 2000, report)
     expect("[INFO]\t" in log and "\tinfo from boto-fn\n" in log, "logging.info reaches the log, as on Lambda: " + log)
     arn = lam.get_function(FunctionName="boto-fn")["Configuration"]["FunctionArn"]
     expect(result["region"] == arn.split(":")[3] and result["memory_env"] == "192", result)
@@ -146,6 +152,8 @@ def check_api():
     expect(timed_out["FunctionError"] == "Unhandled" and body["errorType"] == "Sandbox.Timedout", body)
     expect("log line" in base64.b64decode(timed_out["LogResult"]).decode(), "the tail of a timed-out call")
     expect("timed out after 2.00 seconds" in body["errorMessage"], body)
+    timed_out_report = re.search(r"REPORT RequestId: \S+\tDuration: ([0-9.]+) ms", base64.b64decode(timed_out["LogResult"]).decode())
+    expect(timed_out_report and 1900 <= float(timed_out_report[1]) < 5000, "a timed-out call's REPORT says it ran its 2 s")
     # A result over 6 MiB is the function's error, as on Lambda; a service error would be retried
     # by boto3, running the function again.
     def calls():

@@ -27,10 +27,11 @@ struct InvocationExecutor: Sendable {
     /// not unknown), then recorded with its outcome; the recorder writes both behind the call. While
     /// it waits for a runner (the function's concurrency is reached) it is not running, and has no
     /// record yet: most calls then end within the recorder's batch delay of their start, and are
-    /// written once. Returns the record's id with the result or the error. `pinned`: the caller named
+    /// written once. Returns the record's id with the result or the error, and how long it ran
+    /// (`Timed.duration`). `pinned`: the caller named
     /// the version (`FunctionCatalog.definition(of:pinned:)`).
     func invoke(_ version: FunctionVersion, pinned: Bool, payload: [UInt8], logTail: Bool) async
-        -> (id: String, outcome: Result<InvocationResult, DispatcherError>)
+        -> (id: String, outcome: Result<InvocationResult, DispatcherError>, duration: Duration)
     {
         let arrived = SyncInvocationRecord(startingNow: version, instance: instance)
         let recorder = self.recorder
@@ -39,7 +40,7 @@ struct InvocationExecutor: Sendable {
             whenStarted: { date in recorder.running(arrived.started(at: date)) })
         let record = arrived.started(at: timed.startedAt ?? arrived.startedAt)
         await recorder.ended(record.finished(finalOutcome(of: timed, functionID: version.functionID, function: version.functionName, keepResult: false)))
-        return (arrived.id, timed.outcome)
+        return (arrived.id, timed.outcome, timed.duration)
     }
 
     /// An async call: queued in the registry. The records of this process's sync calls still waiting

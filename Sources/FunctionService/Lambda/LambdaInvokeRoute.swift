@@ -64,11 +64,11 @@ struct LambdaInvokeRoute {
         }
 
         let wantsTail = request.headers[.amzLogType] == "Tail"
-        let (id, outcome) = await executor.invoke(version, pinned: number != nil, payload: payload, logTail: wantsTail)
+        let (id, outcome, duration) = await executor.invoke(version, pinned: number != nil, payload: payload, logTail: wantsTail)
         var headers: HTTPFields = [.contentType: "application/json", .amznRequestID: id, .amzExecutedVersion: executed]
         switch outcome {
         case .success(let result):
-            if wantsTail { headers[.amzLogResult] = Base64Text.encode(result.logTail ?? "") }
+            if wantsTail { headers[.amzLogResult] = Self.logResult(result.logTail, id: id, version: executed, duration: duration, of: version) }
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: result.json)))
         case .failure(let error):
             guard let functionError = Self.functionError(error, version: version) else {
@@ -77,9 +77,17 @@ struct LambdaInvokeRoute {
                 throw failure
             }
             headers[.amzFunctionError] = "Unhandled"
-            if wantsTail { headers[.amzLogResult] = Base64Text.encode(error.logTail ?? "") }
+            if wantsTail { headers[.amzLogResult] = Self.logResult(error.logTail, id: id, version: executed, duration: duration, of: version) }
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: WireJSON.buffer(functionError)))
         }
+    }
+
+    /// `X-Amz-Log-Result`: the call's output between Lambda's `START` and `END` lines, and its
+    /// `REPORT`, base64.
+    static func logResult(_ output: String?, id: String, version executed: String, duration: Duration, of version: FunctionVersion) -> String {
+        let log = LambdaLogResult(
+            requestID: id, version: executed, output: output ?? "", durationMS: duration.milliseconds, memoryMB: version.settings.memoryMB)
+        return Base64Text.encode(log.text)
     }
 
     /// The failures that are the function's own, in the body Lambda's Python runtime gives them.

@@ -57,7 +57,7 @@ struct InvokeRoutes {
             response.headers[.functionVersion] = String(version.version)
             return response
         }
-        let (id, outcome) = await executor.invoke(version, pinned: number != nil, payload: payload, logTail: wantsTail)
+        let (id, outcome, _) = await executor.invoke(version, pinned: number != nil, payload: payload, logTail: wantsTail)
         switch outcome {
         case .success(let result):
             var headers: HTTPFields = [.contentType: "application/json", .invocationID: id, .functionVersion: String(version.version)]
