@@ -166,6 +166,9 @@ struct ErrorTests {
             if data == 'nan': return [float('nan')]
             if data == 'inf': return {'x': float('inf')}
             if data == 'object': return object()
+            if data == 'decimal-nan':
+                import decimal
+                return decimal.Decimal('NaN')
             if data == 'cycle':
                 loop = []
                 loop.append(loop)
@@ -174,7 +177,7 @@ struct ErrorTests {
             """)
         try await withRunner(setup) { client in
             try await client.mustLoad(code)
-            for (input, mentions) in [("set", "set"), ("nan", "Out of range float"), ("inf", "Out of range float"), ("object", "object"), ("cycle", "Circular reference")] {
+            for (input, mentions) in [("set", "set"), ("nan", "Out of range float"), ("inf", "Out of range float"), ("object", "object"), ("decimal-nan", "Decimal"), ("cycle", "Circular reference")] {
                 let response = try await client.post(RunnerPath.run, #""\#(input)""#)
                 #expect(response.status == .internalServerError, "\(input)")
                 let error = try response.errorBody()
@@ -183,6 +186,21 @@ struct ErrorTests {
                 #expect(!response.text.contains("NaN") && !response.text.contains("Infinity"))
             }
             #expect(try await client.post(RunnerPath.run, #""ok""#).text == #""fine""#)
+        }
+    }
+
+    /// boto3 gives DynamoDB's numbers as `Decimal`: a handler returns them as numbers, as on Lambda,
+    /// exactly when they are whole.
+    @Test(arguments: setups)
+    func decimalsAreNumbers(setup: Setup) async throws {
+        let code = function("""
+            from decimal import Decimal
+            return {'count': Decimal('12345678901234567890'), 'price': Decimal('1.50'), 'neg': Decimal('-2E+3'), 'items': [Decimal('0.1')]}
+            """)
+        try await withRunner(setup) { client in
+            try await client.mustLoad(code)
+            let text = try await client.post(RunnerPath.run, "{}").text
+            #expect(text == #"{"count":12345678901234567890,"price":1.5,"neg":-2000,"items":[0.1]}"#, "\(text)")
         }
     }
 

@@ -395,6 +395,7 @@ def lambda_environment(request):
         "AWS_LAMBDA_LOG_STREAM_NAME": stream, "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
         "AWS_REGION": region, "AWS_DEFAULT_REGION": region,
         "LAMBDA_TASK_ROOT": request.package or os.getcwd(), "_HANDLER": request.handler,
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_python{sys.version_info[0]}.{sys.version_info[1]}",
     }
     if memory:
         environment["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = str(memory)
@@ -414,11 +415,25 @@ def install_root_log_handler():
     if root.handlers:
         return
     handler = logging.StreamHandler(sys.stderr)
-    formatter = logging.Formatter("[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(message)s", "%Y-%m-%dT%H:%M:%S")
+    formatter = logging.Formatter(
+        "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s", "%Y-%m-%dT%H:%M:%S")
     formatter.converter = time.gmtime
     handler.setFormatter(formatter)
+    handler.addFilter(_add_request_id)
     root.addHandler(handler)
     _root_log_handler = (root, handler)
+
+
+class CurrentRequest:
+    """The id of the call being run, for log lines (`[INFO]\t<time>\t<request id>\t<message>`, as
+    Lambda's runtime writes them); empty outside a call, as Lambda's are while a function loads."""
+
+    id = ""
+
+
+def _add_request_id(record):
+    record.aws_request_id = CurrentRequest.id
+    return True
 
 
 def remove_root_log_handler():

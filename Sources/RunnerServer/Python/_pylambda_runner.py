@@ -16,8 +16,8 @@ import sys
 
 import _json  # the C half of `json`: `json` itself imports `re` and `enum`, a large part of a cold start
 
-from _pylambda_loading import (CODE_FILE as FUNCTION_FILE, CoroutineType, EntrypointNotFound, InvalidLoad,
-                               LambdaContext, LoadRequest, ProcessState, compile_code, find_handler,
+from _pylambda_loading import (CODE_FILE as FUNCTION_FILE, CoroutineType, CurrentRequest, EntrypointNotFound,
+                               InvalidLoad, LambdaContext, LoadRequest, ProcessState, compile_code, find_handler,
                                import_handler_module, install_root_log_handler, is_async_function, run_code,
                                takes_context)
 from _pylambda_output import OUTPUT
@@ -89,6 +89,12 @@ def decode_json(text):
 
 
 def _not_serializable(value):
+    """What the encoder makes of what JSON has no type for: a `Decimal` (boto3's DynamoDB numbers)
+    is a number, as Lambda's runtime writes it, exact when it is whole. (NaN and infinities are
+    not JSON, as `float`'s are not.)"""
+    decimal = sys.modules.get("decimal")  # a Decimal exists only once its module is imported
+    if decimal is not None and isinstance(value, decimal.Decimal) and value.is_finite():
+        return int(value) if value == value.to_integral_value() else float(value)
     raise TypeError(f"Object of type {value.__class__.__name__} is not JSON serializable")
 
 
@@ -352,8 +358,11 @@ class FunctionHost:
             return _error("invalid_request", error)
         try:
             if loaded.takes_context:
-                result = loaded.handler(data, LambdaContext(loaded.function, invocation_id, deadline_ns))
+                context = LambdaContext(loaded.function, invocation_id, deadline_ns)
+                CurrentRequest.id = context.aws_request_id
+                result = loaded.handler(data, context)
             else:
+                CurrentRequest.id = invocation_id or ""
                 result = loaded.handler(data)
             if result.__class__ is CoroutineType:  # an `async def` handler
                 result = self._complete(result)
