@@ -60,7 +60,8 @@ def lambda_handler(event, context):
             "remaining_ms": context.get_remaining_time_in_millis(), "memory": context.memory_limit_in_mb,
             "region": os.environ["AWS_REGION"], "memory_env": os.environ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"],
             "runner_settings": sorted(name for name in os.environ if name.startswith("RUNNER_")),
-            "task_root_files": sorted(os.listdir(os.environ["LAMBDA_TASK_ROOT"])), "handler": os.environ["_HANDLER"]}
+            "task_root_files": sorted(os.listdir(os.environ["LAMBDA_TASK_ROOT"])), "handler": os.environ["_HANDLER"],
+            "execution_env": os.environ.get("AWS_EXECUTION_ENV")}
 """
 
 
@@ -127,6 +128,8 @@ def check_api():
     log = base64.b64decode(answer["LogResult"]).decode()
     expect("log line from boto-fn" in log, log)
     request_id = answer["ResponseMetadata"]["RequestId"]
+    expect(re.search(r"\[INFO\]\t\d{4}-\d\d-\d\dT[0-9:.]+Z\t" + re.escape(request_id) + r"\tinfo from boto-fn\n", log),
+           "a log line carries the request id, as Lambda's runtime writes it: " + log)
     expect(log.startswith(f"START RequestId: {request_id} Version: $LATEST\n"), "Lambda's START line: " + log)
     report = re.search(r"\nEND RequestId: (\S+)\nREPORT RequestId: (\S+)\tDuration: ([0-9.]+) ms\tBilled Duration: (\d+) ms\tMemory Size: 192 MB\t\n$", log)
     expect(report and report[1] == report[2] == request_id, "Lambda's END and REPORT lines: " + log)
@@ -136,6 +139,7 @@ def check_api():
     expect(result["region"] == arn.split(":")[3] and result["memory_env"] == "192", result)
     expect(result["runner_settings"] == [], "the runner's own settings are not the function's: " + str(result))
     expect(result["task_root_files"] == ["lambda_function.py"] and result["handler"] == "lambda_function.lambda_handler", result)
+    expect(result["execution_env"] == "AWS_Lambda_python3.11", result)
     expect("FunctionError" not in answer, answer)
 
     # A function error and a timeout: 200, Unhandled, Lambda's error body.
@@ -144,6 +148,9 @@ def check_api():
     expect(failed["StatusCode"] == 200 and failed["FunctionError"] == "Unhandled", failed)
     expect(body["errorType"] == "ValueError" and body["errorMessage"] == "asked to fail", body)
     expect(any("lambda_function.py" in line for line in body["stackTrace"]), body)
+    expect(all(entry.startswith('  File "') and entry.endswith("\n") for entry in body["stackTrace"]) and
+           any('raise ValueError("asked to fail")' in entry for entry in body["stackTrace"]),
+           "stackTrace is one entry per frame, as Lambda's traceback.format_list: " + str(body["stackTrace"]))
     failed_log = base64.b64decode(failed["LogResult"]).decode()
     expect("log line" in failed_log, "the tail of a failed call")
     expect("[ERROR] ValueError: asked to fail\nTraceback (most recent call last):" in failed_log, "the error is logged, as on Lambda: " + failed_log)
@@ -152,6 +159,8 @@ def check_api():
     expect(timed_out["FunctionError"] == "Unhandled" and body["errorType"] == "Sandbox.Timedout", body)
     expect("log line" in base64.b64decode(timed_out["LogResult"]).decode(), "the tail of a timed-out call")
     expect("timed out after 2.00 seconds" in body["errorMessage"], body)
+    expect(re.search(r"\n\d{4}-\d\d-\d\dT[0-9:.]+Z \S+ Task timed out after 2\.00 seconds\nEND RequestId",
+                     base64.b64decode(timed_out["LogResult"]).decode()), "Lambda's timeout line, before END")
     timed_out_report = re.search(r"REPORT RequestId: \S+\tDuration: ([0-9.]+) ms", base64.b64decode(timed_out["LogResult"]).decode())
     expect(timed_out_report and 1900 <= float(timed_out_report[1]) < 5000, "a timed-out call's REPORT says it ran its 2 s")
     # A result over 6 MiB is the function's error, as on Lambda; a service error would be retried
@@ -210,6 +219,19 @@ def check_api():
     expect(lam.invoke(FunctionName="boto-fn", Payload=b"{}")["Payload"].read() == b'"v2"', "new code runs")
     configured = lam.update_function_configuration(FunctionName="boto-fn", Timeout=5, Environment={"Variables": {"STAGE": "prod"}})
     expect(configured["Timeout"] == 5 and configured["Environment"]["Variables"] == {"STAGE": "prod"}, configured)
+    # An update that changes nothing (here with parameters PyLambda ignores) makes no version.
+    native_versions = len(native("GET", "/v1/functions/boto-fn/versions")[1]["versions"])
+    same = lam.update_function_configuration(FunctionName="boto-fn", Timeout=5, TracingConfig={"Mode": "PassThrough"})
+    expect(same["Timeout"] == 5 and same["LastModified"] == configured["LastModified"], same)
+    expect(len(native("GET", "/v1/functions/boto-fn/versions")[1]["versions"]) == native_versions, "a no-op update made a version")
+    for variables in ({"with-dash": "x"}, {"1ST": "x"}, {"A": "x"}, {"AWS_SESSION_TOKEN": "x"}):
+        refused = error_code(lambda: lam.update_function_configuration(FunctionName="boto-fn", Environment={"Variables": variables}))
+        expect(refused == ("InvalidParameterValueException", 400), f"{variables}: {refused}")
+    try:
+        lam.update_function_code(FunctionName="boto-fn", S3Bucket="bucket", S3Key="code.zip")
+        raise AssertionError("S3 code was accepted")
+    except botocore.exceptions.ClientError as error:
+        expect("ZipFile only (no S3" in error.response["Error"]["Message"], error.response["Error"])
 
     # Publish, and call the published version by qualifier after $LATEST moved on.
     published = lam.publish_version(FunctionName="boto-fn")
@@ -286,6 +308,17 @@ def check_auth():
     expect(wrong == ("InvalidSignatureException", 403), wrong)
     unknown = error_code(lambda: client(access_key="AKIA0000000000000000").list_functions())
     expect(unknown == ("UnrecognizedClientException", 403), unknown)
+    # A session token (exported for real AWS) with a PyLambda key: refused, saying what to unset.
+    with_token = boto3.client(
+        "lambda", endpoint_url=ENDPOINT, region_name="eu-west-1", aws_access_key_id=os.environ["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=os.environ["AWS_SECRET_ACCESS_KEY"], aws_session_token="FwoGZXIvYXdzE-from-sso",
+        config=Config(retries={"max_attempts": 1}))
+    try:
+        with_token.list_functions()
+        raise AssertionError("a session token the key does not have was accepted")
+    except botocore.exceptions.ClientError as error:
+        expect(error.response["Error"]["Code"] == "UnrecognizedClientException" and "unset AWS_SESSION_TOKEN" in error.response["Error"]["Message"],
+               error.response["Error"])
     request = urllib.request.Request(ENDPOINT + "/2015-03-31/functions/", method="GET")
     try:
         urllib.request.urlopen(request, timeout=30)

@@ -46,8 +46,19 @@ struct LambdaError: HTTPResponseError {
         self.headers = headers
     }
 
+    /// As AWS words it, and for an access key that is unknown or a session token that does not
+    /// match, with what to check here: the same words for both, so that they do not tell whether an
+    /// access key id exists.
     init(_ error: SignatureVerificationError) {
-        self.init(status: .forbidden, type: error.awsErrorCode, message: error.message)
+        switch error {
+        case .unknownAccessKey, .invalidSessionToken:
+            self.init(
+                status: .forbidden, type: error.awsErrorCode,
+                message: error.message
+                    + " (PyLambda's access keys come from `pylambda keys create --aws` and have no session token: unset AWS_SESSION_TOKEN, or an AWS profile or SSO session, for this endpoint.)")
+        default:
+            self.init(status: .forbidden, type: error.awsErrorCode, message: error.message)
+        }
     }
 
     init(_ error: RegistryError) {

@@ -49,7 +49,7 @@ struct LambdaFunctionRoutes {
         guard name.qualifier == nil else { throw LambdaError.invalid("FunctionName must not carry a qualifier") }
         try Self.checkRuntime(body.runtime)
         try Self.checkEnvironment(body.environment?.variables)
-        let zip = try Self.zip(body.code.zipFile, otherSources: body.code.s3Bucket != nil || body.code.imageUri != nil)
+        let zip = try Self.zip(body.code.zipFile, field: "Code.ZipFile", otherSources: body.code.s3Bucket != nil || body.code.imageUri != nil)
         let settings = try FunctionSettingsInput(
             memoryMB: body.memorySize, timeoutSeconds: body.timeout.map(Double.init), environment: body.environment?.variables
         ).checked(against: limits, names: Self.fieldNames)
@@ -90,7 +90,7 @@ struct LambdaFunctionRoutes {
         try requireLambdaAdmin(context)
         let name = try unqualifiedName(context)
         let body = try decode(LambdaUpdateCodeRequest.self, context)
-        let zip = try Self.zip(body.zipFile, otherSources: false)
+        let zip = try Self.zip(body.zipFile, field: "ZipFile", otherSources: body.s3Bucket != nil || body.imageUri != nil)
         let latest = try await store.version(of: name, number: nil)
         let draft = FunctionDeployer.Draft(
             code: .zipPackage(zip), handler: latest.kind == .zipPackage ? latest.handler : nil, settings: latest.settings,
@@ -114,6 +114,10 @@ struct LambdaFunctionRoutes {
         let settings = try FunctionSettingsInput(
             memoryMB: body.memorySize, timeoutSeconds: body.timeout.map(Double.init), environment: body.environment?.variables
         ).checked(against: limits, names: Self.fieldNames, base: latest.settings)
+        if settings == latest.settings, body.handler == nil || body.handler == latest.handler, body.description == nil || body.description == latest.description {
+            // Nothing to change (the parameters PyLambda ignores aside): no new version, no runner.
+            return lambdaJSON(LambdaFunctionConfiguration(latest, qualified: false, region: region))
+        }
         // The stored package (up to 50 MiB) is read and copied off the event loop.
         let created = try await offLoop {
             try await deployer.deploy(
@@ -196,9 +200,22 @@ struct LambdaFunctionRoutes {
         "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV", "AWS_LAMBDA_FUNCTION_NAME",
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_INITIALIZATION_TYPE",
         "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
+        "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
     ]
 
+    /// Lambda's pattern for a variable's name: `[a-zA-Z]([a-zA-Z0-9_])+`.
+    static func isVariableName(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        func isLetter(_ byte: UInt8) -> Bool { (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) }
+        guard bytes.count >= 2, isLetter(bytes[0]) else { return false }
+        return bytes.dropFirst().allSatisfy { isLetter($0) || (0x30...0x39).contains($0) || $0 == UInt8(ascii: "_") }
+    }
+
     static func checkEnvironment(_ variables: [String: String]?) throws(LambdaError) {
+        if let name = variables?.keys.sorted().first(where: { !isVariableName($0) }) {
+            throw .invalid(
+                "1 validation error detected: Value at 'environment.variables' failed to satisfy constraint: Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+] (\(String(reflecting: name)))")
+        }
         let reserved = (variables?.keys).map { $0.filter(reservedEnvironment.contains).sorted() } ?? []
         guard reserved.isEmpty else {
             throw .invalid(
@@ -206,9 +223,9 @@ struct LambdaFunctionRoutes {
         }
     }
 
-    static func zip(_ base64: String?, otherSources: Bool) throws(LambdaError) -> [UInt8] {
+    static func zip(_ base64: String?, field: String, otherSources: Bool) throws(LambdaError) -> [UInt8] {
         guard let base64 else {
-            throw .invalid(otherSources ? "PyLambda takes code as ZipFile only (no S3 or container images)" : "Code.ZipFile is required")
+            throw .invalid(otherSources ? "PyLambda takes code as \(field) only (no S3 or container images)" : "\(field) is required")
         }
         guard let bytes = Data(base64Encoded: base64, options: .ignoreUnknownCharacters) else { throw .invalid("ZipFile is not base64") }
         return Array(bytes)

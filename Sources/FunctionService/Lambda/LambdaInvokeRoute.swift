@@ -77,7 +77,12 @@ struct LambdaInvokeRoute {
                 throw failure
             }
             headers[.amzFunctionError] = "Unhandled"
-            if wantsTail { headers[.amzLogResult] = Self.logResult(error.logTail, id: id, version: executed, duration: duration, of: version) }
+            if wantsTail {
+                var output = error.logTail ?? ""
+                // Lambda's runtime logs a timeout after what the function printed.
+                if case .timedOut = error { output += "\(WireJSON.timestamp(Date())) \(id) \(functionError.errorMessage)\n" }
+                headers[.amzLogResult] = Self.logResult(output, id: id, version: executed, duration: duration, of: version)
+            }
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: WireJSON.buffer(functionError)))
         }
     }
@@ -94,7 +99,7 @@ struct LambdaInvokeRoute {
     static func functionError(_ error: DispatcherError, version: FunctionVersion) -> LambdaFunctionError? {
         switch error {
         case .functionFailed(let type, let message, let traceback, _), .loadFailed(let type, let message, let traceback):
-            return LambdaFunctionError(errorMessage: message, errorType: type, stackTrace: traceback)
+            return LambdaFunctionError(errorMessage: message, errorType: type, stackTrace: LambdaFunctionError.stackTrace(fromPythonTraceback: traceback))
         case .timedOut(let seconds, _):
             return LambdaFunctionError(
                 errorMessage: "Task timed out after \(String(format: "%.2f", seconds)) seconds", errorType: "Sandbox.Timedout", stackTrace: [])
