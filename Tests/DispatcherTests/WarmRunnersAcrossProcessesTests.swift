@@ -47,6 +47,46 @@ extension DockerTests {
         await docker.shutdown()
     }
 
+    /// A `pylambda run` killed in the middle of a call (`kill -9`: no signal handler runs) leaves its
+    /// runner running that call. The next run must not take it over, where its call would wait
+    /// behind one nobody reads and fail with a timeout of its own: it starts a runner of its own, and
+    /// its sweep removes the one left in the call.
+    @Test func aRunnerLeftInACallIsNotTakenOverAndIsRemoved() async throws {
+        guard let docker = await TestEnvironment.docker(), let cli = TestEnvironment.cli() else { return }
+        let source = FileManager.default.temporaryDirectory.appendingPathComponent("left-in-call-\(getpid()).py")
+        let code = "# left in a call \(UInt32.random(in: 0...UInt32.max))\nimport time\n\ndef entrypoint(seconds):\n    time.sleep(seconds)\n    return seconds\n"
+        try code.write(to: source, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: source) }
+        let common = ["--image", TestEnvironment.image, "--idle-ttl", "120", "--timeout", "300"]
+        #expect(try TestEnvironment.runCLI(["run", source.path, "--data", "0"] + common).output == "0", "a warm runner to start from")
+        let warm = try await TestEnvironment.containers(docker, codeHash: Functions.sha256(code))
+        #expect(warm.count == 1)
+
+        let long = Process()
+        long.executableURL = cli
+        long.arguments = ["run", source.path, "--data", "120"] + common
+        long.standardOutput = FileHandle.nullDevice
+        long.standardError = FileHandle.nullDevice
+        try long.run()
+        // Until its call is under way in the warm runner: the runner's lock file says so.
+        let state = try StateDirectory.open(path: DispatcherConfiguration().stateDirectory)
+        let name = try #require(warm.first?.name)
+        let inCall = await TestEnvironment.eventually(timeout: .seconds(20)) { state.runnerDirectory(named: name)?.wasLeftInCall == true }
+        #expect(inCall, "the call never started in the warm runner")
+        kill(long.processIdentifier, SIGKILL)
+        long.waitUntilExit()
+
+        // Its own timeout (the same runner key: a timeout is not part of it) would run out behind the
+        // orphaned call: a 124 here is the runner taken over.
+        let next = try TestEnvironment.runCLI(["run", source.path, "--data", "1"] + common + ["--timeout", "10"])
+        #expect(next.status == 0 && next.output == "1", "\(next.status): \(next.errors)")
+        let left = try await TestEnvironment.containers(docker, codeHash: Functions.sha256(code))
+        #expect(!left.map(\.name).contains(name), "the runner left in the call is still there")
+        #expect(state.runnerDirectory(named: name) == nil)
+        try await TestEnvironment.removeRunners(docker, codeHash: Functions.sha256(code))
+        await docker.shutdown()
+    }
+
     @Test func leftWarmRunnersExpireByThemselvesAndTheirDirectoriesAreSweptUp() async throws {
         guard let docker = await TestEnvironment.docker() else { return }
         let code = Functions.whoAmI(tag: "self-expiry-\(UInt32.random(in: 0...UInt32.max))")

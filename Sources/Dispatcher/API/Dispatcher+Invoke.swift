@@ -42,6 +42,8 @@ extension Dispatcher {
             let callStarted = UnixTime.now()
             let failure: DispatcherError
             do {
+                lease.runner.beginCall()
+                defer { lease.runner.endCall() }
                 let output = try await runnerClient.run(
                     lease.runner, data: payload, timeoutHeader: function.timeoutHeader,
                     transportTimeout: function.transportTimeout, logTail: logTail, invocationID: invocationID,

@@ -32,6 +32,17 @@ final class LaunchedRunner: Sendable {
     /// Whether no call has been sent to it yet (the lease holder's call would be its first).
     var isUnused: Bool { !served.load(ordering: .relaxed) }
 
+    /// A shared runner (left warm for other processes) is marked "in a call" while one runs
+    /// (`RunnerLock.markInCall`), so that if this process dies meanwhile, no other takes it over
+    /// and the next sweep removes it. An owned runner goes with its dispatcher: no mark, no cost.
+    func beginCall() {
+        if lifetime == .shared { lock.markInCall() }
+    }
+
+    func endCall() {
+        if lifetime == .shared { lock.markIdle() }
+    }
+
     /// Records "used now" on the lock file (what `pylambda ps` shows and other processes read before
     /// adopting the runner), at most once a second.
     func markUsed(now: Int64) {

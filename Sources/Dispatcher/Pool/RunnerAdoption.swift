@@ -22,7 +22,7 @@ struct RunnerAdoption: Sendable {
         stateDirectory.runnerNames().compactMap { name in
             guard let directory = stateDirectory.runnerDirectory(named: name), let record = directory.record,
                 record.name == name, record.lifetime == .shared, record.owner != owner, record.image == image,
-                record.containerID != nil, let function = record.function, directory.lockIsFree
+                record.containerID != nil, let function = record.function, directory.lockIsFree, !directory.wasLeftInCall
             else { return nil }
             return AdoptionCandidate(
                 name: name, function: function, profile: ContainerProfile(key: record.profile),
@@ -36,7 +36,7 @@ struct RunnerAdoption: Sendable {
         guard let directory = stateDirectory.runnerDirectory(named: candidate.name),
             let lock = RunnerLock(in: directory.directory),
             let record = directory.record, record.function == candidate.function, let containerID = record.containerID,
-            directory.isSealed
+            directory.isSealed, !directory.wasLeftInCall
         else { return nil }
         let idle = directory.secondsSinceUsed ?? 0
         guard Double(record.runnerIdleTTLSeconds) - idle > handOutMargin.seconds else { return nil }

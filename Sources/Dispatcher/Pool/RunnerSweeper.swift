@@ -70,6 +70,10 @@ final class RunnerSweeper: Sendable {
             case .shared where unlocked && (expired || record.function == nil):
                 logger.info("removing runner \(name), idle past its TTL or never given a function")
                 await removeUnderLock(directory, record: record, container: container.id, client: client)
+            case .shared where unlocked && directory.wasLeftInCall:
+                // Still running (or stuck in) a call of a process that died: nobody reads its answer.
+                logger.info("removing runner \(name), left in the middle of a call by a process that died")
+                await removeUnderLock(directory, record: record, container: container.id, client: client)
             case .shared where running:
                 continue  // left warm on purpose: reused when a call needs it, else it expires
             case .shared where unlocked, .owned where unlocked && !ownerAlive:

@@ -104,4 +104,11 @@ final class RunnerDirectory: Sendable {
     }
 
     var lockIsFree: Bool { RunnerLock.isFree(in: directory) }
+
+    /// Its lock file still says "in a call" (`RunnerLock.markInCall`): once nobody holds the lock,
+    /// the process that sent that call died before its answer, and the runner may still be running
+    /// it. Taking the runner over would put the next call behind one nobody will read.
+    var wasLeftInCall: Bool {
+        (directory.status(of: RunnerLock.fileName)?.st_size ?? 0) > 0
+    }
 }

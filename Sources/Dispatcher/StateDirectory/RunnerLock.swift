@@ -53,6 +53,18 @@ final class RunnerLock: Sendable {
         futimens(descriptor, nil)
     }
 
+    /// The lock file says "in a call" (one byte) from just before a call is sent until its answer is
+    /// read: if the holder dies in between, the file still says so once the kernel has dropped the
+    /// lock (`RunnerDirectory.wasLeftInCall`). Both also mark the runner as used now.
+    func markInCall() {
+        var mark = UInt8(ascii: "c")
+        _ = pwrite(descriptor, &mark, 1, 0)
+    }
+
+    func markIdle() {
+        _ = ftruncate(descriptor, 0)
+    }
+
     /// Lets another process take the runner now, rather than whenever the last reference goes.
     func release() {
         guard held.exchange(false, ordering: .acquiringAndReleasing) else { return }
