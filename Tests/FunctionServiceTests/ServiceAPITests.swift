@@ -344,7 +344,36 @@ struct ServiceAPITests {
             #expect(try cli(["invoke", "odd"]).status == 1, "the function raised: 1, as from run")
             #expect(try cli(["invoke", "odd", "--data", #""set""#]).status == 4, "a result that is not JSON: 4, as from run")
             #expect(try cli(["invoke", "nothing"]).status == 2)
+            // A name is one path component, whatever it holds: this one asked for a sync call, and an
+            // async call of `odd` was queued.
+            let crafted = try cli(["invoke", "odd/invoke?mode=async#"])
+            #expect(crafted.status == 4 && crafted.output.contains("is not a function name"), "\(crafted.output)")
+            #expect(try cli(["functions", "odd/versions"]).output.contains("is not a function name"))
+            #expect(!(try cli(["invocations", "odd"]).output.contains("async")), "a call of odd was queued")
         }
+        // A server that is not serve: its 200 is not taken for a function's result.
+        let port = try ServeProcess.freePort()
+        let imposter = Process()
+        imposter.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        imposter.arguments = ["python3", "-c", """
+            import http.server
+            class Page(http.server.BaseHTTPRequestHandler):
+                def do_POST(self):
+                    self.send_response(200); self.send_header("Content-Length", "13"); self.end_headers(); self.wfile.write(b"<html></html>")
+            http.server.HTTPServer(("127.0.0.1", \(port)), Page).serve_forever()
+            """]
+        // Its output is not the test's: a child holding the test's pipes would keep `swift test` waiting.
+        imposter.standardOutput = FileHandle.nullDevice
+        imposter.standardError = FileHandle.nullDevice
+        try imposter.run()
+        // SIGKILL: a child of the tests inherits SIGTERM ignored.
+        defer {
+            kill(imposter.processIdentifier, SIGKILL)
+            imposter.waitUntilExit()
+        }
+        #expect(try await eventually(within: .seconds(10)) { (try? RawConnection(.tcp(port: port), timeoutSeconds: 1)) != nil })
+        let html = try Self.cliWithStatus(["invoke", "fib", "--server", "http://127.0.0.1:\(port)"], environment: ["PYLAMBDA_KEY": "k"])
+        #expect(html.status == 3 && html.output.contains("it is not a pylambda serve") && !html.output.contains("<html>"), "\(html.output)")
         let keyless = try Self.cliWithStatus(["functions", "--state", "/tmp/pylambda-no-such-state", "--server", "http://127.0.0.1:1"], environment: ["PYLAMBDA_KEY": ""])
         #expect(keyless.status == 3 && keyless.output.contains("/tmp/pylambda-no-such-state/admin.key"), "names the key file it looked for: \(keyless.output)")
         let unreachable = try Self.cliWithStatus(["invoke", "fib", "--server", "http://127.0.0.1:1"], environment: ["PYLAMBDA_KEY": "k"])

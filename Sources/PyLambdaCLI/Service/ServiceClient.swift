@@ -4,6 +4,9 @@ import NIOCore
 import RunnerProtocol
 import ServiceProtocol
 
+#if canImport(Glibc)
+import Glibc
+#endif
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -26,8 +29,17 @@ struct ServiceClient {
         var error: ErrorBody?
     }
 
+    /// How long a connection may take to open: serve is on this machine or near it.
+    static let connectTimeout: Duration = .seconds(10)
+    /// How long a request other than a call or a deploy may wait for its answer.
+    static let answerTimeout: Duration = .seconds(60)
+    /// A call (up to its function's 900 s) or a deploy (its requirements installed, its code loaded).
+    static let longAnswerTimeout: Duration = .seconds(960)
+
     static func with<T>(server: String, key: String, _ body: (ServiceClient) async throws -> T) async throws -> T {
-        let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout.connect = .init(connectTimeout)
+        let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         let client = ServiceClient(server: server.hasSuffix("/") ? String(server.dropLast()) : server, key: key, http: http)
         do {
             let result = try await body(client)
@@ -41,11 +53,11 @@ struct ServiceClient {
 
     func send(
         _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: [UInt8]? = nil,
-        headers: [(String, String)] = [], timeout: Duration = .seconds(960)
+        headers: [(String, String)] = [], timeout: Duration = ServiceClient.answerTimeout
     ) async throws -> Answer {
         var url = server + path
         if !query.isEmpty {
-            url += "?" + query.map { "\($0.0)=\(Self.percentEncoded($0.1))" }.joined(separator: "&")
+            url += "?" + query.map { "\($0.0)=\(ServicePath.percentEncoded($0.1))" }.joined(separator: "&")
         }
         var request = HTTPClientRequest(url: url)
         request.method = method
@@ -61,7 +73,7 @@ struct ServiceClient {
             response = try await http.execute(request, timeout: .init(timeout))
             collected = try await response.body.collect(upTo: 80 << 20)
         } catch {
-            throw ServiceClientError.unreachable(server: server, reason: "\(error)")
+            throw ServiceClientError(server: server, failure: error, timeout: timeout)
         }
         let bytes = Array(buffer: collected)
         var answer = Answer(
@@ -83,25 +95,13 @@ struct ServiceClient {
             throw ServiceClientError.unreadable("\(T.self): \(error)")
         }
     }
-
-    static func percentEncoded(_ value: String) -> String {
-        var out = ""
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let hex = Array("0123456789ABCDEF".utf8)
-                out += "%" + String(decoding: [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]], as: UTF8.self)
-            }
-        }
-        return out
-    }
 }
 
 enum ServiceClientError: Error, CustomStringConvertible {
     case unreachable(server: String, reason: String)
+    /// The connection closed after the request went out: serve stopped or crashed meanwhile.
+    case closedBeforeAnswering(server: String)
+    case noAnswer(server: String, within: Duration)
     case answered(ServiceClient.Answer)
     case unreadable(String)
     /// No `$PYLAMBDA_KEY`, and no admin key readable in this state directory.
@@ -111,6 +111,10 @@ enum ServiceClientError: Error, CustomStringConvertible {
         switch self {
         case .unreachable(let server, let reason):
             return "cannot reach pylambda serve at \(server): \(reason)\nhint: start it with `pylambda serve`, or point --server (PYLAMBDA_SERVER) at it"
+        case .closedBeforeAnswering(let server):
+            return "pylambda serve at \(server) closed the connection before it answered: it stopped or crashed meanwhile (a call it took may have run: `pylambda invocations NAME` shows what became of it)"
+        case .noAnswer(let server, let within):
+            return "\(server) did not answer within \(within.components.seconds) s: is it a pylambda serve, and is it running?"
         case .answered(let answer):
             if let error = answer.error { return error.detail }
             return "HTTP \(answer.status): \(String(decoding: answer.body.prefix(500), as: UTF8.self))"
@@ -137,6 +141,26 @@ enum ServiceClientError: Error, CustomStringConvertible {
         case 404: return 2
         case 409: return 4
         default: return 3
+        }
+    }
+}
+
+extension ServiceClientError {
+    /// A request that got no answer, in words that say what happened rather than the HTTP client's.
+    init(server: String, failure: any Error, timeout: Duration) {
+        switch failure {
+        case let error as IOError where error.errnoCode == ECONNREFUSED:
+            self = .unreachable(server: server, reason: "nothing is listening there (connection refused)")
+        case let error as HTTPClientError where error == .connectTimeout:
+            self = .unreachable(server: server, reason: "no connection within \(ServiceClient.connectTimeout.components.seconds) s")
+        case let error as HTTPClientError where error == .remoteConnectionClosed:
+            self = .closedBeforeAnswering(server: server)
+        case let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout:
+            self = .noAnswer(server: server, within: timeout)
+        case is NIOTooManyBytesError:
+            self = .unreadable("the answer is larger than 80 MiB")
+        default:
+            self = .unreachable(server: server, reason: "\(failure)")
         }
     }
 }
