@@ -140,6 +140,7 @@ let package = Package(
         .executableTarget(
             name: "PyLambdaCLI",
             dependencies: [
+                "CLinux",
                 "Dispatcher",
                 "DockerEngine",
                 "FunctionPackages",

@@ -1,7 +1,9 @@
 #define _GNU_SOURCE
 #include "CLinux.h"
+#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -50,4 +52,12 @@ int clinux_allowed_cpu_count(void) {
 
 ssize_t clinux_getrandom(void *buffer, size_t count) {
     return getrandom(buffer, count, 0);
+}
+
+int clinux_flush_stdout(void) {
+    errno = 0;
+    if (fflush(stdout) != 0) {
+        return errno != 0 ? errno : EIO;
+    }
+    return ferror(stdout) ? EIO : 0;
 }

@@ -14,11 +14,11 @@ enum FunctionLoader {
         let package: FunctionPackage
         do {
             if path == "-" {
-                let source = try InputFile.read(path)
+                let source = try InputFile.read(path, limit: InputFile.maxSourceBytes)
                 let parsed = try handler.map { (text) throws(PackageError) in try FunctionHandler(parsing: text) }
                 package = try FunctionPackage(
                     source: Array(source.utf8), fileName: "function.py", handler: parsed,
-                    requirements: try requirements.map { try Requirements(bytes: Array(try InputFile.read($0).utf8)) })
+                    requirements: try requirements.map { try Requirements(bytes: Array(try InputFile.read($0, limit: InputFile.maxRequirementsBytes).utf8)) })
             } else {
                 package = try FunctionPackage.load(path: path, handler: handler, requirementsFile: requirements)
             }

@@ -1,5 +1,9 @@
 import ArgumentParser
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 @main
 struct PyLambdaCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -33,6 +37,7 @@ extension PyLambdaCommand {
     /// Why: a warm `pylambda run` is a whole process around a call of well under a millisecond, and
     /// ArgumentParser's parse is a quarter of its CPU time (see `RunArguments.scan`).
     static func main() async {
+        atexit(flushStandardOutputAtExit)
         let arguments = Array(CommandLine.arguments.dropFirst())
         if arguments.first == RunCommand.configuration.commandName, let run = RunArguments.scan(Array(arguments.dropFirst())) {
             do {

@@ -32,7 +32,9 @@ struct RunArguments: Equatable, Sendable {
     /// Why these arguments cannot run, in words that name the option; nil when they can.
     var validationError: String? {
         if data != nil && dataFile != nil { return "Give --data or --data-file, not both." }
-        if file == "-" && dataFile == "-" { return "Only one of FILE and --data-file can be stdin." }
+        if [file == "-", dataFile == "-", requirements == "-"].filter({ $0 }).count > 1 {
+            return "Only one of FILE, --data-file and --requirements can be stdin."
+        }
         let maxSeconds = FunctionConfiguration.maxTimeout.components.seconds
         if !timeout.isFinite || timeout <= 0 || timeout > Double(maxSeconds) {
             return "--timeout is in seconds and must be more than 0 and at most \(maxSeconds) (a day)."

@@ -15,13 +15,16 @@ struct RunCommand: AsyncParsableCommand {
             FILE is Python source defining `entrypoint(data)` (`-` reads it from stdin), or a package: a directory or a .zip of modules whose handler is `main.entrypoint` unless --handler says otherwise, with an optional requirements.txt. Requirements are installed on this machine as binary wheels for the runner's Python (cp311, manylinux_2_36_x86_64), once per set, and mounted read-only into the container, which still has no network. A handler with two parameters is called as Lambda's handler(event, context). The result goes to stdout as JSON (exit 0); any error goes to stderr, with the exit status saying what kind:
               1    the function raised, or the code did not load
               2    the package cannot be used (unsafe zip, limits, handler, requirements)
-              3    Docker or runner setup problem (see `pylambda doctor`), or its
-                   requirements could not be installed
-              4    bad input or result (not JSON, too large)
+              3    Docker or runner setup problem (see `pylambda doctor`), its
+                   requirements could not be installed, or the result could not
+                   be written to stdout
+              4    bad input or result (not JSON, too large, an unreadable
+                   --data-file)
               5    too many concurrent invocations (none of its containers was free
                    within its timeout)
               124  timed out
               137  out of memory, or the runner process died or failed
+              64   a usage error (an option's value, stdin given twice)
 
             The container stays warm after this process exits: the next `pylambda run` of the same code reuses it (module globals included), and it removes itself after --idle-ttl seconds unused.
 
@@ -109,11 +112,11 @@ struct RunCommand: AsyncParsableCommand {
         do {
             // No input at all (`--data ''`, an empty file) is an empty event, as serve and Lambda take
             // an empty body.
-            let given = try arguments.data ?? arguments.dataFile.map(InputFile.read) ?? ""
+            let given = try arguments.data ?? arguments.dataFile.map { try InputFile.read($0, limit: InputFile.maxDataBytes) } ?? ""
             input = given.isEmpty ? "{}" : given
         } catch {
             StandardError.print("error: \(error)")
-            throw ExitCode(2)
+            throw ExitCode(4)
         }
 
         var configuration = DispatcherConfiguration()
@@ -158,9 +161,12 @@ struct RunCommand: AsyncParsableCommand {
             throw error
         }
         let interruption = Interruption()
-        let signals = SignalTrap(signals: [SIGINT, SIGTERM]) { signal in
-            // Removes the container in the middle of the call; the others stay warm.
-            interruption.signal.store(signal, ordering: .relaxed)
+        // SIGHUP too: a closed terminal must not leave the call running in a container the next run
+        // would find busy.
+        let signals = SignalTrap(signals: [SIGINT, SIGTERM, SIGHUP]) { signal in
+            // Removes the container in the middle of the call; the others stay warm. A second signal
+            // while that happens changes nothing.
+            guard interruption.signal.compareExchange(expected: 0, desired: signal, ordering: .relaxed).exchanged else { return }
             await dispatcher.shutdown()
             StandardError.print("interrupted: the call's container was removed")
             Glibc.exit(128 + signal)

@@ -78,7 +78,48 @@ import Testing
         let configured = try TestEnvironment.runCLI(["run", source.path, "--data", #"{"env": 1}"#, "--env", "STAGE=test", "--env", "URL=a=b"] + common)
         #expect(configured.status == 0 && configured.output == #"["test","a=b"]"#, "--env: \(configured.output) \(configured.errors)")
         #expect(try TestEnvironment.runCLI(["run", source.path, "--env", "NOVALUE"] + common).status == 64, "a pair without = is a usage error")
+        // A result that could not be written is not a success.
+        let full = try TestEnvironment.runCLI(["run", source.path, "--data", #"{"n": 1}"#] + common, standardOutput: FileHandle(forWritingAtPath: "/dev/full"))
+        #expect(full.status == 3 && full.errors.contains("could not write the output to stdout: No space left on device"), "\(full.status): \(full.errors)")
         await docker.shutdown()
+    }
+
+    /// What the CLI reads (source, requirements, input) is a regular file or stdin, bounded and UTF-8:
+    /// a device never ends, a FIFO would block the open, and text that is not UTF-8 would be run
+    /// other than it is on disk. Each is refused at once, as bad input (4) or a usage error (64).
+    @Test func inputsThatAreNotBoundedTextAreRefused() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cli-inputs-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let source = directory.appendingPathComponent("echo.py").path
+        try "def entrypoint(data):\n    return data\n".write(toFile: source, atomically: true, encoding: .utf8)
+        let fifo = directory.appendingPathComponent("fifo").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let latin1 = directory.appendingPathComponent("latin1.json").path
+        #expect(FileManager.default.createFile(atPath: latin1, contents: Data([0x22, 0x63, 0x61, 0x66, 0xE9, 0x22])))
+        for (file, reason) in [("/dev/zero", "it is not a regular file"), (fifo, "it is not a regular file"), (latin1, "it is not UTF-8 text"), (directory.path, "it is a directory")] {
+            let result = try TestEnvironment.runCLI(["run", source, "--data-file", file])
+            #expect(result.status == 4 && result.errors.contains("cannot read \(file): \(reason)"), "\(file): \(result.status) \(result.errors)")
+        }
+        let twice = try TestEnvironment.runCLI(["run", "-", "--requirements", "-"], stdin: "def entrypoint(data):\n    return data\n")
+        #expect(twice.status == 64 && twice.errors.contains("Only one of FILE, --data-file and --requirements can be stdin."), "\(twice.errors)")
+        let deployTwice = try TestEnvironment.runCLI(["deploy", "f", "-", "--requirements", "-"])
+        #expect(deployTwice.status == 64 && deployTwice.errors.contains("Only one of FILE and --requirements can be stdin."), "\(deployTwice.errors)")
+        let nan = try TestEnvironment.runCLI(["deploy", "f", source, "--timeout", "nan"])
+        #expect(nan.status == 64 && nan.errors.contains("--timeout is a number of seconds"), "\(nan.errors)")
+    }
+
+    /// `--server` is checked before it is used: a port past 65535 crashed the client.
+    @Test(arguments: ["http://127.0.0.1:99999", "http://127.0.0.1:0", "http://", "ftp://127.0.0.1", "http://127.0.0.1:8900/v1/functions"])
+    func unusableServerURLsAreUsageErrors(_ url: String) throws {
+        let result = try TestEnvironment.runCLI(["functions", "--server", url, "--state", "/nonexistent/pylambda-test"], environment: ["PYLAMBDA_KEY": "k"])
+        #expect(result.status == 64 && result.errors.contains("--server (or PYLAMBDA_SERVER) \"\(url)\" cannot be used"), "\(result.status): \(result.errors)")
+    }
+
+    /// A key that cannot be sent is refused without being printed: it is a secret.
+    @Test func aKeyWithControlCharactersIsRefusedUnshown() throws {
+        let result = try TestEnvironment.runCLI(["functions", "--server", "http://127.0.0.1:9"], environment: ["PYLAMBDA_KEY": "secret\u{01}part"])
+        #expect(result.status == 3 && result.errors.contains("PYLAMBDA_KEY has characters no key has") && !result.errors.contains("secret"), "\(result.errors)")
     }
 
     @Test func limitsOfTheLibraryAreClampedOrRefused() throws {

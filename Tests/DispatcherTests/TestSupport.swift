@@ -98,7 +98,9 @@ enum TestEnvironment {
     }
 
     /// Runs the CLI; its exit status, stdout and stderr.
-    static func runCLI(_ arguments: [String], stdin: String? = nil) throws -> (status: Int32, output: String, errors: String) {
+    static func runCLI(
+        _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:], standardOutput: FileHandle? = nil
+    ) throws -> (status: Int32, output: String, errors: String) {
         guard let cli = cli() else {
             Issue.record("pylambda is not built next to the tests (swift build --build-tests builds it)")
             return (-1, "", "")
@@ -106,9 +108,10 @@ enum TestEnvironment {
         let process = Process()
         process.executableURL = cli
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let output = Pipe()
         let errors = Pipe()
-        process.standardOutput = output
+        process.standardOutput = standardOutput ?? output
         process.standardError = errors
         if let stdin {
             let input = Pipe()
@@ -120,6 +123,7 @@ enum TestEnvironment {
             process.standardInput = FileHandle.nullDevice
             try process.run()
         }
+        if standardOutput != nil { try output.fileHandleForWriting.close() }
         let out = output.fileHandleForReading.readDataToEndOfFile()
         let err = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()

@@ -2,7 +2,7 @@
 #define CLINUX_H
 
 // Linux calls the Glibc module does not export: the event primitives the runner's loop is built on, thread names,
-// the process's CPU affinity, and the kernel's random bytes.
+// the process's CPU affinity, the kernel's random bytes, and stdout's fate.
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -38,5 +38,9 @@ int clinux_allowed_cpu_count(void);
 
 /// `getrandom(buffer, count, 0)`: the number of random bytes written, or -1 with errno set.
 ssize_t clinux_getrandom(void *buffer, size_t count);
+
+/// Flushes stdout: 0 if everything written to it arrived, else the errno of the failure (or EIO
+/// when only the stream's error flag says so).
+int clinux_flush_stdout(void);
 
 #endif

@@ -52,28 +52,35 @@ struct DeployCommand: AsyncParsableCommand {
 
     @OptionGroup var service: ServiceOptions
 
+    func validate() throws {
+        if file == "-" && requirements == "-" { throw ValidationError("Only one of FILE and --requirements can be stdin.") }
+        // The service checks the ranges; a NaN or an infinity could not even be sent as JSON.
+        if let timeout, !timeout.isFinite { throw ValidationError("--timeout is a number of seconds, not \(timeout).") }
+    }
+
     func run() async throws {
+        // Usage first: a bad --env is refused before any file is read.
+        let environment = try KeyValueArgument.environment(env)
         var code: String?
         var zip: String?
         let requirementsText: String?
         do {
-            requirementsText = try requirements.map(InputFile.read)
+            requirementsText = try requirements.map { try InputFile.read($0, limit: InputFile.maxRequirementsBytes) }
             if file != "-", let package = try Self.package(at: file, handler: handler) {
                 zip = Data(package.zip).base64EncodedString()
             } else {
-                code = try InputFile.read(file)
+                code = try InputFile.read(file, limit: InputFile.maxSourceBytes)
             }
         } catch {
             StandardError.print("error: \(error)")
             throw ExitCode(2)
         }
-        let environment = try KeyValueArgument.environment(env)
         let request = DeployRequest(
             code: code, zip: zip, handler: handler, requirements: requirementsText, memoryMB: memory, timeoutSeconds: timeout, concurrency: concurrency,
             environment: environment.isEmpty ? nil : environment, runtime: runtime)
         let body = Array(try JSONEncoder().encode(request))
         try await service.withClient { client in
-            let answer = try await client.send(.PUT, ServicePath.function(name), body: body)
+            let answer = try await client.send(.PUT, ServicePath.function(name), body: body, timeout: ServiceClient.longAnswerTimeout)
             let version = try client.decode(FunctionVersionBody.self, answer)
             print(String(decoding: answer.body, as: UTF8.self))
             StandardError.print("\(answer.status == 201 ? "created" : "deployed") \(version.name) version \(version.version)")

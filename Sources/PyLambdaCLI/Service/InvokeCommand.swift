@@ -37,23 +37,27 @@ struct InvokeCommand: AsyncParsableCommand {
     func run() async throws {
         let input: String
         do {
-            input = try data ?? dataFile.map(InputFile.read) ?? "{}"
+            input = try data ?? dataFile.map { try InputFile.read($0, limit: InputFile.maxDataBytes) } ?? "{}"
         } catch {
             StandardError.print("error: \(error)")
-            throw ExitCode(2)
+            throw ExitCode(4)
         }
         var query: [(String, String)] = []
         if async { query.append((InvokeQuery.mode, InvokeQuery.asyncMode)) }
         if let version { query.append((InvokeQuery.version, String(version))) }
         let headers = logTail ? [(ServiceHeader.logTail, "true")] : []
         try await service.withClient { client in
-            let answer = try await client.send(.POST, ServicePath.invoke(name), query: query, body: Array(input.utf8), headers: headers)
+            let answer = try await client.send(.POST, ServicePath.invoke(name), query: query, body: Array(input.utf8), headers: headers, timeout: ServiceClient.longAnswerTimeout)
             if let tail = answer.logTail, !tail.isEmpty { StandardError.print("--- log tail ---\n\(tail)") }
             guard (200..<300).contains(answer.status) else {
                 if let traceback = answer.error?.error.traceback, !traceback.isEmpty {
                     StandardError.print(traceback.joined(separator: traceback.first?.hasSuffix("\n") == true ? "" : "\n"))
                 }
                 throw ServiceClientError.answered(answer)
+            }
+            // Every answer of serve's invoke carries its id: without one, this is some other server.
+            guard answer.invocationID != nil else {
+                throw ServiceClientError.unreadable("\(client.server) answered without \(ServiceHeader.invocationID): it is not a pylambda serve")
             }
             if async {
                 let accepted = try client.decode(AsyncInvocationAccepted.self, answer)
