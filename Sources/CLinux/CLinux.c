@@ -55,9 +55,18 @@ ssize_t clinux_getrandom(void *buffer, size_t count) {
 }
 
 int clinux_flush_stdout(void) {
-    errno = 0;
-    if (fflush(stdout) != 0) {
-        return errno != 0 ? errno : EIO;
+    // Not behind a write blocked on a full pipe (it holds the stream's lock): exit would hang
+    // there, as glibc's own exit-time flush takes care not to.
+    if (ftrylockfile(stdout) != 0) {
+        return 0;
     }
-    return ferror(stdout) ? EIO : 0;
+    errno = 0;
+    int result = 0;
+    if (fflush_unlocked(stdout) != 0) {
+        result = errno != 0 ? errno : EIO;
+    } else if (ferror_unlocked(stdout)) {
+        result = EIO;
+    }
+    funlockfile(stdout);
+    return result;
 }

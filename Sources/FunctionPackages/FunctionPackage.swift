@@ -39,7 +39,6 @@ public struct FunctionPackage: Sendable {
     public static func load(
         path: String, handler: String? = nil, requirementsFile: String? = nil, limits: PackageLimits = PackageLimits()
     ) throws(PackageError) -> FunctionPackage {
-        let parsedHandler = try handler.map { (text) throws(PackageError) in try FunctionHandler(parsing: text) }
         var requirements: Requirements?
         if let requirementsFile {
             let bytes = try PackageSource.readFile(requirementsFile, limit: limits.maxRequirementsBytes) { size throws(PackageError) in
@@ -49,6 +48,14 @@ public struct FunctionPackage: Sendable {
                 throw .invalidRequirements(error)
             }
         }
+        return try load(path: path, handler: handler, requirements: requirements, limits: limits)
+    }
+
+    /// `load(path:handler:requirementsFile:limits:)` with requirements already read (from stdin, say).
+    public static func load(
+        path: String, handler: String?, requirements: Requirements?, limits: PackageLimits = PackageLimits()
+    ) throws(PackageError) -> FunctionPackage {
+        let parsedHandler = try handler.map { (text) throws(PackageError) in try FunctionHandler(parsing: text) }
         switch try PackageSource.kind(of: path) {
         case .directory:
             let zip = try PackageSource.zipDirectory(path, limits: limits)

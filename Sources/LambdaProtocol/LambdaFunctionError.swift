@@ -20,7 +20,8 @@ public struct LambdaFunctionError: Codable, Sendable, Equatable {
         var frames: [String] = []
         for line in lines[last...] {
             let text = line.trimmingSuffix("\n")
-            if text.hasPrefix("  File ") {
+            if text.hasPrefix("  File ") || text.hasPrefix("  [Previous line repeated ") {
+                // A recursion's repeats are one entry of their own, as `format_list` gives them.
                 frames.append(text + "\n")
             } else if text.hasPrefix("    "), !frames.isEmpty {
                 frames[frames.count - 1] += text + "\n"

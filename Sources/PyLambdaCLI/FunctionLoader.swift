@@ -19,6 +19,9 @@ enum FunctionLoader {
                 package = try FunctionPackage(
                     source: Array(source.utf8), fileName: "function.py", handler: parsed,
                     requirements: try requirements.map { try Requirements(bytes: Array(try InputFile.read($0, limit: InputFile.maxRequirementsBytes).utf8)) })
+            } else if requirements == "-" {
+                let text = try InputFile.read("-", limit: InputFile.maxRequirementsBytes)
+                package = try FunctionPackage.load(path: path, handler: handler, requirements: try Requirements(bytes: Array(text.utf8)))
             } else {
                 package = try FunctionPackage.load(path: path, handler: handler, requirementsFile: requirements)
             }

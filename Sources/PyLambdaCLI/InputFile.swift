@@ -25,10 +25,11 @@ enum InputFile {
     static let maxDataBytes = 64 << 20
 
     static func read(_ path: String, limit: Int) throws(Unreadable) -> String {
-        let fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        let isStandardInput = path == "-"
+        let fd = isStandardInput ? 0 : open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw Unreadable(path: path, reason: String(cString: strerror(errno))) }
-        defer { if fd != 0 { close(fd) } }
-        if fd != 0 {
+        defer { if !isStandardInput { close(fd) } }
+        if !isStandardInput {
             var info = stat()
             guard fstat(fd, &info) == 0 else { throw Unreadable(path: path, reason: String(cString: strerror(errno))) }
             switch info.st_mode & S_IFMT {
@@ -46,6 +47,12 @@ enum InputFile {
             let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if count < 0 {
                 if errno == EINTR { continue }
+                if errno == EAGAIN {
+                    // A stdin inherited non-blocking: wait until it has something.
+                    var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                    _ = poll(&ready, 1, -1)
+                    continue
+                }
                 throw Unreadable(path: path, reason: String(cString: strerror(errno)))
             }
             if count == 0 { break }

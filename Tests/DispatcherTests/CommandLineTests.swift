@@ -116,6 +116,26 @@ import Testing
         #expect(result.status == 64 && result.errors.contains("--server (or PYLAMBDA_SERVER) \"\(url)\" cannot be used"), "\(result.status): \(result.errors)")
     }
 
+    /// A password in `--server` is refused without being printed; an empty name or id would make `//`,
+    /// which routes to another endpoint.
+    @Test func credentialsInTheServerURLAndEmptyNamesAreUsageErrors() throws {
+        let credentials = try TestEnvironment.runCLI(["functions", "--server", "http://ada:hunter2@127.0.0.1:8900"], environment: ["PYLAMBDA_KEY": "k"])
+        #expect(credentials.status == 64 && credentials.errors.contains("has a user or password in it") && !credentials.errors.contains("hunter2"), "\(credentials.errors)")
+        for arguments in [["invocations", ""], ["functions", ""], ["invoke", ""], ["keys", "revoke", ""], ["deploy", "", "/dev/null"]] {
+            let empty = try TestEnvironment.runCLI(arguments + ["--server", "http://127.0.0.1:9"], environment: ["PYLAMBDA_KEY": "k"])
+            #expect(empty.status == 64 && empty.errors.contains("is empty."), "\(arguments): \(empty.status) \(empty.errors)")
+        }
+    }
+
+    /// `run FILE --requirements -` reads the requirements from stdin (it looked for a file named `-`).
+    @Test func runReadsRequirementsFromStdin() throws {
+        let source = FileManager.default.temporaryDirectory.appendingPathComponent("stdin-requirements-\(getpid()).py").path
+        try "def entrypoint(data):\n    return data\n".write(toFile: source, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: source) }
+        let result = try TestEnvironment.runCLI(["run", source, "--requirements", "-"], stdin: "this is not a requirement!\n")
+        #expect(result.status == 2 && result.errors.contains("requirements line 1"), "\(result.status): \(result.errors)")
+    }
+
     /// A key that cannot be sent is refused without being printed: it is a secret.
     @Test func aKeyWithControlCharactersIsRefusedUnshown() throws {
         let result = try TestEnvironment.runCLI(["functions", "--server", "http://127.0.0.1:9"], environment: ["PYLAMBDA_KEY": "secret\u{01}part"])

@@ -169,6 +169,15 @@ struct ErrorTests {
             if data == 'decimal-nan':
                 import decimal
                 return decimal.Decimal('NaN')
+            if data == 'decimal-huge':
+                import decimal
+                return decimal.Decimal('1E+100000000')
+            if data == 'decimal-odd':
+                import decimal
+                class Odd(decimal.Decimal):
+                    def __eq__(self, other): raise KeyError('no comparing')
+                    __hash__ = decimal.Decimal.__hash__
+                return Odd(3)
             if data == 'cycle':
                 loop = []
                 loop.append(loop)
@@ -177,7 +186,7 @@ struct ErrorTests {
             """)
         try await withRunner(setup) { client in
             try await client.mustLoad(code)
-            for (input, mentions) in [("set", "set"), ("nan", "Out of range float"), ("inf", "Out of range float"), ("object", "object"), ("decimal-nan", "Decimal"), ("cycle", "Circular reference")] {
+            for (input, mentions) in [("set", "set"), ("nan", "Out of range float"), ("inf", "Out of range float"), ("object", "object"), ("decimal-nan", "Decimal"), ("decimal-huge", "Out of range float"), ("decimal-odd", "Odd"), ("cycle", "Circular reference")] {
                 let response = try await client.post(RunnerPath.run, #""\#(input)""#)
                 #expect(response.status == .internalServerError, "\(input)")
                 let error = try response.errorBody()

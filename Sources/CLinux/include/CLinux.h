@@ -40,7 +40,8 @@ int clinux_allowed_cpu_count(void);
 ssize_t clinux_getrandom(void *buffer, size_t count);
 
 /// Flushes stdout: 0 if everything written to it arrived, else the errno of the failure (or EIO
-/// when only the stream's error flag says so).
+/// when only the stream's error flag says so). 0 too when another thread holds the stream (a write
+/// blocked on a full pipe): the caller is exiting, and must not wait for it.
 int clinux_flush_stdout(void);
 
 #endif

@@ -42,8 +42,9 @@ extension Dispatcher {
             let callStarted = UnixTime.now()
             let failure: DispatcherError
             do {
+                // Ended only when the runner goes back healthy, before it does: a runner being
+                // removed stays marked, in case this process dies before the removal is done.
                 lease.runner.beginCall()
-                defer { lease.runner.endCall() }
                 let output = try await runnerClient.run(
                     lease.runner, data: payload, timeoutHeader: function.timeoutHeader,
                     transportTimeout: function.transportTimeout, logTail: logTail, invocationID: invocationID,
@@ -51,6 +52,7 @@ extension Dispatcher {
                 // The answer comes from inside the container: a function holding the connection can
                 // write anything there. Callers are promised JSON.
                 if await Self.isJSON(output.body) {
+                    lease.runner.endCall()
                     if pool.release(lease, healthy: true) {
                         // The runner went to a call that waited for it. That call runs first (it
                         // sends its request), then this one writes its answer: the runner is not
@@ -64,6 +66,7 @@ extension Dispatcher {
                 failure = .protocolViolation("the runner's answer is not JSON")
             } catch let error as RunnerErrorResponse {
                 let (classified, healthy) = classify(error, function: function)
+                if healthy { lease.runner.endCall() }
                 pool.release(lease, healthy: healthy)
                 if case .timedOut = classified { pool.replenish(function) }
                 failure = classified

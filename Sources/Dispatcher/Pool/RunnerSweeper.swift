@@ -73,7 +73,7 @@ final class RunnerSweeper: Sendable {
             case .shared where unlocked && directory.wasLeftInCall:
                 // Still running (or stuck in) a call of a process that died: nobody reads its answer.
                 logger.info("removing runner \(name), left in the middle of a call by a process that died")
-                await removeUnderLock(directory, record: record, container: container.id, client: client)
+                await removeUnderLock(directory, record: record, container: container.id, client: client, onlyIfLeftInCall: true)
             case .shared where running:
                 continue  // left warm on purpose: reused when a call needs it, else it expires
             case .shared where unlocked, .owned where unlocked && !ownerAlive:
@@ -87,8 +87,14 @@ final class RunnerSweeper: Sendable {
 
     /// Removes a runner that looked free, holding its lock while doing so: a process that adopted or
     /// locked it since the probe keeps it, and so does one whose record changed meanwhile.
-    private func removeUnderLock(_ directory: RunnerDirectory, record: RunnerRecord, container: String?, client: DockerClient) async {
-        guard let lock = RunnerLock(in: directory.directory), directory.record == record else { return }
+    private func removeUnderLock(
+        _ directory: RunnerDirectory, record: RunnerRecord, container: String?, client: DockerClient, onlyIfLeftInCall: Bool = false
+    ) async {
+        // Under the lock, the marker is read again: a process may have adopted it, finished its call
+        // and let go since the probe.
+        guard let lock = RunnerLock(in: directory.directory), directory.record == record, !onlyIfLeftInCall || directory.wasLeftInCall else {
+            return
+        }
         await remove(record.name, container: container, client: client)
         withExtendedLifetime(lock) {}
     }

@@ -53,14 +53,17 @@ struct DeployCommand: AsyncParsableCommand {
     @OptionGroup var service: ServiceOptions
 
     func validate() throws {
+        try ServiceOptions.requireNonEmpty(name, "NAME")
         if file == "-" && requirements == "-" { throw ValidationError("Only one of FILE and --requirements can be stdin.") }
         // The service checks the ranges; a NaN or an infinity could not even be sent as JSON.
         if let timeout, !timeout.isFinite { throw ValidationError("--timeout is a number of seconds, not \(timeout).") }
     }
 
     func run() async throws {
-        // Usage first: a bad --env is refused before any file is read.
+        // Usage first: a bad --env is refused before anything else, the server and key before any
+        // file is read.
         let environment = try KeyValueArgument.environment(env)
+        try service.check()
         var code: String?
         var zip: String?
         let requirementsText: String?

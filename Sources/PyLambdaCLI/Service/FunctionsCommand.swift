@@ -14,6 +14,10 @@ struct FunctionsCommand: AsyncParsableCommand {
 
     @OptionGroup var service: ServiceOptions
 
+    func validate() throws {
+        try ServiceOptions.requireNonEmpty(name, "NAME")
+    }
+
     func run() async throws {
         try await service.withClient { client in
             if let name {
@@ -75,6 +79,10 @@ struct InvocationsCommand: AsyncParsableCommand {
     var limit = 20
 
     @OptionGroup var service: ServiceOptions
+
+    func validate() throws {
+        try ServiceOptions.requireNonEmpty(target, "TARGET")
+    }
 
     func run() async throws {
         try await service.withClient { client in

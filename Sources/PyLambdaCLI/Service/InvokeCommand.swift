@@ -31,10 +31,12 @@ struct InvokeCommand: AsyncParsableCommand {
     @OptionGroup var service: ServiceOptions
 
     func validate() throws {
+        try ServiceOptions.requireNonEmpty(name, "NAME")
         if data != nil && dataFile != nil { throw ValidationError("Give --data or --data-file, not both.") }
     }
 
     func run() async throws {
+        try service.check()
         let input: String
         do {
             input = try data ?? dataFile.map { try InputFile.read($0, limit: InputFile.maxDataBytes) } ?? "{}"

@@ -74,6 +74,10 @@ struct KeysRevokeCommand: AsyncParsableCommand {
 
     @OptionGroup var service: ServiceOptions
 
+    func validate() throws {
+        try ServiceOptions.requireNonEmpty(name, "NAME")
+    }
+
     func run() async throws {
         try await service.withClient { client in
             let answer = try await client.send(.DELETE, ServicePath.key(name))

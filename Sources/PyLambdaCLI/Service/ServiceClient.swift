@@ -33,8 +33,9 @@ struct ServiceClient {
     static let connectTimeout: Duration = .seconds(10)
     /// How long a request other than a call or a deploy may wait for its answer.
     static let answerTimeout: Duration = .seconds(60)
-    /// A call (up to its function's 900 s) or a deploy (its requirements installed, its code loaded).
-    static let longAnswerTimeout: Duration = .seconds(960)
+    /// A call (up to its function's 900 s waiting for a container, then as long running) or a deploy
+    /// (its requirements installed, its code loaded).
+    static let longAnswerTimeout: Duration = .seconds(1860)
 
     static func with<T>(server: String, key: String, _ body: (ServiceClient) async throws -> T) async throws -> T {
         var configuration = HTTPClient.Configuration()

@@ -31,6 +31,8 @@ struct ServiceOptions: ParsableArguments {
         else {
             throw .badServer(text, "it must be http://HOST[:PORT]")
         }
+        // Not echoed: it would print the password.
+        guard parts.user == nil, parts.password == nil else { throw .credentialsInServer }
         // The port as written: URLComponents traps on one that does not fit an Int.
         let authority = text.dropFirst(scheme.count + 3).prefix { $0 != "/" }
         if let colon = authority.lastIndex(of: ":"), !authority.hasSuffix("]") {
@@ -54,6 +56,25 @@ struct ServiceOptions: ParsableArguments {
         throw ServiceClientError.noKey(stateDirectory: state)
     }
 
+    /// A name or id that goes into a path: an empty one would make `//`, which routes elsewhere.
+    static func requireNonEmpty(_ value: String?, _ what: String) throws {
+        if value?.isEmpty == true { throw ValidationError("\(what) is empty.") }
+    }
+
+    /// `--server` and the key, checked before anything else is read or sent.
+    func check() throws {
+        do {
+            _ = try serverURL()
+            _ = try key()
+        } catch let error as ServiceOptionsError {
+            StandardError.print("error: \(error)")
+            throw ExitCode(error.exitCode)
+        } catch let error as ServiceClientError {
+            StandardError.print("error: \(error)")
+            throw ExitCode(error.exitCode)
+        }
+    }
+
     /// Runs `body` with a client; any failure is printed and becomes the exit code `pylambda run` uses.
     func withClient<T>(_ body: (ServiceClient) async throws -> T) async throws -> T {
         do {
@@ -71,11 +92,13 @@ struct ServiceOptions: ParsableArguments {
 /// `--server` or `$PYLAMBDA_KEY` that no request could be made with.
 enum ServiceOptionsError: Error, CustomStringConvertible {
     case badServer(String, String)
+    case credentialsInServer
     case unusableKey
 
     var description: String {
         switch self {
         case .badServer(let url, let why): "--server (or PYLAMBDA_SERVER) \(String(reflecting: url)) cannot be used: \(why), as http://127.0.0.1:8900"
+        case .credentialsInServer: "--server (or PYLAMBDA_SERVER) has a user or password in it: give http://HOST[:PORT], and the key in PYLAMBDA_KEY"
         case .unusableKey: "PYLAMBDA_KEY has characters no key has (spaces or control characters): check how it was set"
         }
     }
@@ -83,7 +106,7 @@ enum ServiceOptionsError: Error, CustomStringConvertible {
     /// A usage error (64), as ArgumentParser's; a key that cannot be one is refused as an unknown key is (3).
     var exitCode: Int32 {
         switch self {
-        case .badServer: 64
+        case .badServer, .credentialsInServer: 64
         case .unusableKey: 3
         }
     }

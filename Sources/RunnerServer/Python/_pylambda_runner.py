@@ -92,10 +92,16 @@ def _not_serializable(value):
     """What the encoder makes of what JSON has no type for: a `Decimal` (boto3's DynamoDB numbers)
     is a number, as Lambda's runtime writes it, exact when it is whole. (NaN and infinities are
     not JSON, as `float`'s are not.)"""
-    decimal = sys.modules.get("decimal")  # a Decimal exists only once its module is imported
-    if decimal is not None and isinstance(value, decimal.Decimal) and value.is_finite():
-        return int(value) if value == value.to_integral_value() else float(value)
-    raise TypeError(f"Object of type {value.__class__.__name__} is not JSON serializable")
+    try:
+        decimal = sys.modules.get("decimal")  # a Decimal exists only once its module is imported
+        if decimal is not None and isinstance(value, decimal.Decimal) and value.is_finite():
+            # Whole and of a sane size: exact. Else a float; one out of range is refused as inf is.
+            if value.adjusted() < 64 and value == value.to_integral_value():
+                return int(value)
+            return float(value)
+    except Exception:  # a subclass's own methods raised
+        pass
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 # The C encoder that `json.dumps` builds on every call, built once: compact, UTF-8 (not ASCII-escaped),
@@ -370,6 +376,8 @@ class FunctionHost:
             raise
         except BaseException as error:
             return self._error("user", error, want_tail)
+        finally:
+            CurrentRequest.id = ""
         try:
             payload = encode_json(result)
         except (TypeError, ValueError, RecursionError) as error:
