@@ -63,15 +63,9 @@ struct ServiceOptions: ParsableArguments {
 
     /// `--server` and the key, checked before anything else is read or sent.
     func check() throws {
-        do {
+        try Self.exitingOnFailure {
             _ = try serverURL()
             _ = try key()
-        } catch let error as ServiceOptionsError {
-            StandardError.print("error: \(error)")
-            throw ExitCode(error.exitCode)
-        } catch let error as ServiceClientError {
-            StandardError.print("error: \(error)")
-            throw ExitCode(error.exitCode)
         }
     }
 
@@ -79,12 +73,26 @@ struct ServiceOptions: ParsableArguments {
     func withClient<T>(_ body: (ServiceClient) async throws -> T) async throws -> T {
         do {
             return try await ServiceClient.with(server: try serverURL(), key: try key(), body)
-        } catch let error as ServiceClientError {
+        } catch {
+            throw Self.exit(for: error)
+        }
+    }
+
+    private static func exitingOnFailure(_ body: () throws -> Void) throws {
+        do { try body() } catch { throw exit(for: error) }
+    }
+
+    /// The client's own failures, printed, as the exit status they stand for; any other error as it is.
+    private static func exit(for error: any Error) -> any Error {
+        switch error {
+        case let error as ServiceClientError:
             StandardError.print("error: \(error)")
-            throw ExitCode(error.exitCode)
-        } catch let error as ServiceOptionsError {
+            return ExitCode(error.exitCode)
+        case let error as ServiceOptionsError:
             StandardError.print("error: \(error)")
-            throw ExitCode(error.exitCode)
+            return ExitCode(error.exitCode)
+        default:
+            return error
         }
     }
 }
