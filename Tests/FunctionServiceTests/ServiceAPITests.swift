@@ -580,6 +580,11 @@ struct ServiceAPITests {
             #expect(try await serve.call(.DELETE, "/v1/keys/bot%40host").status == 204)
             #expect(try await serve.call(.GET, "/v1/functions/alph%61").status == 200)
 
+            // Not the key the request is signed with: the last admin key would go with it.
+            let itself = try await serve.call(.DELETE, "/v1/keys/ops", key: admin)
+            #expect(itself.status == 409 && itself.errorType == "Conflict" && itself.text.contains("another admin key"), "\(itself.text)")
+            #expect(try await serve.call(.DELETE, "/v1/keys/admin").status == 409)
+            #expect(try await serve.call(.DELETE, "/v1/keys/ops").status == 204, "another admin key revokes it")
             #expect(try await serve.call(.DELETE, "/v1/keys/ci").status == 204)
             #expect(try await serve.invoke("alpha", "1", key: key).status == 401, "a revoked key is refused")
             #expect(try await serve.call(.DELETE, "/v1/keys/ci").status == 404)

@@ -64,6 +64,12 @@ struct KeyRoutes {
     private func revoke(_ context: ServiceRequestContext) async throws -> Response {
         try requireAdmin(context)
         let name = context.pathParameter("name")
+        // The last admin key revoked by itself would leave no way to manage keys until a restart.
+        guard context.caller?.keyName != name else {
+            throw ServiceHTTPError(
+                .conflict, type: ServiceErrorType.conflict,
+                detail: "this request is signed with the key \(name): revoke it with another admin key, so that one is left (`pylambda keys create --scope admin` makes one)")
+        }
         let bearer = try await store.bearerKeys().contains { $0.name == name && $0.revokedAt == nil }
         if bearer {
             _ = try await store.revokeBearerKey(named: name)
