@@ -36,6 +36,8 @@ struct ServiceClient {
     /// A call (up to its function's 900 s waiting for a container, then as long running) or a deploy
     /// (its requirements installed, its code loaded).
     static let longAnswerTimeout: Duration = .seconds(1860)
+    /// The largest answer read: a result (6 MiB, more if serve's limit was raised) with room to spare.
+    static let maxAnswerBytes = 80 << 20
 
     static func with<T>(server: String, key: String, _ body: (ServiceClient) async throws -> T) async throws -> T {
         var configuration = HTTPClient.Configuration()
@@ -72,7 +74,7 @@ struct ServiceClient {
         let collected: ByteBuffer
         do {
             response = try await http.execute(request, timeout: .init(timeout))
-            collected = try await response.body.collect(upTo: 80 << 20)
+            collected = try await response.body.collect(upTo: Self.maxAnswerBytes)
         } catch {
             throw ServiceClientError(server: server, failure: error, timeout: timeout)
         }
@@ -159,7 +161,7 @@ extension ServiceClientError {
         case let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout:
             self = .noAnswer(server: server, within: timeout)
         case is NIOTooManyBytesError:
-            self = .unreadable("the answer is larger than 80 MiB")
+            self = .unreadable("the answer is larger than \(ServiceClient.maxAnswerBytes >> 20) MiB")
         default:
             self = .unreachable(server: server, reason: "\(failure)")
         }
