@@ -37,7 +37,7 @@ def errors(*codes):
         "409": "A conflict: a key name in use.",
         "413": "The body is larger than the limit (6 MiB for an invocation).",
         "429": "The function's concurrency is reached and its queue is full, or the call waited its whole timeout.",
-        "500": "The function raised, its code failed to load in a new runner, or its result is not JSON (`X-Function-Error: Unhandled`).",
+        "500": "The function raised, its code failed to load in a new runner, or its result is not JSON (`X-Function-Error: Unhandled`); without that header, a fault of the service's own (InternalError).",
         "502": "The runner died or ran out of memory; the error names the cause.",
         "503": "Draining, or Docker or the registry is unreachable.",
         "504": "The call ran past its timeout.",

@@ -52,7 +52,8 @@ import Testing
         let answer = ServiceHTTPError(invoking: error, logTail: false)
         let isTheFunctions = [.raised, .didNotLoad, .unusableResult].contains(error.fault)
         #expect((answer.headers[.functionError] == "Unhandled") == isTheFunctions)
-        #expect((answer.status == .internalServerError) == isTheFunctions)
+        // The one other 500 is the service's own fault, without the header.
+        #expect((answer.status == .internalServerError) == (isTheFunctions || error.fault == .invalidConfiguration))
         if let reported = error.reported, isTheFunctions {
             #expect(answer.body.error.type == reported.type && answer.body.error.message == reported.message)
             #expect(answer.body.error.traceback == reported.traceback)
@@ -69,7 +70,8 @@ import Testing
             (.queueTimedOut(seconds: 1), 429),
             (.docker(.daemonUnreachable(socketPath: "x", reason: "x")), 503),
             (.shutDown, 503),
-            (.invalidConfiguration("x"), 400),
+            // A version that deployed and then cannot be run is the service's fault, not the caller's.
+            (.invalidConfiguration("x"), 500),
         ]
         for (error, code) in expected {
             #expect(ServiceHTTPError(invoking: error, logTail: false).status.code == code, "\(error)")
@@ -77,6 +79,10 @@ import Testing
         // At deploy, code that does not load is the request's fault.
         #expect(ServiceHTTPError(.loadFailed(type: "ImportError", message: "x", traceback: []), logTail: false).status == .badRequest)
         #expect(ServiceHTTPError(invoking: .queueTimedOut(seconds: 1), logTail: false).headers[.retryAfter] == "1")
+        // At deploy, a configuration the dispatcher refuses is the request's.
+        #expect(ServiceHTTPError(.invalidConfiguration("x"), logTail: false).status == .badRequest)
+        #expect(LambdaError(.invalidConfiguration("x")).status == .badRequest)
+        #expect(LambdaError(.invalidConfiguration("x"), atInvoke: true).status == .internalServerError)
     }
 
     /// Refusals are counted apart from the function's failures.

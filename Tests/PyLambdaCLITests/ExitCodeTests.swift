@@ -24,11 +24,22 @@ import Testing
         (.protocolViolation("HTTP 200 without a body"), 137),
         (.runnerStartFailed(reason: "no image"), 3),
         (.shutDown, 3),
+        (.invalidConfiguration("the function's package cannot be used: disk full"), 3),
     ])
     func invokeExitsAsRunDoes(_ error: DispatcherError, _ code: Int32) {
         #expect(RunCommand.exitCode(for: error) == code)
         let answer = ServiceHTTPError(invoking: error, logTail: false)
-        let answered = ServiceClientError.answered(.init(status: Int(answer.status.code), body: [], error: answer.body))
+        let answered = ServiceClientError.answered(
+            .init(status: Int(answer.status.code), body: [], error: answer.body, isTheFunctionsError: answer.headers[.functionError] != nil))
         #expect(answered.exitCode == code, "\(answer.status) \(answer.body.error.type)")
+    }
+
+    /// A function's own exception may be named like one of the service's errors: `X-Function-Error`
+    /// says whose it is.
+    @Test func aFunctionsExceptionNamedInternalErrorIsTheFunctions() {
+        let answer = ServiceHTTPError(invoking: .functionFailed(type: "InternalError", message: "mine", traceback: []), logTail: false)
+        let answered = ServiceClientError.answered(
+            .init(status: Int(answer.status.code), body: [], error: answer.body, isTheFunctionsError: answer.headers[.functionError] != nil))
+        #expect(answered.exitCode == 1)
     }
 }

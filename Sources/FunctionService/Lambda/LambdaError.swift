@@ -71,8 +71,10 @@ struct LambdaError: HTTPResponseError {
     }
 
     /// Errors that are not the function's own (those are a 200 with `X-Amz-Function-Error`,
-    /// `LambdaInvokeRoute.functionError`).
-    init(_ error: DispatcherError) {
+    /// `LambdaInvokeRoute.functionError`). A configuration the dispatcher refuses is the request's
+    /// fault when a function is created or updated, and the service's at an invoke (as
+    /// `ServiceHTTPError(invoking:)` has it).
+    init(_ error: DispatcherError, atInvoke: Bool = false) {
         switch error.fault {
         case .throttled:
             self.init(status: .tooManyRequests, type: LambdaAPI.ErrorType.tooManyRequests, message: error.summary, headers: [.retryAfter: "1"])
@@ -80,6 +82,8 @@ struct LambdaError: HTTPResponseError {
             self.init(status: .contentTooLarge, type: LambdaAPI.ErrorType.requestTooLarge, message: error.summary)
         case .invalidInput:
             self.init(status: .badRequest, type: LambdaAPI.ErrorType.invalidRequestContent, message: error.summary)
+        case .invalidConfiguration where atInvoke:
+            self.init(status: .internalServerError, type: LambdaAPI.ErrorType.service, message: "service fault: \(error.summary)")
         case .didNotLoad, .invalidConfiguration:
             self = .invalid(error.summary)
         case .raised, .unusableResult, .timedOut, .outOfMemory, .runnerFailed, .unavailable, .stopping:

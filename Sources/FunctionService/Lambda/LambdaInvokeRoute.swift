@@ -72,7 +72,7 @@ struct LambdaInvokeRoute {
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: result.json)))
         case .failure(let error):
             guard let functionError = Self.functionError(error, version: version) else {
-                var failure = LambdaError(error)
+                var failure = LambdaError(error, atInvoke: true)
                 failure.headers[.amznRequestID] = id
                 throw failure
             }

@@ -50,19 +50,22 @@ struct ServiceHTTPError: HTTPResponseError {
     /// A call's failure, as an invoke answers it (`InvocationExecutor.atInvoke` has classified it).
     /// Code that does not load is a 400 when it is deployed, but a version that deployed and then
     /// failed to load in a new runner (its module raised, say a setting it reads was gone) is the
-    /// function's failure: a 500 with `X-Function-Error`.
+    /// function's failure: a 500 with `X-Function-Error`. A configuration the dispatcher refuses is
+    /// the deploy's fault at deploy (400), but at an invoke it is the service's own (a version that
+    /// was accepted, a package the host could not link): a 500 `InternalError`, which the CLI's
+    /// `invoke` exits 3 for, as `run` does.
     init(invoking error: DispatcherError, logTail: Bool) {
-        self.init(error, logTail: logTail, loadFailureIsTheFunctions: true)
+        self.init(error, logTail: logTail, atInvoke: true)
     }
 
     /// A call's failure, by its `fault`. The function's own errors keep the runner's type, message
     /// and traceback; what it printed goes in `X-Log-Tail` when asked for and there.
-    init(_ error: DispatcherError, logTail: Bool, loadFailureIsTheFunctions: Bool = false) {
+    init(_ error: DispatcherError, logTail: Bool, atInvoke: Bool = false) {
         let detail = error.summary
         let reported = error.reported ?? (type: ServiceErrorType.internalError, message: detail, traceback: [])
         switch error.fault {
         case .raised, .unusableResult, .didNotLoad:
-            let isTheFunctions = error.fault != .didNotLoad || loadFailureIsTheFunctions
+            let isTheFunctions = error.fault != .didNotLoad || atInvoke
             self.init(
                 isTheFunctions ? .internalServerError : .badRequest, type: reported.type, detail: detail, message: reported.message,
                 traceback: reported.traceback, headers: isTheFunctions ? [.functionError: "Unhandled"] : [:])
@@ -80,6 +83,8 @@ struct ServiceHTTPError: HTTPResponseError {
             self.init(.badGateway, type: ServiceErrorType.runnerFailed, detail: detail)
         case .unavailable, .stopping:
             self.init(.serviceUnavailable, type: ServiceErrorType.unavailable, detail: detail)
+        case .invalidConfiguration where atInvoke:
+            self.init(.internalServerError, type: ServiceErrorType.internalError, detail: "service fault: \(detail)")
         case .invalidConfiguration:
             self.init(.badRequest, type: ServiceErrorType.invalidRequest, detail: detail)
         }

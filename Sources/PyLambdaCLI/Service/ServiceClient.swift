@@ -27,6 +27,8 @@ struct ServiceClient {
         var functionVersion: String?
         var logTail: String?
         var error: ErrorBody?
+        /// `X-Function-Error` was set: the failure is the function's own, whatever its type's name.
+        var isTheFunctionsError = false
     }
 
     /// How long a connection may take to open: serve is on this machine or near it.
@@ -81,7 +83,8 @@ struct ServiceClient {
         let bytes = Array(buffer: collected)
         var answer = Answer(
             status: Int(response.status.code), body: bytes, invocationID: response.headers.first(name: ServiceHeader.invocationID),
-            functionVersion: response.headers.first(name: ServiceHeader.functionVersion))
+            functionVersion: response.headers.first(name: ServiceHeader.functionVersion),
+            isTheFunctionsError: response.headers.first(name: ServiceHeader.functionError) != nil)
         if let tail = response.headers.first(name: ServiceHeader.logTail), let decoded = Data(base64Encoded: tail) {
             answer.logTail = String(decoding: decoded, as: UTF8.self)
         }
@@ -138,6 +141,7 @@ enum ServiceClientError: Error, CustomStringConvertible {
         case 413: return 4
         case 429: return 5
         case 500 where [RunnerErrorType.resultNotSerializable, RunnerErrorType.resultTooLarge].contains(answer.error?.error.type): return 4
+        case 500 where answer.error?.error.type == ServiceErrorType.internalError && !answer.isTheFunctionsError: return 3
         case 500: return 1
         case 502: return 137
         case 504: return 124
