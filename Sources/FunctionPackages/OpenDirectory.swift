@@ -165,7 +165,9 @@ func displayName(_ raw: [CChar]) -> String {
     String(decoding: raw.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
-/// Reads a whole file from a descriptor, refusing more than `limit` bytes.
+/// Reads a whole file from a descriptor, refusing more than `limit` bytes (nil). A descriptor
+/// that is non-blocking (a regular file opened so, or an inherited stdin) is waited on when it
+/// has nothing yet.
 func readAll(_ fd: Int32, limit: Int, path: String) throws(FileSystemError) -> [UInt8]? {
     var result: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 1 << 16)
@@ -173,6 +175,11 @@ func readAll(_ fd: Int32, limit: Int, path: String) throws(FileSystemError) -> [
         let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
         if count < 0 {
             if errno == EINTR { continue }
+            if errno == EAGAIN {
+                var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                _ = poll(&ready, 1, -1)
+                continue
+            }
             throw FileSystemError(path: path, operation: "read")
         }
         if count == 0 { return result }

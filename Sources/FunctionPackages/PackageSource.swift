@@ -28,29 +28,25 @@ enum PackageSource {
     static func readFile(
         _ path: String, limit: Int, tooLarge: (Int) throws(PackageError) -> Never
     ) throws(PackageError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else {
-            if errno == ENOENT { throw .notFound(path: path) }
-            throw .fileSystem(FileSystemError(path: path, operation: "open"))
-        }
-        defer { close(fd) }
-        return try readRegular(fd, path: path, limit: limit, tooLarge: tooLarge)
+        do { return try BoundedFile.read(path: path, limit: limit) } catch { try packageError(error, path: path, tooLarge: tooLarge) }
     }
 
     private static func readRegular(
         _ fd: Int32, path: String, limit: Int, tooLarge: (Int) throws(PackageError) -> Never
     ) throws(PackageError) -> [UInt8] {
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw .fileSystem(FileSystemError(path: path, operation: "stat")) }
-        guard info.st_mode & S_IFMT == S_IFREG else {
-            if info.st_mode & S_IFMT == S_IFDIR { throw .unsupportedEntry(path: path, reason: "it is a directory, where a file was expected") }
-            throw .unsupportedEntry(path: path, reason: "only regular files can be read (devices, FIFOs and sockets are not allowed)")
+        do { return try BoundedFile.readRegular(fd, path: path, limit: limit) } catch { try packageError(error, path: path, tooLarge: tooLarge) }
+    }
+
+    private static func packageError(
+        _ error: BoundedFile.Failure, path: String, tooLarge: (Int) throws(PackageError) -> Never
+    ) throws(PackageError) -> Never {
+        switch error {
+        case .notFound: throw .notFound(path: path)
+        case .isDirectory: throw .unsupportedEntry(path: path, reason: "it is a directory, where a file was expected")
+        case .notRegular: throw .unsupportedEntry(path: path, reason: "only regular files can be read (devices, FIFOs and sockets are not allowed)")
+        case .tooLarge(let size): try tooLarge(size)
+        case .fileSystem(let error): throw .fileSystem(error)
         }
-        if Int(info.st_size) > limit { try tooLarge(Int(info.st_size)) }
-        let bytes: [UInt8]?
-        do { bytes = try readAll(fd, limit: limit, path: path) } catch { throw .fileSystem(error) }
-        guard let bytes else { try tooLarge(limit + 1) }
-        return bytes
     }
 
     /// Zips a directory deterministically, holding it to the limits as it goes.
