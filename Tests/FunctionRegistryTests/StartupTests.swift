@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import FunctionRegistry
@@ -63,6 +64,32 @@ extension RegistryTests {
             }
         }
 
+        /// `run()` returns soon after it is cancelled, whenever that comes. PostgreSQL's pool and change
+        /// listener were cancelled together, and the listener's probe, in flight on a pool shutting
+        /// down, was never answered: `run()` (and a test suite, once in a few dozen starts) hung.
+        @Test(arguments: StoreKind.allCases)
+        func runEndsWhenCancelledAtAnyMoment(kind: StoreKind) async throws {
+            for round in 0..<150 {
+                guard let database = try TestDatabase.fresh(kind) else { return }
+                defer { database.remove() }
+                let store = try database.makeStore()
+                let ended = Flag()
+                let running = Task {
+                    try? await store.run()
+                    ended.set()
+                }
+                try await store.waitUntilReady()
+                _ = try? await store.function(named: "absent")
+                running.cancel()
+                let deadline = ContinuousClock.now + .seconds(10)
+                while !ended.isSet && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(2)) }
+                guard ended.isSet else {
+                    Issue.record("round \(round): run() had not returned 10 s after it was cancelled")
+                    return
+                }
+            }
+        }
+
         @Test(arguments: StoreKind.allCases)
         func callsAfterShutdownFailAtOnce(kind: StoreKind) async throws {
             guard let database = try TestDatabase.fresh(kind) else { return }
@@ -95,4 +122,11 @@ extension RegistryTests {
             }
         }
     }
+}
+
+/// Set once, read from any task.
+private final class Flag: Sendable {
+    private let value = Mutex(false)
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
 }

@@ -6,13 +6,13 @@ import Synchronization
 /// with an empty payload, see `SQLRegistry.announceChange`) and passes them to a
 /// `RegistryChangeFeed`, on a connection of its own.
 ///
-/// It proves that it hears them: every `confirmEvery` it sends a probe, a notification of its own
-/// with a fresh nonce, and only a probe that comes back lets the feed hand out marks, for
-/// `staleAfter` from when it was sent. A notification arrives after every one committed before it,
-/// on the same connection, so nothing announced before the probe is still on its way. (A `SELECT 1`
-/// would prove less: behind a pooling proxy it may be answered by a server session other than the
-/// one listening.) A connection whose probes stop coming back for `2 × staleAfter` is closed and
-/// opened again, as is a lost one, after `retryDelay`.
+/// It proves that it hears them: every `confirmEvery` it sends a probe (through the pool), a
+/// notification of its own with a fresh nonce, and only a probe that comes back lets the feed hand
+/// out marks, for `staleAfter` from when it was sent. Notifications arrive on the listening
+/// connection in the order they were committed, so nothing announced before the probe is still on
+/// its way. (A `SELECT 1` would prove less: behind a pooling proxy it may be answered by a server
+/// session other than the one listening.) A connection whose probes stop coming back for
+/// `2 × staleAfter` is closed and opened again, as is a lost one, after `retryDelay`.
 struct PostgresChangeListener: Sendable {
     let database: PostgresRegistryDatabase
     let channel: String
@@ -63,6 +63,10 @@ struct PostgresChangeListener: Sendable {
         // ends it.
         try await withTaskCancellationHandler {
             try await connection.listen(on: channel) { notifications in
+                // Cancelled while LISTEN was on its way: `onCancel` has closed the connection, and a
+                // stream registered after the close is never finished, so waiting on it would never
+                // end (and the store's `run()` with it).
+                try Task.checkCancellation()
                 listening()
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
@@ -79,7 +83,11 @@ struct PostgresChangeListener: Sendable {
                     group.addTask {
                         while true {
                             let payload = probes.send()
-                            _ = try await connection.query("SELECT 1 FROM pg_notify(\(channel), \(payload))", logger: logger).collect()
+                            // Through the pool, not on the listening connection: a query written to
+                            // a connection as it closes is never answered (postgres-nio drops the
+                            // write), and would hold this group, and the store's `run()`, for ever.
+                            // Notifications arrive in commit order whichever session sends them.
+                            _ = try await database.client.query("SELECT 1 FROM pg_notify(\(channel), \(payload))", logger: logger).collect()
                             try await Task.sleep(for: confirmEvery)
                         }
                     }

@@ -29,18 +29,22 @@ public final class PostgresFunctionStore: SQLBackedFunctionStore {
             throw RegistryError.unavailable("PostgresFunctionStore.run() was called twice; a store runs once")
         }
         let database = database
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await database.client.run() }
-            do {
-                try await database.migrate()
-            } catch {
-                let error = database.registryError(for: error)
-                registry.gate.close(error)
-                group.cancelAll()
-                throw error
-            }
-            let listener = PostgresChangeListener(
-                database: database, channel: configuration.schema, feed: changes, logger: configuration.logger)
+        // The pool runs in a task of its own rather than a child: a child is cancelled with `run()`,
+        // at the same moment as the listener, and a query still in flight on a pool that is shutting
+        // down is never answered (postgres-nio), which held `run()` for ever. The pool stops last,
+        // once nothing of this store uses it.
+        let pool = Task { await database.client.run() }
+        do {
+            try await database.migrate()
+        } catch {
+            let error = database.registryError(for: error)
+            registry.gate.close(error)
+            pool.cancel()
+            await pool.value
+            throw error
+        }
+        let listener = PostgresChangeListener(database: database, channel: configuration.schema, feed: changes, logger: configuration.logger)
+        await withTaskGroup(of: Void.self) { group in
             group.addTask { await listener.run() }
             registry.gate.open()
             configuration.logger.debug("registry open", metadata: ["url": "\(configuration.redactedURL)", "schema": "\(configuration.schema)"])
@@ -48,5 +52,7 @@ public final class PostgresFunctionStore: SQLBackedFunctionStore {
             registry.gate.close(.shutDown)
             group.cancelAll()
         }
+        pool.cancel()
+        await pool.value
     }
 }
