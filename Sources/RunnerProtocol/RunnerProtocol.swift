@@ -16,7 +16,8 @@ public enum RunnerHeader {
     /// Request `true`: the response carries the last 4 KiB of the invocation's output, base64, in
     /// the same header (AWS Lambda's `LogType: Tail`).
     public static let logTail = "X-Log-Tail"
-    /// Response: the function's error type on a failed invocation (AWS's `X-Amz-Function-Error`).
+    /// Response: `Unhandled` when a call failed by the function's own fault: it raised, or its result
+    /// is not JSON or too large (AWS's `X-Amz-Function-Error`).
     public static let functionError = "X-Function-Error"
     /// Request to `/run`: the invocation's id, given to a `handler(event, context)` as
     /// `context.aws_request_id` (a random UUID when absent).
@@ -32,7 +33,11 @@ public enum RunnerEnvironment {
     public static let timeoutGrace = "RUNNER_TIMEOUT_GRACE"
     /// Seconds without `/load` or `/run` after which the runner exits 0; `<= 0` disables.
     public static let idleTTL = "RUNNER_IDLE_TTL"
+    /// Largest request body and result; `defaultMaxBodyBytes` when unset.
     public static let maxBodyBytes = "RUNNER_MAX_BODY_BYTES"
+    /// AWS Lambda's synchronous payload limit: the runner's default, and what the host expects of a
+    /// runner it gave no limit.
+    public static let defaultMaxBodyBytes = 6 << 20
     /// Bytes of output (stdout + stderr) kept per invocation.
     public static let maxOutputBytes = "RUNNER_MAX_OUTPUT_BYTES"
     /// swift-log level of the runner's own logs: trace, debug, info, notice, warning, error, critical.

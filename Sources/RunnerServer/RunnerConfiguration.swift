@@ -15,8 +15,8 @@ public struct RunnerConfiguration: Sendable {
     }
 
     public var address: Address = .tcp(host: "0.0.0.0", port: 8080)
-    /// Largest request body; AWS Lambda's synchronous payload limit.
-    public var maxBodyBytes = 6 << 20
+    /// Largest request body (and result); AWS Lambda's synchronous payload limit.
+    public var maxBodyBytes = RunnerEnvironment.defaultMaxBodyBytes
     /// Deadline of a `/run` (and `/load`) without an `X-Timeout-Ms` header, counted from its arrival.
     public var timeout: Duration = .seconds(60)
     /// How long past its deadline code blocked in C may take before the runner gives up and exits.

@@ -22,14 +22,14 @@ struct SwiftRunnerCommand: ParsableCommand {
 
             Environment (defaults in brackets):
               \(RunnerEnvironment.port)                     TCP port, when --port is not given [8080]
-              \(RunnerEnvironment.timeout)           deadline of a /run or /load, seconds [60];
+              \(RunnerEnvironment.timeout)           deadline of a /run or /load, seconds [\(RunnerConfiguration().timeout.components.seconds)];
                                        a request's X-Timeout-Ms header overrides it
               \(RunnerEnvironment.timeoutGrace)     seconds past a deadline that code blocked in C
-                                       may take before the runner answers 504 and exits 124 [2]
+                                       may take before the runner answers 504 and exits 124 [\(RunnerConfiguration().timeoutGrace.components.seconds)]
               \(RunnerEnvironment.idleTTL)          exit 0 after this many seconds without /load or
-                                       /run; 0 or less never [60]
-              \(RunnerEnvironment.maxBodyBytes)    largest request body [6291456]
-              \(RunnerEnvironment.maxOutputBytes)  output kept per invocation [1048576]
+                                       /run; 0 or less never [\(RunnerConfiguration().idleTTL?.components.seconds ?? 0)]
+              \(RunnerEnvironment.maxBodyBytes)    largest request body [\(RunnerConfiguration().maxBodyBytes)]
+              \(RunnerEnvironment.maxOutputBytes)  output kept per invocation [\(RunnerConfiguration().maxOutputBytes)]
               \(RunnerEnvironment.logLevel)         trace, debug (one line per request), info [info]
 
             SIGTERM or SIGINT: answer the requests already received, then exit 0.

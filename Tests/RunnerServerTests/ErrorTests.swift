@@ -247,6 +247,7 @@ struct ErrorTests {
             #expect(response.status == .internalServerError)
             let error = try response.errorBody()
             #expect(error.error.type == RunnerErrorType.resultTooLarge)
+            #expect(response.header(RunnerHeader.functionError) == "Unhandled", "the function's own, as a result that is not JSON")
             #expect(error.error.message == "the return value is 1202 bytes of JSON, over the limit of 1024", "\(error.error.message)")
             #expect(try await client.post(RunnerPath.run, "2").text == #""éé""#)
         }

@@ -108,7 +108,7 @@ public struct FunctionDefinition: Sendable, Hashable {
         timeoutHeader = String(max(1, timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000))
         transportTimeout = timeout + .seconds(5)
         // Clamped: `validate()` refuses a larger limit, but this runs first.
-        maxResponseBytes = min(max(configuration.maxBodyBytes ?? 6 << 20, 1), FunctionConfiguration.maxBodyBytesLimit) + (64 << 10)
+        maxResponseBytes = min(max(configuration.maxBodyBytes ?? RunnerEnvironment.defaultMaxBodyBytes, 1), FunctionConfiguration.maxBodyBytesLimit) + (64 << 10)
     }
 
     public static func == (lhs: Self, rhs: Self) -> Bool { lhs.key == rhs.key }

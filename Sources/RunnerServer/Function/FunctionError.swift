@@ -55,11 +55,27 @@ struct FunctionError: Error, Equatable {
         }
     }
 
+    /// The wire type (`RunnerErrorType`, named here only): the Python exception's own name where the
+    /// code failed, one of the protocol's otherwise. The dispatcher tells "the runner lost its
+    /// code" by `NotLoaded`, so the support module does not get to spell it.
     var errorType: String {
         switch kind {
+        case .syntax, .load, .user: type
         case .invalidRequest: RunnerErrorType.invalidRequest
+        case .noEntrypoint: RunnerErrorType.noEntrypoint
+        case .notLoaded: RunnerErrorType.notLoaded
         case .result: RunnerErrorType.resultNotSerializable
-        default: type
+        case .resultTooLarge: RunnerErrorType.resultTooLarge
+        case .internal: RunnerErrorType.internalError
+        }
+    }
+
+    /// The failure is the function's own (`X-Function-Error`): it raised, or what it returned
+    /// cannot be answered (not JSON, or too large).
+    var isTheFunctions: Bool {
+        switch kind {
+        case .user, .result, .resultTooLarge: true
+        case .invalidRequest, .syntax, .load, .noEntrypoint, .notLoaded, .internal: false
         }
     }
 

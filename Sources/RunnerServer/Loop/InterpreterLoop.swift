@@ -46,7 +46,7 @@ extension RunnerLoop {
     func respond(to request: HTTPRequest, on connection: Connection, error: FunctionError, thread: inout LoopThread) {
         var fields = ResponseFields.none
         fields.logTail = error.logTail
-        fields.functionError = error.kind == .user || error.kind == .result
+        fields.functionError = error.isTheFunctions
         error.body.jsonBytes.withUnsafeBytes { respond(to: request, on: connection, status: error.status, body: $0, fields: fields, thread: &thread) }
     }
 }

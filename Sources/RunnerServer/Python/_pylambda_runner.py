@@ -168,14 +168,15 @@ def _error(kind, error, want_tail=False):
     return ("error", kind, name, message, lines, OUTPUT.tail_base64() if want_tail else None)
 
 
-def _refusal(kind, error_type, message):
-    return ("error", kind, error_type, message, [], None)
+def _refusal(kind, message):
+    # The wire type of a refusal is the runner's to name (FunctionError.errorType), by its kind.
+    return ("error", kind, "", message, [], None)
 
 
 _WARM_UP_LOAD = b'{"code": "def entrypoint(data):\\n    return [data, len(data)]\\n"}'
 _WARM_UP_INPUT = '{"text": "t", "number": 1.5, "list": [1, null, true]}'
 
-_NOT_LOADED = _refusal("not_loaded", "NotLoaded", "no function is loaded: POST /load first")
+_NOT_LOADED = _refusal("not_loaded", "no function is loaded: POST /load first")
 
 # --- The loaded function ----------------------------------------------------------------------------
 
@@ -227,7 +228,7 @@ class FunctionHost:
         try:
             request = LoadRequest(request, _code_digest)
         except InvalidLoad as error:
-            return _refusal("invalid_request", "InvalidRequest", str(error))
+            return _refusal("invalid_request", str(error))
         loaded = self._loaded
         if loaded is not None and request.key is not None and request.key == loaded.key:
             return ("loaded", self._answer(request, True))
@@ -255,10 +256,10 @@ class FunctionHost:
             raise
         except InvalidLoad as error:
             self.unload()
-            return _refusal("invalid_request", "InvalidRequest", str(error))
+            return _refusal("invalid_request", str(error))
         except EntrypointNotFound as error:
             self.unload()
-            return _refusal("no_entrypoint", "EntrypointNotFound", str(error))
+            return _refusal("no_entrypoint", str(error))
         except BaseException as error:  # compiling: SyntaxError, RecursionError, MemoryError
             self.unload()
             kind = "syntax" if stage == "syntax" or isinstance(error, SyntaxError) else "load"
