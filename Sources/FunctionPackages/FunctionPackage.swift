@@ -27,8 +27,6 @@ public struct FunctionPackage: Sendable {
     /// The source of a single-file function, which `/load` takes as it always has.
     public let source: String?
 
-    public var packedBytes: Int { zip.count }
-
     let archive: ZipArchive
     /// Index into `archive.entries` of each of `files`.
     let entryIndices: [Int]
@@ -49,6 +47,12 @@ public struct FunctionPackage: Sendable {
             }
         }
         return try load(path: path, handler: handler, requirements: requirements, limits: limits)
+    }
+
+    /// Which form `path` is, as `load` reads it: a directory, a zip (by its name or its first
+    /// bytes), or else a single source file.
+    public static func kind(of path: String) throws(PackageError) -> Kind {
+        try PackageSource.kind(of: path)
     }
 
     /// `load(path:handler:requirementsFile:limits:)` with requirements already read (from stdin, say).

@@ -5,9 +5,7 @@ import Glibc
 /// Reading a package from the host: which form a path is, a bounded file read, and the walk that
 /// zips a directory. The walk never follows a symbolic link below the directory it was given.
 enum PackageSource {
-    enum Kind { case directory, zip, singleFile }
-
-    static func kind(of path: String) throws(PackageError) -> Kind {
+    static func kind(of path: String) throws(PackageError) -> FunctionPackage.Kind {
         var info = stat()
         guard stat(path, &info) == 0 else {
             if errno == ENOENT { throw .notFound(path: path) }

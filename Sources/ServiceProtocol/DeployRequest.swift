@@ -40,6 +40,12 @@ public struct DeployRequest: Codable, Sendable, Equatable {
     /// `timeout_s` would otherwise deploy with the default timeout, silently).
     public static var fieldNames: [String] { CodingKeys.allCases.map(\.rawValue) }
 
+    /// The names a raw zip body's settings take in the query string: the body's, but for the code
+    /// and its requirements, which are in the zip. Any other name is refused, as in the body.
+    public static var queryFieldNames: [String] {
+        fieldNames.filter { ![CodingKeys.code, .zip, .requirements].map(\.rawValue).contains($0) }
+    }
+
     enum CodingKeys: String, CodingKey, CaseIterable {
         case code, zip, handler, requirements
         case memoryMB = "memory_mb"

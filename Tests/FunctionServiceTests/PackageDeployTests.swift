@@ -102,6 +102,19 @@ extension ServiceAPITests {
             #expect(raw.object["version"] as? Int == 2 && raw.object["memory_mb"] as? Int == 128)
             #expect(raw.object["env"] as? [String] == ["GREETING"] && raw.object["description"] as? String == "raw")
             #expect(try await serve.invoke("modules", #"{"name": "Bo"}"#).object["greeting"] as? String == "Hello, Bo!")
+            // A setting by another name is refused, not dropped (the default timeout would apply).
+            let misnamed = try await ServiceHTTP.shared.request(
+                .PUT, serve.url + "/v1/functions/modules?timeout=5", key: serve.adminKey, bytes: zip, headers: [("Content-Type", "application/zip")])
+            #expect(misnamed.status == 400 && misnamed.text.contains("unknown query parameter \"timeout\""), "\(misnamed.text)")
+
+            // The CLI tells a zip as `run` does: by its name in any case, or by its first bytes.
+            for file in ["BUNDLE.ZIP", "bundle"] {
+                let path = serve.state + "-" + file
+                try Data(zip).write(to: URL(fileURLWithPath: path))
+                defer { try? FileManager.default.removeItem(atPath: path) }
+                let deployed = try Self.cliWithStatus(["deploy", "modules", path, "--server", serve.url], environment: ["PYLAMBDA_KEY": serve.adminKey])
+                #expect(deployed.status == 0 && deployed.output.contains(#""kind":"zip""#), "\(file): \(deployed.output)")
+            }
 
             // Another handler in the same package, named module.function.
             let other = try await deployZip(

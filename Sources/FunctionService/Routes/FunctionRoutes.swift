@@ -47,6 +47,11 @@ struct FunctionRoutes {
         let contentType = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
         if contentType == "application/zip" || contentType == "application/octet-stream" {
             let query = request.uri.queryParameters
+            let known = DeployRequest.queryFieldNames
+            if let unknown = query.first(where: { !known.contains(String($0.key)) }) {
+                throw ServiceHTTPError.invalid(
+                    "unknown query parameter \(String(reflecting: String(unknown.key))); a zip body's settings are \(known.joined(separator: ", "))")
+            }
             func number<T: LosslessStringConvertible>(_ key: String, as: T.Type) throws -> T? {
                 guard let text = query.get(key) else { return nil }
                 guard let value = T(text) else { throw ServiceHTTPError.invalid("\(key) must be a number, not \(String(reflecting: text))") }
@@ -114,10 +119,7 @@ struct FunctionRoutes {
 
     private func list(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
         try requireAdmin(context)
-        let limit = try request.uri.queryParameters.get("limit").map { text -> Int in
-            guard let value = Int(text), (1...1000).contains(value) else { throw ServiceHTTPError.invalid("limit must be from 1 to 1000") }
-            return value
-        } ?? 100
+        let limit = try listLimit(request, default: 100)
         let page = try await store.listFunctions(limit: limit, after: request.uri.queryParameters.get("marker"))
         return json(FunctionList(functions: page.functions.map(\.body), nextMarker: page.nextMarker))
     }
@@ -153,6 +155,14 @@ func functionName(_ context: ServiceRequestContext) throws -> String {
         throw ServiceHTTPError.invalid("\(String(reflecting: name)) is not a function name: use 1 to 64 of a-z, 0-9, '_' and '-', starting with a letter or digit")
     }
     return name
+}
+
+/// `?limit=N` of a list: from 1 to the registry's largest page.
+func listLimit(_ request: Request, default: Int) throws(ServiceHTTPError) -> Int {
+    guard let text = request.uri.queryParameters.get("limit") else { return `default` }
+    let largest = RegistryLimits().maxListLimit
+    guard let value = Int(text), (1...largest).contains(value) else { throw .invalid("limit must be from 1 to \(largest), not \(String(reflecting: text))") }
+    return value
 }
 
 func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {

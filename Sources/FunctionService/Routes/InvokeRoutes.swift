@@ -87,10 +87,7 @@ struct InvokeRoutes {
         guard context.caller?.mayUse(name) == true else {
             throw ServiceHTTPError.forbidden("this key may not read invocations of \(name)")
         }
-        let limit = try request.uri.queryParameters.get("limit").map { text -> Int in
-            guard let value = Int(text), (1...1000).contains(value) else { throw ServiceHTTPError.invalid("limit must be from 1 to 1000") }
-            return value
-        } ?? 20
+        let limit = try listLimit(request, default: 20)
         await executor.recorder.flush()
         let page = try await store.invocations(of: name, limit: limit, before: request.uri.queryParameters.get("marker"))
         // Results of async calls are left out of the list; `GET /v1/invocations/{id}` has them.

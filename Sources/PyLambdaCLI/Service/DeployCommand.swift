@@ -91,11 +91,10 @@ struct DeployCommand: AsyncParsableCommand {
     }
 
     /// A directory or zip as the package the service will get (checked here first, so that a bad
-    /// path fails before anything is sent); nil for a single source file.
+    /// path fails before anything is sent); nil for a single source file. Which it is, is decided as
+    /// `pylambda run` decides it: a zip by its name in any case or by its first bytes.
     static func package(at path: String, handler: String?) throws -> FunctionPackage? {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        if info.st_mode & S_IFMT != S_IFDIR && !path.hasSuffix(".zip") { return nil }
+        guard let kind = try? FunctionPackage.kind(of: path), kind != .singleFile else { return nil }
         return try FunctionPackage.load(path: path, handler: handler)
     }
 }
