@@ -44,7 +44,7 @@ struct LambdaFunctionRoutes {
 
     private func create(_ context: ServiceRequestContext) async throws -> Response {
         try requireLambdaAdmin(context)
-        let body = try decode(LambdaCreateFunctionRequest.self, context)
+        let body = try decodeLambdaBody(LambdaCreateFunctionRequest.self, context)
         let name = try LambdaFunctionName(rawComponent: Substring(body.functionName), qualifier: nil, creating: true)
         guard name.qualifier == nil else { throw LambdaError.invalid("FunctionName must not carry a qualifier") }
         try Self.checkRuntime(body.runtime)
@@ -58,14 +58,14 @@ struct LambdaFunctionRoutes {
                 code: .zipPackage(zip), handler: body.handler ?? "lambda_function.lambda_handler", settings: settings,
                 description: body.description ?? "", publish: body.publish ?? false, createsFunction: true),
             as: name.name)
-        return lambdaJSON(LambdaFunctionConfiguration(created.version, qualified: body.publish ?? false, region: region), status: .created)
+        return json(LambdaFunctionConfiguration(created.version, qualified: body.publish ?? false, region: region), status: .created)
     }
 
     private func list(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
         try requireLambdaAdmin(context)
         let query = request.uri.queryParameters
         let page = try await store.listFunctions(limit: try Self.maxItems(query.get("MaxItems")), after: query.get("Marker"))
-        return lambdaJSON(
+        return json(
             LambdaListFunctionsResponse(
                 functions: page.functions.map { LambdaFunctionConfiguration($0.latest, qualified: false, region: region) },
                 nextMarker: page.nextMarker))
@@ -74,7 +74,7 @@ struct LambdaFunctionRoutes {
     private func get(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
         try requireLambdaAdmin(context)
         let (version, qualified) = try await resolve(request, context)
-        return lambdaJSON(
+        return json(
             LambdaGetFunctionResponse(
                 configuration: LambdaFunctionConfiguration(version, qualified: qualified, region: region),
                 code: .init(repositoryType: "S3", location: "")))
@@ -83,13 +83,13 @@ struct LambdaFunctionRoutes {
     private func configuration(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
         try requireLambdaAdmin(context)
         let (version, qualified) = try await resolve(request, context)
-        return lambdaJSON(LambdaFunctionConfiguration(version, qualified: qualified, region: region))
+        return json(LambdaFunctionConfiguration(version, qualified: qualified, region: region))
     }
 
     private func updateCode(_ context: ServiceRequestContext) async throws -> Response {
         try requireLambdaAdmin(context)
         let name = try unqualifiedName(context)
-        let body = try decode(LambdaUpdateCodeRequest.self, context)
+        let body = try decodeLambdaBody(LambdaUpdateCodeRequest.self, context)
         let zip = try Self.zip(body.zipFile, field: "ZipFile", otherSources: body.s3Bucket != nil || body.imageUri != nil)
         let latest = try await store.version(of: name, number: nil)
         let draft = FunctionDeployer.Draft(
@@ -98,16 +98,16 @@ struct LambdaFunctionRoutes {
         if body.dryRun == true {
             // Checked (the zip, its paths and handler), not deployed; unpacking is off the event loop.
             _ = try await offLoop { try FunctionDeployer.package(of: draft) }
-            return lambdaJSON(LambdaFunctionConfiguration(latest, qualified: false, region: region))
+            return json(LambdaFunctionConfiguration(latest, qualified: false, region: region))
         }
         let created = try await deployer.deploy(draft, as: name)
-        return lambdaJSON(LambdaFunctionConfiguration(created.version, qualified: body.publish ?? false, region: region))
+        return json(LambdaFunctionConfiguration(created.version, qualified: body.publish ?? false, region: region))
     }
 
     private func updateConfiguration(_ context: ServiceRequestContext) async throws -> Response {
         try requireLambdaAdmin(context)
         let name = try unqualifiedName(context)
-        let body = try decode(LambdaUpdateConfigurationRequest.self, context)
+        let body = try decodeLambdaBody(LambdaUpdateConfigurationRequest.self, context)
         try Self.checkRuntime(body.runtime)
         try Self.checkEnvironment(body.environment?.variables)
         let latest = try await store.version(of: name, number: nil)
@@ -116,7 +116,7 @@ struct LambdaFunctionRoutes {
         ).checked(against: limits, names: Self.fieldNames, base: latest.settings)
         if settings == latest.settings, body.handler == nil || body.handler == latest.handler, body.description == nil || body.description == latest.description {
             // Nothing to change (the parameters PyLambda ignores aside): no new version, no runner.
-            return lambdaJSON(LambdaFunctionConfiguration(latest, qualified: false, region: region))
+            return json(LambdaFunctionConfiguration(latest, qualified: false, region: region))
         }
         // The stored package (up to 50 MiB) is read and copied off the event loop.
         let created = try await offLoop {
@@ -126,13 +126,13 @@ struct LambdaFunctionRoutes {
                     requirements: latest.requirements ?? "", settings: settings, description: body.description ?? latest.description),
                 as: name)
         }
-        return lambdaJSON(LambdaFunctionConfiguration(created.version, qualified: false, region: region))
+        return json(LambdaFunctionConfiguration(created.version, qualified: false, region: region))
     }
 
     private func publish(_ context: ServiceRequestContext) async throws -> Response {
         try requireLambdaAdmin(context)
         let version = try await store.publishLatestVersion(of: try unqualifiedName(context))
-        return lambdaJSON(LambdaFunctionConfiguration(version, qualified: true, region: region), status: .created)
+        return json(LambdaFunctionConfiguration(version, qualified: true, region: region), status: .created)
     }
 
     /// `$LATEST` first, then the published versions, oldest first (as Lambda lists them).
@@ -149,7 +149,7 @@ struct LambdaFunctionRoutes {
             return index
         } ?? 0
         let end = min(all.count, start + (try Self.maxItems(query.get("MaxItems"))))
-        return lambdaJSON(LambdaListVersionsResponse(versions: Array(all[start..<end]), nextMarker: end < all.count ? String(end) : nil))
+        return json(LambdaListVersionsResponse(versions: Array(all[start..<end]), nextMarker: end < all.count ? String(end) : nil))
     }
 
     private func delete(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
@@ -234,8 +234,8 @@ struct LambdaFunctionRoutes {
     static func maxItems(_ text: String?) throws(LambdaError) -> Int {
         guard let text else { return 50 }
         guard let value = Int(text), (1...10_000).contains(value) else { throw .invalid("MaxItems must be from 1 to 10000, not \(text)") }
-        // Lambda allows 10000; a page here has at most 1000 (the registry's limit), with a NextMarker.
-        return min(value, 1000)
+        // Lambda allows 10000; a page here has at most the registry's largest, with a NextMarker.
+        return min(value, RegistryLimits().maxListLimit)
     }
 }
 
@@ -252,14 +252,8 @@ func requireLambdaAdmin(_ context: ServiceRequestContext) throws(LambdaError) {
     }
 }
 
-func decode<T: Decodable>(_ type: T.Type, _ context: ServiceRequestContext) throws -> T {
-    do {
-        return try JSONDecoder().decode(T.self, from: context.lambdaBody)
-    } catch {
-        throw LambdaError(status: .badRequest, type: LambdaAPI.ErrorType.invalidRequestContent, message: "could not parse the request body: \(error)")
-    }
-}
-
-func lambdaJSON(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
-    Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: WireJSON.buffer(value)))
+/// A Lambda request's JSON body. A `DecodingError` is answered by `LambdaErrorMiddleware`, naming the
+/// field (`RequestBodyError.describe`).
+func decodeLambdaBody<T: Decodable>(_ type: T.Type, _ context: ServiceRequestContext) throws -> T {
+    try JSONDecoder().decode(T.self, from: context.lambdaBody)
 }
