@@ -66,12 +66,12 @@ extension RegistryTests {
         func awsAccessKeysKeepTheirSecret(kind: StoreKind) async throws {
             try await withStore(kind) { store, _ in
                 let new = NewAWSAccessKey.generate(name: "boto", scope: .invoke, functionName: "fib")
-                #expect(new.accessKeyID.count == 20 && new.accessKeyID.hasPrefix("PLAK"))
+                #expect(new.accessKeyID.count == 20 && new.accessKeyID.hasPrefix("AKIA"))
                 #expect(new.secretAccessKey.count == 40)
                 let key = try await store.createAWSAccessKey(new)
                 #expect(key.accessKeyID == new.accessKeyID && key.secretAccessKey == new.secretAccessKey)
                 #expect(try await store.awsAccessKey(id: new.accessKeyID) == key)
-                #expect(try await store.awsAccessKey(id: "PLAKNOSUCHKEY0000000") == nil)
+                #expect(try await store.awsAccessKey(id: "AKIANOSUCHKEY0000000") == nil)
                 await #expect(throws: RegistryError.self) { try await store.createAWSAccessKey(new) }
                 await #expect(throws: RegistryError.self) {
                     try await store.createAWSAccessKey(NewAWSAccessKey(accessKeyID: "lower-case", secretAccessKey: new.secretAccessKey, name: "x", scope: .admin))

@@ -50,13 +50,14 @@ public struct NewAWSAccessKey: Sendable, Equatable {
         self.functionName = functionName
     }
 
-    /// A fresh pair in AWS's shapes: `PLAK` and 16 characters of A-Z2-7 (80 bits) as the id, and 40
-    /// characters of A-Za-z0-9+/ (240 bits) as the secret.
+    /// A fresh pair in AWS's shapes, which tools that check a key's form accept: `AKIA` and 16
+    /// characters of A-Z2-7 (80 bits) as the id, and 40 characters of A-Za-z0-9+/ (240 bits) as the
+    /// secret.
     public static func generate(name: String, scope: KeyScope, functionName: String? = nil) -> Self {
         var generator = SystemRandomNumberGenerator()
         let idAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
         let secretAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
-        let id = "PLAK" + String((0..<16).map { _ in idAlphabet.randomElement(using: &generator)! })
+        let id = "AKIA" + String((0..<16).map { _ in idAlphabet.randomElement(using: &generator)! })
         let secret = String((0..<40).map { _ in secretAlphabet.randomElement(using: &generator)! })
         return Self(accessKeyID: id, secretAccessKey: secret, name: name, scope: scope, functionName: functionName)
     }

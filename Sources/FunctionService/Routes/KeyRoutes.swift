@@ -40,9 +40,7 @@ struct KeyRoutes {
         }
         if wanted.aws == true {
             let key = try await store.createAWSAccessKey(
-                NewAWSAccessKey(
-                    accessKeyID: AWSKeyMaterial.accessKeyID(), secretAccessKey: AWSKeyMaterial.secretAccessKey(),
-                    name: wanted.name, scope: scope, functionName: wanted.function))
+                NewAWSAccessKey.generate(name: wanted.name, scope: scope, functionName: wanted.function))
             var answer = key.body
             answer.secretAccessKey = key.secretAccessKey
             return json(answer, status: .created)
@@ -95,20 +93,5 @@ extension AWSAccessKey {
         KeyBody(
             name: name, scope: scope.rawValue, function: functionName, kind: "aws", createdAt: WireJSON.timestamp(createdAt),
             revokedAt: revokedAt.map(WireJSON.timestamp), accessKeyID: accessKeyID)
-    }
-}
-
-/// AWS-shaped credentials: an id like `AKIA` + 16 upper-case letters and digits, a 40-character secret.
-enum AWSKeyMaterial {
-    static func accessKeyID() -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
-        var generator = SystemRandomNumberGenerator()
-        return "AKIA" + String((0..<16).map { _ in alphabet[Int(generator.next(upperBound: UInt32(alphabet.count)))] })
-    }
-
-    static func secretAccessKey() -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
-        var generator = SystemRandomNumberGenerator()
-        return String((0..<40).map { _ in alphabet[Int(generator.next(upperBound: UInt32(alphabet.count)))] })
     }
 }
