@@ -168,9 +168,9 @@ document = {
                 "operationId": "listKeys", "summary": "All keys, revoked ones included (admin).",
                 "responses": {"200": {"description": "Keys (no secrets).", "content": {"application/json": {"schema": ref("KeyList")}}},
                               **errors("401", "403", "503")}}},
-        "/v1/keys/{key}": {"delete": {
+        "/v1/keys/{name}": {"delete": {
             "operationId": "revokeKey", "summary": "Revoke a key (admin), but not the one the request is signed with.",
-            "parameters": [{"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
             "responses": {"204": {"description": "Revoked."}, **errors("401", "403", "404", "503"),
                           "409": error("The key is the one this request is signed with: revoke it with another admin key, so that one is left.")}}},
     },
