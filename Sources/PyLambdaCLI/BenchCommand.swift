@@ -18,7 +18,7 @@ struct BenchCommand: AsyncParsableCommand {
     var coldSamples = 15
 
     @Option(name: .long, help: "Runner image.")
-    var image = "pylambda-runner:latest"
+    var image = DispatcherConfiguration.defaultImage
 
     @Option(name: .long, help: "runc or runsc.")
     var runtime: ContainerRuntime = .runc

@@ -49,7 +49,7 @@ struct DepsCommand: ParsableCommand {
             for info in sets {
                 let metadata = info.set.metadata
                 let size = String(format: "%.1f MiB", Double(metadata.sizeBytes) / 1_048_576)
-                let key = String(info.set.key.rawValue.prefix(12))
+                let key = info.set.key.short
                 print(
                     "\(key)  \(size.padding(toLength: 9, withPad: " ", startingAt: 0)) \(String(metadata.fileCount).padding(toLength: 6, withPad: " ", startingAt: 0)) \(Self.timestamp(info.lastUsed))  \(metadata.installed.joined(separator: " "))"
                 )

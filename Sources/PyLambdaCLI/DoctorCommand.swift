@@ -14,7 +14,7 @@ struct DoctorCommand: AsyncParsableCommand {
     )
 
     @Option(name: .long, help: "Runner image to look for.")
-    var image = "pylambda-runner:latest"
+    var image = DispatcherConfiguration.defaultImage
 
     func run() async throws {
         var failures = 0

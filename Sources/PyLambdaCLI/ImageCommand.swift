@@ -30,7 +30,7 @@ struct ImageBuildCommand: AsyncParsableCommand {
     var file = "Dockerfile"
 
     @Option(name: [.customShort("t"), .long], help: "Tag of the built image.")
-    var tag = "pylambda-runner:latest"
+    var tag = DispatcherConfiguration.defaultImage
 
     @Option(name: .long, help: "Dockerfile stage to build.")
     var target: String?

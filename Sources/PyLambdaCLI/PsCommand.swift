@@ -10,7 +10,7 @@ struct PsCommand: AsyncParsableCommand {
         commandName: "ps",
         abstract: "List the runners pylambda manages: code hash, state, age, idle time.",
         discussion: """
-            CODE is the start of the SHA-256 of the function's source (`pool` for a warm runner that has no code yet). LIFETIME `shared` runners were left warm by `pylambda run` for the next process; `owned` ones belong to a running dispatcher and go away with it. IDLE is the time since the last call. What is listed comes from the state directory's own records (pylambda run's, or a serve's with --state); containers that only carry pylambda's labels are counted separately as foreign.
+            CODE is the start of the code's hash: the SHA-256 of a source file, or a package's digest (`pool` for a warm runner that has no code yet). LIFETIME `shared` runners were left warm by `pylambda run` for the next process; `owned` ones belong to a running dispatcher and go away with it. IDLE is the time since the last call. What is listed comes from the state directory's own records (pylambda run's, or a serve's with --state); containers that only carry pylambda's labels are counted separately as foreign.
             """
     )
 
@@ -59,11 +59,6 @@ struct PsCommand: AsyncParsableCommand {
                 runner.ownerPID.map(String.init) ?? "?",
             ])
         }
-        let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
-        for row in rows {
-            print(row.enumerated().map { index, cell in
-                index == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[index] - cell.count + 2)
-            }.joined())
-        }
+        Table.print(rows)
     }
 }

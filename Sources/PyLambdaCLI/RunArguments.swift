@@ -13,7 +13,7 @@ struct RunArguments: Equatable, Sendable {
     var memory = Self.defaultMemory
     var logTail = false
     var backend = Backend.docker
-    var image = Self.defaultImage
+    var image = DispatcherConfiguration.defaultImage
     var idleTtl = Self.defaultIdleTtl
     var noKeepWarm = false
     var runtime = ContainerRuntime.runc
@@ -22,7 +22,6 @@ struct RunArguments: Equatable, Sendable {
 
     static let defaultTimeout: Double = 60
     static let defaultMemory = 256
-    static let defaultImage = "pylambda-runner:latest"
     static let defaultIdleTtl = 300
 
     enum Backend: String, CaseIterable, Sendable {

@@ -73,7 +73,7 @@ struct RunCommand: AsyncParsableCommand {
     var backend: RunArguments.Backend = .docker
 
     @Option(name: .long, help: "Runner image.")
-    var image = RunArguments.defaultImage
+    var image = DispatcherConfiguration.defaultImage
 
     @Option(name: .long, help: ArgumentHelp("Seconds an unused container stays warm (1 to 86400).", valueName: "S"))
     var idleTtl: Int = RunArguments.defaultIdleTtl

@@ -16,7 +16,10 @@ public struct DispatcherConfiguration: Sendable {
     }
 
     public var backend: Backend = .docker()
-    public var image = "pylambda-runner:latest"
+    /// The tag `pylambda image build` gives the runner image, and what everything runs by default.
+    public static let defaultImage = "pylambda-runner:latest"
+
+    public var image = Self.defaultImage
     /// Limits of every function that is not given its own.
     public var function = FunctionConfiguration()
     /// Generic runners started ahead of time so that never-seen code pays only `/load`; 0 disables.

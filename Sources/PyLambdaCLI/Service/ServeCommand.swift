@@ -37,7 +37,7 @@ struct ServeCommand: AsyncParsableCommand {
     var database: String?
 
     @Option(name: .long, help: "Runner image.")
-    var image = "pylambda-runner:latest"
+    var image = DispatcherConfiguration.defaultImage
 
     @Option(name: .long, help: "Generic runners kept ready for new code.")
     var warmPool = 2
