@@ -85,9 +85,6 @@ public final class DeadlineWatchdog: Sendable {
         return interruptedCall.load(ordering: .acquiring) == call.id ? .interrupted : .inTime
     }
 
-    /// The call running now, if any (for the watching thread).
-    public var runningCallID: UInt64 { runningCall.load(ordering: .acquiring) }
-
     /// On the watching thread: interrupts the running call if it is due, and says when to look again.
     public func check(now: MonotonicInstant = .now) -> Decision {
         let call = runningCall.load(ordering: .acquiring)

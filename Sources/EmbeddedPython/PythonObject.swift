@@ -90,8 +90,6 @@ extension PythonObject {
         return (0..<PyList_Size(pointer)).compactMap { PythonObject(borrowing: PyList_GetItem(pointer, $0)).string }
     }
 
-    public var isNone: Bool { pointer == pylambda_none() }
-
     /// Whether this is exactly a `str` (not a subclass).
     public var isExactString: Bool { pylambda_is_exact_unicode(pointer) != 0 }
 
@@ -130,6 +128,4 @@ extension PythonObject {
     public func utf8EscapingSurrogates() throws(PythonException) -> PythonObject {
         try Python.check(PyUnicode_AsEncodedString(pointer, "utf-8", "backslashreplace"))
     }
-
-    public var isTrue: Bool { PyObject_IsTrue(pointer) == 1 }
 }

@@ -5,7 +5,7 @@ public struct DependencySetKey: Sendable, Hashable, Comparable, CustomStringConv
     public let rawValue: String
 
     public init?(_ text: String) {
-        guard text.utf8.count == 64, text.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else { return nil }
+        guard PackageDigest.isDigest(text) else { return nil }
         rawValue = text
     }
 

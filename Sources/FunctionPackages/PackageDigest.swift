@@ -16,7 +16,8 @@ enum PackageDigest {
         return hex(hasher.finalize())
     }
 
-    /// 64 lower-case hex digits: the only names the package store treats as trees.
+    /// 64 lower-case hex digits (a SHA-256): the only names the package store treats as trees, and
+    /// the only dependency set keys.
     static func isDigest(_ text: String) -> Bool {
         text.utf8.count == 64 && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
     }

@@ -80,7 +80,7 @@ public struct InstanceHeartbeat: Service {
             if let now = instances.first(where: { $0.identity.id == instance.id })?.heartbeatAt {
                 for other in instances where other.identity.id != instance.id && other.identity.hostname == instance.hostname {
                     let silent = now.timeIntervalSince(other.heartbeatAt)
-                    guard silent > Self.seconds(configuration.interval) * 2, !Self.processExists(other.identity.processID) else { continue }
+                    guard silent > configuration.interval.seconds * 2, !Self.processExists(other.identity.processID) else { continue }
                     let interrupted = try await store.declareInstanceGone(id: other.identity.id)
                     logger.warning(
                         "serve instance \(other.identity.id) (pid \(other.identity.processID)) is gone; \(interrupted) of its running calls marked interrupted")
@@ -115,9 +115,5 @@ public struct InstanceHeartbeat: Service {
             return false
         }
         return buffer[parenthesis + 2] == UInt8(ascii: "Z")
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

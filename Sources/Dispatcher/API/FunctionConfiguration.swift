@@ -59,10 +59,7 @@ public struct FunctionConfiguration: Sendable, Hashable {
         min(max(timeout, .milliseconds(1)), Self.maxTimeout)
     }
 
-    var timeoutSeconds: Double {
-        let timeout = effectiveTimeout
-        return Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
-    }
+    var timeoutSeconds: Double { effectiveTimeout.seconds }
 
     /// Refuses settings that would break the isolation or cannot be applied.
     func validate() throws(DispatcherError) {
@@ -83,7 +80,7 @@ public struct FunctionConfiguration: Sendable, Hashable {
                 "the runsc runtime needs pylambda to run as root: gVisor creates the runner's socket for uid 65534 with mode 0755, which another user cannot connect to")
         }
         if memoryBytes < 16 << 20 { throw .invalidConfiguration("memory must be at least 16 MiB") }
-        if !(cpus > 0 && cpus <= 1024) { throw .invalidConfiguration("cpus must be above 0") }
+        if !(cpus > 0 && cpus <= 1024) { throw .invalidConfiguration("cpus must be above 0 and at most 1024, not \(cpus)") }
         if pidsLimit < 8 { throw .invalidConfiguration("pidsLimit must be at least 8") }
         if logFileBytes < 4096 || logFiles < 1 { throw .invalidConfiguration("log rotation needs at least one file of 4 KiB") }
         if let concurrency, concurrency < 1 { throw .invalidConfiguration("concurrency must be at least 1") }

@@ -414,10 +414,3 @@ struct PoolStateMachine: Sendable {
         return PoolRunnerID(value: nextRunner)
     }
 }
-
-extension Duration {
-    /// Seconds as a `Double`, for messages.
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-}

@@ -22,7 +22,7 @@ extension SQLRegistry {
     }
 
     func interruptRunningOfGoneInstances(staleAfter: Duration) async throws(RegistryError) -> Int {
-        let seconds = Double(staleAfter.components.seconds) + Double(staleAfter.components.attoseconds) / 1e18
+        let seconds = staleAfter.seconds
         guard seconds.isFinite, seconds > 0 else {
             throw .invalidInput("staleAfter must be more than zero, not \(staleAfter)")
         }

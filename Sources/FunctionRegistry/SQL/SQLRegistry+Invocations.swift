@@ -225,7 +225,7 @@ extension SQLRegistry {
     }
 
     func deleteInvocations(olderThan age: Duration, limit: Int) async throws(RegistryError) -> Int {
-        let seconds = Double(age.components.seconds) + Double(age.components.attoseconds) / 1e18
+        let seconds = age.seconds
         guard seconds.isFinite, seconds > 0, limit > 0 else {
             throw .invalidInput("deleteInvocations needs an age over zero and a limit over zero, not \(age) and \(limit)")
         }

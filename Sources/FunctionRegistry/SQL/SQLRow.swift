@@ -18,11 +18,6 @@ struct SQLRow: Sendable {
         Int(try int64(column))
     }
 
-    func optionalInt(_ column: Int) throws(RegistryError) -> Int? {
-        if case .null = try value(column) { return nil }
-        return try int(column)
-    }
-
     func double(_ column: Int) throws(RegistryError) -> Double {
         switch try value(column) {
         case .double(let value): return value
