@@ -3,7 +3,7 @@
 public struct PackageLimits: Sendable, Equatable {
     /// The zip as stored (or as a directory zips to).
     public var maxPackedBytes = 50 << 20
-    /// What the code unpacks to; `FunctionPackage.checkTotalSize(with:limits:)` holds code plus its
+    /// What the code unpacks to; `FunctionPackage.checkTotalSize(dependencyBytes:limits:)` holds code plus its
     /// dependency set to the same figure.
     public var maxUnpackedBytes: Int64 = 250 << 20
     /// Files and directories together. Many small files cost more to extract and mount than their

@@ -148,8 +148,8 @@ extension FunctionStore {
         try await claimNextQueued(for: instance, excludingFunctions: [])
     }
 
-    /// Runs the store around `body` and stops it afterwards: for one-shot tools (`pylambda keys`) and
-    /// tests. Throws the store's start failure if it cannot start.
+    /// Runs the store around `body` and stops it afterwards: for one-shot tools and tests (serve runs
+    /// the store as a `Service`). Throws the store's start failure if it cannot start.
     public func withRunning<Result: Sendable>(_ body: (Self) async throws -> Result) async throws -> Result {
         try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { group in
             group.addTask { try await self.run() }

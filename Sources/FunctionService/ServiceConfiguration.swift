@@ -62,7 +62,7 @@ public struct ServiceConfiguration: Sendable {
     public struct Limits: Sendable {
         /// An invocation's input (and, at the runner, its result): AWS Lambda's synchronous limit.
         public var maxPayloadBytes = 6 << 20
-        /// A deploy's body (a base64 zip of `maxPackageBytes` fits).
+        /// A deploy's body (a base64 zip of `PackageLimits.maxPackedBytes` fits).
         public var maxDeployBytes = 70 << 20
         public var maxSourceBytes = 6 << 20
         public var minMemoryMB = 64

@@ -1,6 +1,6 @@
 /// Any JSON value, for the parts of a body that are the function's own data (an async call's result).
 /// Clients read it with this; the server writes the function's bytes as they are (see
-/// `InvocationBody.encoded(result:)`), so nothing is re-encoded on the way out.
+/// `Invocation.encodedBody` in FunctionService), so nothing is re-encoded on the way out.
 public indirect enum JSONValue: Codable, Sendable, Equatable {
     case null
     case bool(Bool)

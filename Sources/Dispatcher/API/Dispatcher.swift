@@ -238,7 +238,7 @@ extension Dispatcher {
             try StateDirectory.checkAncestors(of: path)
         } catch .unsafeAncestor(let ancestor) {
             throw .invalidConfiguration(
-                "\(ancestor), above the dependency store \(path), belongs to another user or can be written by its group or others (`chmod go-w \(ancestor)` if it is yours, or set XDG_CACHE_HOME to a cache directory only you control)")
+                "\(ancestor), above the dependency store \(path), belongs to another user or can be written by its group or others (`chmod go-w \(ancestor)` if it is yours, or put the store in a directory only you control: `DispatcherConfiguration.dependencyStoreDirectory`; for `pylambda run`, XDG_CACHE_HOME; for `pylambda serve`, --state)")
         } catch {
             throw .invalidConfiguration("the dependency store \(path) cannot be made: \(error)")
         }

@@ -4,7 +4,7 @@ import DockerEngine
 public struct ManagedRunner: Sendable, Hashable {
     public var name: String
     public var containerID: String?
-    /// SHA-256 of the loaded source; nil for a warm-pool runner with no code yet.
+    /// The loaded code's hash (`FunctionDefinition.codeHash`); nil for a warm-pool runner with no code yet.
     public var codeHash: String?
     public var lifetime: RunnerLifetime
     /// The container's state (`running`, `exited`, ...), or `gone` when the daemon has no such container.

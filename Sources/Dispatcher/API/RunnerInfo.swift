@@ -3,7 +3,7 @@ public struct RunnerInfo: Sendable, Hashable {
     /// Container id (or `process-<pid>`).
     public var id: String
     public var name: String
-    /// SHA-256 of the loaded source; nil for a generic warm-pool runner.
+    /// The loaded code's hash (`FunctionDefinition.codeHash`); nil for a generic warm-pool runner.
     public var codeHash: String?
     public var busy: Bool
     public var idleSeconds: Double

@@ -4,7 +4,8 @@
 /// records in the state directory.
 public enum ContainerLabel {
     public static let managed = "pylambda.managed"
-    /// SHA-256 of the function's source (empty for a warm-pool runner with no code yet).
+    /// The code's hash (`FunctionDefinition.codeHash`: the source's SHA-256 or the package's digest;
+    /// empty for a warm-pool runner with no code yet).
     public static let codeHash = "pylambda.code-hash"
     /// `DispatcherIdentity` of the dispatcher that started it.
     public static let owner = "pylambda.owner"

@@ -6,7 +6,7 @@ struct ContainerSpec: Sendable {
     var name: String
     var image: String
     var configuration: FunctionConfiguration
-    /// SHA-256 of the source for a function's own runner; nil for a generic warm-pool runner.
+    /// The code's hash (`FunctionDefinition.codeHash`) for a function's own runner; nil for a generic warm-pool runner.
     var codeHash: String?
     var owner: String
     var lifetime: RunnerLifetime

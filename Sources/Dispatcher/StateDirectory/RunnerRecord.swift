@@ -16,7 +16,8 @@ struct RunnerRecord: Codable, Sendable, Equatable {
     var containerID: String?
     /// `FunctionKey.digest` of the function loaded into it; nil while it is a generic warm-pool runner.
     var function: String?
-    /// SHA-256 of the loaded source, for people (`pylambda ps`).
+    /// The loaded code's hash (`FunctionDefinition.codeHash`: the source's SHA-256 or the package's
+    /// digest), for people (`pylambda ps`).
     var codeHash: String?
     /// `ContainerProfile.key`: containers with the same profile are interchangeable.
     var profile: String

@@ -1,6 +1,6 @@
 /// The error of a failed, timed-out, interrupted or cancelled invocation, as the API shows it.
 public struct InvocationError: Sendable, Equatable, Codable {
-    /// The Python exception type, or one of pylambda's (`TimedOut`, `Interrupted`, `Cancelled`, ...).
+    /// The Python exception type, or one of pylambda's (`Timeout`, `Interrupted`, `Cancelled`, ...).
     public var type: String
     public var message: String
 
