@@ -22,6 +22,8 @@ import Testing
         (.outOfMemory(limitBytes: 1 << 27), 137),
         (.runnerDied(exitCode: 139, logTail: ""), 137),
         (.protocolViolation("HTTP 200 without a body"), 137),
+        // The call started: not a runner that could not start (503, which invites a retry).
+        (.containerRemoved, 137),
         (.runnerStartFailed(reason: "no image"), 3),
         (.shutDown, 3),
         (.invalidConfiguration("the function's package cannot be used: disk full"), 3),

@@ -99,8 +99,7 @@ extension Dispatcher {
                     if let docker, let client = docker.connected, (try? await client.ping()) == nil {
                         failure = .docker(.daemonUnreachable(socketPath: client.socketPath, reason: "lost during the call"))
                     } else {
-                        failure = .runnerStartFailed(
-                            reason: "the runner's container disappeared during the call (removed by `pylambda gc`?)")
+                        failure = .containerRemoved
                     }
                 case .running:
                     failure = .protocolViolation("the connection to the runner broke: \(error.underlying)")

@@ -47,7 +47,7 @@ extension DispatcherError {
             }
         case .timedOut: .timedOut
         case .outOfMemory: .outOfMemory
-        case .runnerDied, .protocolViolation: .runnerFailed
+        case .runnerDied, .containerRemoved, .protocolViolation: .runnerFailed
         case .tooManyConcurrentInvocations, .queueTimedOut: .throttled
         case .runnerStartFailed, .docker, .notRunning, .stateDirectory: .unavailable
         case .shutDown: .stopping

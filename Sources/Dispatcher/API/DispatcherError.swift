@@ -19,6 +19,9 @@ public enum DispatcherError: Error, Sendable, Equatable, CustomStringConvertible
     case outOfMemory(limitBytes: Int64)
     /// The runner process ended in the middle of the call (`os._exit`, a segfault, ...).
     case runnerDied(exitCode: Int, logTail: String)
+    /// The runner's container went away in the middle of the call, removed from outside (`docker rm`,
+    /// `pylambda gc`): the call started, and may have run in part.
+    case containerRemoved
     /// A new runner did not come up (bad image, crash at start, start timeout).
     case runnerStartFailed(reason: String)
     /// Every container of this function is busy and the queue for it is full.
@@ -66,6 +69,8 @@ public enum DispatcherError: Error, Sendable, Equatable, CustomStringConvertible
             let signal = exitCode > 128 ? " (signal \(exitCode - 128))" : ""
             let logs = logTail.isEmpty ? "" : "\nlast output:\n\(logTail)"
             return "the runner process died during the call with exit code \(exitCode)\(signal)\(logs)"
+        case .containerRemoved:
+            return "the runner's container was removed during the call (by `docker rm`, `pylambda gc` or another process); the call may have run in part"
         case .runnerStartFailed(let reason):
             return "could not start a runner: \(reason)"
         case .tooManyConcurrentInvocations(let limit, let queued):

@@ -117,7 +117,7 @@ struct LambdaInvokeRoute {
             return LambdaFunctionError(
                 errorMessage: "Response payload size exceeded maximum allowed payload size: \(message)", errorType: "Function.ResponseSizeTooLarge",
                 stackTrace: [])
-        case .invalidPayload, .protocolViolation, .runnerStartFailed, .tooManyConcurrentInvocations, .queueTimedOut, .docker, .shutDown,
+        case .invalidPayload, .containerRemoved, .protocolViolation, .runnerStartFailed, .tooManyConcurrentInvocations, .queueTimedOut, .docker, .shutDown,
             .notRunning, .invalidConfiguration, .stateDirectory:
             return nil
         }
