@@ -11,6 +11,19 @@ extension RegistryTests {
     /// only ever learns of a process through its writes and heartbeats, so that is all a killed
     /// process leaves in it.
     @Suite struct RestartTests {
+        /// serve's start and its heartbeat loop send the first heartbeat at once: one registers the
+        /// instance, and the other is not an error (PostgreSQL logged a duplicate key at most starts).
+        @Test(arguments: StoreKind.allCases)
+        func firstHeartbeatsAtOnceRegisterTheInstanceOnce(kind: StoreKind) async throws {
+            try await withStore(kind) { store, _ in
+                let firsts = try await withThrowingTaskGroup(of: Bool.self) { group in
+                    for _ in 0..<8 { group.addTask { try await store.heartbeat(Samples.instanceA) } }
+                    return try await group.reduce(into: [Bool]()) { $0.append($1) }
+                }
+                #expect(firsts.filter { !$0 }.count == 1, "\(firsts)")
+            }
+        }
+
         @Test(arguments: StoreKind.allCases)
         func heartbeatsRegisterInstances(kind: StoreKind) async throws {
             try await withStore(kind) { store, _ in

@@ -5,10 +5,12 @@ extension SQLRegistry {
             if try await db.first("UPDATE instances SET heartbeat_at = {now} WHERE id = $1 RETURNING id", .text(instance.id)) != nil {
                 return true
             }
-            try await db.query(
-                "INSERT INTO instances (id, hostname, process_id, started_at, heartbeat_at) VALUES ($1, $2, $3, {now}, {now})",
+            // Two first heartbeats of one instance at once (serve's start and its heartbeat loop):
+            // one inserts, the other finds the row there and is not a failure.
+            let inserted = try await db.first(
+                "INSERT INTO instances (id, hostname, process_id, started_at, heartbeat_at) VALUES ($1, $2, $3, {now}, {now}) ON CONFLICT (id) DO NOTHING RETURNING id",
                 .text(instance.id), .text(instance.hostname), .integer(Int64(instance.processID)))
-            return false
+            return inserted == nil
         }
     }
 
