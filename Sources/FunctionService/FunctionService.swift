@@ -142,6 +142,8 @@ public struct FunctionService: Sendable {
     /// group shuts its services down in reverse order: first the async worker stops claiming, then
     /// the application drains its HTTP server and stops its own services.
     public func run() async throws {
+        let owner = configuration.database == .sqlite ? try RegistryOwnerLock(stateDirectory: configuration.stateDirectory) : nil
+        defer { owner?.release() }
         removeOldPackageTrees()
         let worker = self.worker
         let dispatcher = self.dispatcher

@@ -327,6 +327,10 @@ struct ServiceAPITests {
             let taken = try Self.cliWithStatus(["serve", "--state", serve.state + "-second", "--port", String(serve.port), "--warm-pool", "0"])
             ServeProcess.removeState(at: serve.state + "-second")
             #expect(taken.status == 3 && taken.output.contains("cannot listen on 127.0.0.1:\(serve.port): the address is in use"), "\(taken.output)")
+            // And a second serve on the same SQLite registry, which would not hear of the first's
+            // changes (a revoked key, a deleted function), is refused, naming the first.
+            let twice = try Self.cliWithStatus(["serve", "--state", serve.state, "--port", String(serve.port), "--warm-pool", "0"])
+            #expect(twice.status == 3 && twice.output.contains("another pylambda serve (pid \(serve.process.processIdentifier)) is using the SQLite registry in \(serve.state)"), "\(twice.output)")
             // A relative --state is from the working directory.
             let state = URL(fileURLWithPath: serve.state)
             let relative = try Self.cliWithStatus(
