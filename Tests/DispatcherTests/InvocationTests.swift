@@ -80,6 +80,30 @@ extension DockerTests {
         }
     }
 
+    /// The function names its exceptions: one called like a runner's own error (gevent's `Timeout`,
+    /// an `InternalError`) is still the function's failure, not a timeout or a broken runner, and
+    /// its runner is kept. The dispatcher goes by the runner's `X-Function-Error`, not the name.
+    @Test func anExceptionNamedLikeARunnerErrorIsTheFunctions() async throws {
+        try await withDispatcher { dispatcher, _ in
+            let code = """
+                class Timeout(Exception): pass
+                class InternalError(Exception): pass
+                class NotLoaded(Exception): pass
+                def entrypoint(data):
+                    raise {"Timeout": Timeout, "InternalError": InternalError, "NotLoaded": NotLoaded}[data]("mine")
+                """
+            for name in ["Timeout", "InternalError", "NotLoaded"] {
+                await #expect {
+                    _ = try await dispatcher.invoke(code: code, json: "\"\(name)\"")
+                } throws: { error in
+                    guard case DispatcherError.functionFailed(let type, let message, _, _) = error else { return false }
+                    return type == name && message == "mine"
+                }
+            }
+            #expect(dispatcher.runners().count == 1, "the runner is kept")
+        }
+    }
+
     @Test func loadErrorsSayWhatIsWrongWithTheCode() async throws {
         try await withDispatcher { dispatcher, _ in
             await #expect {

@@ -98,6 +98,9 @@ extension Dispatcher {
                 case .gone:
                     if let docker, let client = docker.connected, (try? await client.ping()) == nil {
                         failure = .docker(.daemonUnreachable(socketPath: client.socketPath, reason: "lost during the call"))
+                    } else if error.beforeSending {
+                        // The third runner in a row gone before the call reached it: it never started.
+                        failure = .runnerStartFailed(reason: "the runner's container went away before the call reached it")
                     } else {
                         failure = .containerRemoved
                     }
@@ -137,6 +140,20 @@ extension Dispatcher {
             return (.protocolViolation("HTTP \(error.status): \(error.raw)"), false)
         }
         let type = body.error.type
+        // The function's own failure is told by the runner's header, not by a type name, which the
+        // function chooses: a library's exception named `Timeout` (gevent's, eventlet's) or
+        // `InternalError` is still an exception it raised, and its runner is still good.
+        if error.isFunctionError {
+            switch type {
+            case RunnerErrorType.resultNotSerializable, RunnerErrorType.resultTooLarge:
+                return (.invalidPayload(type: type, message: body.error.message), true)
+            default:
+                return (
+                    .functionFailed(type: type, message: body.error.message, traceback: body.error.traceback, logTail: error.logTail),
+                    true
+                )
+            }
+        }
         switch (error.status, type) {
         case (504, _), (_, RunnerErrorType.timeout), (_, RunnerErrorType.unresponsive):
             return (.timedOut(seconds: function.configuration.timeoutSeconds, logTail: error.logTail), false)

@@ -18,6 +18,9 @@ struct RunnerErrorResponse: Error {
     var body: ErrorBody?
     var raw: String
     var logTail: String?
+    /// The runner said the failure is the function's (`X-Function-Error`): its type is then the
+    /// function's own name, which may be anything, `Timeout` or `InternalError` included.
+    var isFunctionError = false
 }
 
 /// Transport failures talking to a runner. `beforeSending` matters: only then was the request never
@@ -120,7 +123,7 @@ struct RunnerClient: Sendable {
             throw RunnerErrorResponse(
                 status: response.status,
                 body: try? JSONDecoder().decode(ErrorBody.self, from: Data(response.body)),
-                raw: String(decoding: response.body.prefix(2000), as: UTF8.self), logTail: tail)
+                raw: String(decoding: response.body.prefix(2000), as: UTF8.self), logTail: tail, isFunctionError: response.isFunctionError)
         }
         return RunnerOutput(body: response.body, logTail: tail)
     }

@@ -43,7 +43,8 @@ struct RunnerResponseParser {
         let body = [UInt8](UnsafeRawBufferPointer(rebasing: received[head.length..<total]))
         self.head = nil
         searchedHeadBytes = 0
-        return (RunnerHTTPResponse(status: head.status, logTail: head.logTail, body: body, closesConnection: head.closesConnection), total)
+        return (RunnerHTTPResponse(
+                status: head.status, logTail: head.logTail, isFunctionError: head.isFunctionError, body: body, closesConnection: head.closesConnection), total)
     }
 
     /// How many bytes the whole answer takes, once its head is known: the buffer grows toward it.
@@ -118,6 +119,8 @@ struct RunnerResponseParser {
                 if Self.containsToken(value, "close") { result.closesConnection = true }
             } else if Self.equalsIgnoringCase(name, RunnerResponseHead.logTailField) {
                 result.logTail = String(decoding: value, as: UTF8.self)
+            } else if Self.equalsIgnoringCase(name, RunnerResponseHead.functionErrorField) {
+                result.isFunctionError = true
             }
         }
         guard let contentLength else { throw .malformed("it has no Content-Length") }
@@ -188,14 +191,19 @@ struct RunnerResponseHead {
     var closesConnection = false
     /// The `X-Log-Tail` value as sent (base64), when there was one.
     var logTail: String?
+    /// `X-Function-Error` was sent: the failure is the function's own, whatever its type's name.
+    var isFunctionError = false
 
     static let logTailField: StaticString = "x-log-tail"
+    static let functionErrorField: StaticString = "x-function-error"
 }
 
 /// A whole answer from a runner, not yet believed: its status and body are checked by the caller.
 struct RunnerHTTPResponse: Sendable {
     var status: Int
     var logTail: String?
+    /// `X-Function-Error` was sent (`RunnerResponseHead.isFunctionError`).
+    var isFunctionError = false
     var body: [UInt8]
     /// The runner said `Connection: close`, or sent more than the answer: the connection is not
     /// used again.
