@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import ServiceLifecycle
 import Synchronization
 import Testing
 
@@ -85,6 +87,33 @@ extension RegistryTests {
                 while !ended.isSet && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(2)) }
                 guard ended.isSet else {
                     Issue.record("round \(round): run() had not returned 10 s after it was cancelled")
+                    return
+                }
+            }
+        }
+
+        /// The same through serve's own stop: a service group's graceful shutdown (which the pool, run
+        /// in a plain `Task`, also heard at once, and stopped under the listener's probe).
+        @Test(arguments: StoreKind.allCases)
+        func runEndsOnGracefulShutdown(kind: StoreKind) async throws {
+            for round in 0..<60 {
+                guard let database = try TestDatabase.fresh(kind) else { return }
+                defer { database.remove() }
+                let store = try database.makeStore()
+                let group = ServiceGroup(services: [store], logger: Logger(label: "test"))
+                let ended = Flag()
+                let running = Task {
+                    try? await group.run()
+                    ended.set()
+                }
+                try await store.waitUntilReady()
+                _ = try? await store.function(named: "absent")
+                await group.triggerGracefulShutdown()
+                let deadline = ContinuousClock.now + .seconds(10)
+                while !ended.isSet && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(2)) }
+                guard ended.isSet else {
+                    running.cancel()
+                    Issue.record("round \(round): the store had not stopped 10 s after a graceful shutdown")
                     return
                 }
             }

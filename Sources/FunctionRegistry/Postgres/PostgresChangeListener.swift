@@ -11,8 +11,8 @@ import Synchronization
 /// out marks, for `staleAfter` from when it was sent. Notifications arrive on the listening
 /// connection in the order they were committed, so nothing announced before the probe is still on
 /// its way. (A `SELECT 1` would prove less: behind a pooling proxy it may be answered by a server
-/// session other than the one listening.) A connection whose probes stop coming back for
-/// `2 × staleAfter` is closed and opened again, as is a lost one, after `retryDelay`.
+/// session other than the one listening.) A connection that does not hear a probe within
+/// `2 × staleAfter` of its commit is closed and opened again, as is a lost one, after `retryDelay`.
 struct PostgresChangeListener: Sendable {
     let database: PostgresRegistryDatabase
     let channel: String
@@ -88,6 +88,7 @@ struct PostgresChangeListener: Sendable {
                             // write), and would hold this group, and the store's `run()`, for ever.
                             // Notifications arrive in commit order whichever session sends them.
                             _ = try await database.client.query("SELECT 1 FROM pg_notify(\(channel), \(payload))", logger: logger).collect()
+                            probes.committed(payload)
                             try await Task.sleep(for: confirmEvery)
                         }
                     }
@@ -122,36 +123,43 @@ struct PostgresChangeListener: Sendable {
 
     /// The probes sent and not yet back, by payload.
     private final class Probes: Sendable {
-        private struct State {
-            var outstanding: [String: ContinuousClock.Instant] = [:]
-            var lastAnswered = ContinuousClock.now
+        private struct Probe {
+            /// Before its NOTIFY was sent: what a mark's lifetime counts from (the safe side).
+            var sent: ContinuousClock.Instant
+            /// When its NOTIFY committed; nil while it waits for a pool connection.
+            var committed: ContinuousClock.Instant?
         }
 
-        private let state = Mutex(State())
+        private let outstanding = Mutex([String: Probe]())
         private let prefix = PostgresChangeListener.probePrefix + String(UInt64.random(in: 0...UInt64.max), radix: 16) + ":"
         private let counter = Atomic<UInt64>(0)
 
         /// A new probe's payload.
         func send() -> String {
             let payload = prefix + String(counter.add(1, ordering: .relaxed).newValue)
-            state.withLock { state in
+            outstanding.withLock { outstanding in
                 // Probes that never came back are forgotten after a while.
-                if state.outstanding.count >= 16 { state.outstanding.removeAll() }
-                state.outstanding[payload] = .now
+                if outstanding.count >= 16 { outstanding.removeAll() }
+                outstanding[payload] = Probe(sent: .now)
             }
             return payload
         }
 
-        /// When the probe with this payload was sent, if it is one of ours.
-        func answered(_ payload: String) -> ContinuousClock.Instant? {
-            state.withLock { state in
-                guard let sent = state.outstanding.removeValue(forKey: payload) else { return nil }
-                state.lastAnswered = .now
-                return sent
-            }
+        func committed(_ payload: String) {
+            outstanding.withLock { $0[payload]?.committed = .now }
         }
 
-        /// How long since a probe last came back (or since listening began).
-        var silence: Duration { ContinuousClock.now - state.withLock { $0.lastAnswered } }
+        /// When the probe with this payload was sent, if it is one of ours.
+        func answered(_ payload: String) -> ContinuousClock.Instant? {
+            outstanding.withLock { $0.removeValue(forKey: payload)?.sent }
+        }
+
+        /// How long the oldest probe whose NOTIFY committed has gone unheard (zero when none has):
+        /// a probe still waiting for a connection of a busy pool says nothing about the listening
+        /// one, and must not get it closed.
+        var silence: Duration {
+            let oldest = outstanding.withLock { $0.values.compactMap(\.committed).min() }
+            return oldest.map { ContinuousClock.now - $0 } ?? .zero
+        }
     }
 }

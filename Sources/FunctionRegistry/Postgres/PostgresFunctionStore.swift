@@ -29,11 +29,13 @@ public final class PostgresFunctionStore: SQLBackedFunctionStore {
             throw RegistryError.unavailable("PostgresFunctionStore.run() was called twice; a store runs once")
         }
         let database = database
-        // The pool runs in a task of its own rather than a child: a child is cancelled with `run()`,
+        // The pool runs in a detached task rather than a child: a child is cancelled with `run()`,
         // at the same moment as the listener, and a query still in flight on a pool that is shutting
-        // down is never answered (postgres-nio), which held `run()` for ever. The pool stops last,
-        // once nothing of this store uses it.
-        let pool = Task { await database.client.run() }
+        // down is never answered (postgres-nio), which held `run()` for ever. Detached, not just
+        // unstructured: `PostgresClient.run()` also stops on graceful shutdown, which it would see
+        // through the task-locals a `Task {}` inherits. The pool stops last, once nothing of this
+        // store uses it.
+        let pool = Task.detached { await database.client.run() }
         do {
             try await database.migrate()
         } catch {
