@@ -1,5 +1,6 @@
 import Dispatcher
 import DockerEngine
+import Foundation
 import FunctionRegistry
 import RunnerProtocol
 import ServiceProtocol
@@ -85,6 +86,21 @@ import Testing
         #expect(ServiceHTTPError(.invalidConfiguration("x"), logTail: false).status == .badRequest)
         #expect(LambdaError(.invalidConfiguration("x")).status == .badRequest)
         #expect(LambdaError(.invalidConfiguration("x"), atInvoke: true).status == .internalServerError)
+    }
+
+    /// On the Lambda API, a call that started and then lost its runner is answered as the function's
+    /// failure (200 with `X-Amz-Function-Error`), never as a service error (500), which boto3
+    /// retries: the call may have run in part, and would run again.
+    @Test(arguments: errors) func lambdaNeverAsksForARetryOfACallThatStarted(_ error: DispatcherError) {
+        let version = FunctionVersion(
+            functionName: "f", functionID: 1, version: 1, createdAt: Date(), codeSHA256: "", codeSize: 0, kind: .source,
+            handler: "entrypoint", dependencySetKey: nil, requirements: nil, settings: FunctionSettings(), description: "",
+            published: false)
+        let started: Bool = switch error.fault {
+        case .raised, .timedOut, .outOfMemory, .runnerFailed: true
+        default: false
+        }
+        if started { #expect(LambdaInvokeRoute.functionError(error, version: version) != nil, "\(error)") }
     }
 
     /// Refusals are counted apart from the function's failures.

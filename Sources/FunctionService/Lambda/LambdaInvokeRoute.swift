@@ -110,6 +110,15 @@ struct LambdaInvokeRoute {
         case .runnerDied(let exitCode, _):
             return LambdaFunctionError(
                 errorMessage: "Runtime exited with error: exit status \(exitCode)", errorType: "Runtime.ExitError", stackTrace: [])
+        // A call that started and then lost its runner is answered as the function's failure (200),
+        // as a runtime that exited is: a service error (500) is one that SDKs retry, and the call
+        // may have run in part.
+        case .containerRemoved:
+            return LambdaFunctionError(
+                errorMessage: "Runtime exited with error: signal: killed (its container was removed during the call)", errorType: "Runtime.ExitError",
+                stackTrace: [])
+        case .protocolViolation(let message):
+            return LambdaFunctionError(errorMessage: "the runtime's answer could not be read: \(message)", errorType: "Runtime.Unknown", stackTrace: [])
         case .invalidPayload(let type, let message) where type == RunnerErrorType.resultNotSerializable:
             return LambdaFunctionError(errorMessage: "Unable to marshal response: \(message)", errorType: "Runtime.MarshalError", stackTrace: [])
         case .invalidPayload(let type, let message) where type == RunnerErrorType.resultTooLarge:
@@ -117,7 +126,7 @@ struct LambdaInvokeRoute {
             return LambdaFunctionError(
                 errorMessage: "Response payload size exceeded maximum allowed payload size: \(message)", errorType: "Function.ResponseSizeTooLarge",
                 stackTrace: [])
-        case .invalidPayload, .containerRemoved, .protocolViolation, .runnerStartFailed, .tooManyConcurrentInvocations, .queueTimedOut, .docker, .shutDown,
+        case .invalidPayload, .runnerStartFailed, .tooManyConcurrentInvocations, .queueTimedOut, .docker, .shutDown,
             .notRunning, .invalidConfiguration, .stateDirectory:
             return nil
         }
