@@ -41,13 +41,18 @@ public enum BoundedFile {
         default: throw .notRegular
         }
         guard Int(info.st_size) <= limit else { throw .tooLarge(size: Int(info.st_size)) }
-        return try read(descriptor: fd, path: path, limit: limit)
+        return try readToEnd(fd, path: path, limit: limit, waitingWhenEmpty: false)
     }
 
-    /// Whatever `fd` gives until its end (stdin: a pipe, a terminal, a redirected file).
+    /// Whatever `fd` gives until its end (stdin: a pipe, a terminal, a redirected file), waiting
+    /// while it has nothing yet.
     public static func read(descriptor fd: Int32, path: String, limit: Int) throws(Failure) -> [UInt8] {
+        try readToEnd(fd, path: path, limit: limit, waitingWhenEmpty: true)
+    }
+
+    private static func readToEnd(_ fd: Int32, path: String, limit: Int, waitingWhenEmpty: Bool) throws(Failure) -> [UInt8] {
         let bytes: [UInt8]?
-        do { bytes = try readAll(fd, limit: limit, path: path) } catch { throw .fileSystem(error) }
+        do { bytes = try readAll(fd, limit: limit, path: path, waitingWhenEmpty: waitingWhenEmpty) } catch { throw .fileSystem(error) }
         guard let bytes else { throw .tooLarge(size: limit + 1) }
         return bytes
     }

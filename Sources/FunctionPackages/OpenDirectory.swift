@@ -165,19 +165,20 @@ func displayName(_ raw: [CChar]) -> String {
     String(decoding: raw.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
-/// Reads a whole file from a descriptor, refusing more than `limit` bytes (nil). A descriptor
-/// that is non-blocking (a regular file opened so, or an inherited stdin) is waited on when it
-/// has nothing yet.
-func readAll(_ fd: Int32, limit: Int, path: String) throws(FileSystemError) -> [UInt8]? {
+/// Reads a whole file from a descriptor, refusing more than `limit` bytes (nil). With
+/// `waitingWhenEmpty` (stdin, which may have been inherited non-blocking), a descriptor with nothing
+/// yet is waited on; otherwise that is an error, so that a FIFO met where a file was expected fails
+/// at once rather than waiting for a writer.
+func readAll(_ fd: Int32, limit: Int, path: String, waitingWhenEmpty: Bool = false) throws(FileSystemError) -> [UInt8]? {
     var result: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 1 << 16)
     while true {
         let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
         if count < 0 {
             if errno == EINTR { continue }
-            if errno == EAGAIN {
+            if errno == EAGAIN && waitingWhenEmpty {
                 var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-                _ = poll(&ready, 1, -1)
+                if poll(&ready, 1, -1) < 0 && errno != EINTR { throw FileSystemError(path: path, operation: "poll") }
                 continue
             }
             throw FileSystemError(path: path, operation: "read")

@@ -107,6 +107,9 @@ extension ServiceAPITests {
                 .PUT, serve.url + "/v1/functions/modules?timeout=5", key: serve.adminKey, bytes: zip, headers: [("Content-Type", "application/zip")])
             #expect(misnamed.status == 400 && (misnamed.object["detail"] as? String)?.hasPrefix("unknown query parameter \"timeout\"") == true, "\(misnamed.text)")
 
+            let inQuery = try await serve.call(.PUT, "/v1/functions/modules?timeout_s=5", body: #"{"code": "def entrypoint(d): return d\n"}"#)
+            #expect(inQuery.status == 400 && (inQuery.object["detail"] as? String)?.hasPrefix("a JSON deploy takes its settings in the body") == true, "\(inQuery.text)")
+
             // The CLI tells a zip as `run` does: by its name in any case, or by its first bytes.
             for file in ["BUNDLE.ZIP", "bundle"] {
                 let path = serve.state + "-" + file

@@ -46,7 +46,7 @@ final class StateDirectory: Sendable {
             info.st_uid == geteuid()
         else { throw .notPrivate(path: trimmed) }
         if root.status(of: markerName) == nil {
-            let known: Set<String> = [runnersDirectoryName, "process-runners", "admin.key", "registry.sqlite", "registry.sqlite-wal", "registry.sqlite-shm", "deps", "packages"]
+            let known: Set<String> = [runnersDirectoryName, "process-runners", "admin.key", "registry.sqlite", "registry.sqlite-wal", "registry.sqlite-shm", "serve.lock", "deps", "packages"]
             let foreign = root.entries().filter { !$0.hasPrefix("pylambda-") && !known.contains($0) }
             guard foreign.isEmpty else { throw .notOurs(path: trimmed) }
             try root.writeAtomically(markerName, Array("This directory belongs to PyLambda; its runners keep their sockets and records here.\n".utf8))

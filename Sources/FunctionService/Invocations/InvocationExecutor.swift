@@ -136,10 +136,12 @@ struct InvocationExecutor: Sendable {
     }
 
     /// A failure before the call was sent that its code caused, and another try would meet again.
+    /// A configuration refused at this point is the service's (a version that deployed, a package
+    /// the host could not link): the call goes back to the queue, as for a runner that did not start.
     private static func isTheCodesOwn(_ error: DispatcherError) -> Bool {
         switch error.fault {
-        case .didNotLoad, .invalidConfiguration, .timedOut, .outOfMemory: true
-        case .raised, .invalidInput, .inputTooLarge, .unusableResult, .runnerFailed, .throttled, .unavailable, .stopping: false
+        case .didNotLoad, .timedOut, .outOfMemory: true
+        case .raised, .invalidInput, .inputTooLarge, .unusableResult, .runnerFailed, .throttled, .unavailable, .stopping, .invalidConfiguration: false
         }
     }
 

@@ -71,6 +71,12 @@ struct FunctionRoutes {
                 environment: environment, runtime: query.get("runtime"), description: query.get("description"))
             return try draft(deploy, zip: body.readBytes(length: body.readableBytes) ?? [], limits: limits)
         }
+        // Settings in the query string of a JSON deploy would be dropped, and the version deployed
+        // without them.
+        if let stray = request.uri.queryParameters.first {
+            throw ServiceHTTPError.invalid(
+                "a JSON deploy takes its settings in the body; the query string (\(String(reflecting: String(stray.key))), ...) is for a zip body (Content-Type: application/zip)")
+        }
         let deploy: DeployRequest
         do {
             deploy = try KnownFields.decode(DeployRequest.self, from: body)

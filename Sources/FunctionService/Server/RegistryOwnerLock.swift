@@ -26,7 +26,8 @@ final class RegistryOwnerLock {
         let path = stateDirectory + "/" + Self.fileName
         let fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw Unavailable(description: "cannot open \(path): \(String(cString: strerror(errno)))")
+            let reason = errno == ELOOP ? "it is a symbolic link" : String(cString: strerror(errno))
+            throw Unavailable(description: "cannot open \(path): \(reason)")
         }
         var info = stat()
         guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
