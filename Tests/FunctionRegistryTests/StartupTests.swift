@@ -75,20 +75,8 @@ extension RegistryTests {
                 guard let database = try TestDatabase.fresh(kind) else { return }
                 defer { database.remove() }
                 let store = try database.makeStore()
-                let ended = Flag()
-                let running = Task {
-                    try? await store.run()
-                    ended.set()
-                }
-                try await store.waitUntilReady()
-                _ = try? await store.function(named: "absent")
-                running.cancel()
-                let deadline = ContinuousClock.now + .seconds(10)
-                while !ended.isSet && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(2)) }
-                guard ended.isSet else {
-                    Issue.record("round \(round): run() had not returned 10 s after it was cancelled")
-                    return
-                }
+                let ended = try await Self.endsSoon(store, running: { try await store.run() }, stoppedBy: { $0.cancel() })
+                guard ended else { Issue.record("round \(round): run() had not returned 10 s after it was cancelled"); return }
             }
         }
 
@@ -101,22 +89,29 @@ extension RegistryTests {
                 defer { database.remove() }
                 let store = try database.makeStore()
                 let group = ServiceGroup(services: [store], logger: Logger(label: "test"))
-                let ended = Flag()
-                let running = Task {
-                    try? await group.run()
-                    ended.set()
-                }
-                try await store.waitUntilReady()
-                _ = try? await store.function(named: "absent")
-                await group.triggerGracefulShutdown()
-                let deadline = ContinuousClock.now + .seconds(10)
-                while !ended.isSet && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(2)) }
-                guard ended.isSet else {
-                    running.cancel()
-                    Issue.record("round \(round): the store had not stopped 10 s after a graceful shutdown")
-                    return
-                }
+                let ended = try await Self.endsSoon(store, running: { try await group.run() }, stoppedBy: { _ in await group.triggerGracefulShutdown() })
+                guard ended else { Issue.record("round \(round): the store had not stopped 10 s after a graceful shutdown"); return }
             }
+        }
+
+        /// Runs `running`, makes one call once the store is ready, stops it with `stoppedBy`, and says
+        /// whether `running` returned within 10 s (if not, it is cancelled and left).
+        private static func endsSoon(
+            _ store: any FunctionStore, running: @escaping @Sendable () async throws -> Void,
+            stoppedBy stop: (Task<Void, Never>) async -> Void
+        ) async throws -> Bool {
+            let ended = Flag()
+            let task = Task {
+                try? await running()
+                ended.set()
+            }
+            try await store.waitUntilReady()
+            _ = try? await store.function(named: "absent")
+            await stop(task)
+            let deadline = ContinuousClock.now + .seconds(10)
+            while !ended.isSet && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(2)) }
+            if !ended.isSet { task.cancel() }
+            return ended.isSet
         }
 
         @Test(arguments: StoreKind.allCases)
