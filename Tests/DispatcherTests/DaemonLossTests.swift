@@ -36,22 +36,44 @@ extension DockerTests {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["python3", "-c", script, path, target]
             try process.run()
-            var info = stat()
-            for _ in 0..<200 where stat(path, &info) != 0 { usleep(10_000) }
+            // Until it accepts a connection: the socket file exists from `bind`, before `listen`, and a
+            // connection in between is refused (which failed this test now and then).
+            for _ in 0..<200 where !Self.accepts(path) { usleep(10_000) }
         }
 
+        private static func accepts(_ path: String) -> Bool {
+            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { return false }
+            defer { close(fd) }
+            var address = sockaddr_un()
+            address.sun_family = sa_family_t(AF_UNIX)
+            withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+                for (index, byte) in path.utf8.prefix(buffer.count - 1).enumerated() { buffer[index] = byte }
+            }
+            return withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0 }
+            }
+        }
+
+        /// Idempotent: the test stops it midway, and `defer` again whatever happened, so that a
+        /// failure does not leave it holding the test runner's output pipe (the run then never ends).
         func stop() {
+            guard !stopped else { return }
+            stopped = true
             // SIGKILL: the test runner's children may inherit SIGTERM as ignored.
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             unlink(path)
         }
+
+        private var stopped = false
     }
 
     @Test func losingTheDaemonFailsNewWorkClearlyAndKeepsWarmCallsGoing() async throws {
         guard let docker = await TestEnvironment.docker() else { return }
         defer { Task { await docker.shutdown() } }
         let proxy = try SocketProxy(to: docker.socketPath)
+        defer { proxy.stop() }
         let dispatcher = try Dispatcher(
             configuration: TestEnvironment.configuration { $0.backend = .docker(socketPath: proxy.path) })
         let running = Task { try await dispatcher.run() }
