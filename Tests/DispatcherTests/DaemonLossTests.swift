@@ -35,6 +35,9 @@ extension DockerTests {
                 """
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["python3", "-c", script, path, target]
+            // Its output is not the test's: a child holding the test's pipes keeps `swift test` waiting.
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
             try process.run()
             // Until it accepts a connection: the socket file exists from `bind`, before `listen`, and a
             // connection in between is refused (which failed this test now and then).
