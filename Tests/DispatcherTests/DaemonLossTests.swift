@@ -16,7 +16,7 @@ extension DockerTests {
             let script = """
                 import os, socket, sys, threading
                 listener = socket.socket(socket.AF_UNIX)
-                listener.bind(sys.argv[1]); listener.listen(64)
+                listener.bind(sys.argv[1]); listener.listen(4096)
                 def pipe(a, b):
                     try:
                         while (data := a.recv(65536)):
@@ -27,11 +27,20 @@ extension DockerTests {
                         for s in (a, b):
                             try: s.shutdown(socket.SHUT_RDWR)
                             except OSError: pass
+                def serve(client):
+                    upstream = socket.socket(socket.AF_UNIX)
+                    try:
+                        upstream.connect(sys.argv[2])
+                    except OSError:
+                        client.close(); return
+                    threading.Thread(target=pipe, args=(upstream, client), daemon=True).start()
+                    pipe(client, upstream)
+                # Accepting is all this loop does: the daemon's connection is made in the
+                # connection's own thread, so that a loaded machine does not fill the backlog
+                # (a refused connect, EAGAIN, failed the test under CI's load).
                 while True:
                     client, _ = listener.accept()
-                    upstream = socket.socket(socket.AF_UNIX); upstream.connect(sys.argv[2])
-                    threading.Thread(target=pipe, args=(client, upstream), daemon=True).start()
-                    threading.Thread(target=pipe, args=(upstream, client), daemon=True).start()
+                    threading.Thread(target=serve, args=(client,), daemon=True).start()
                 """
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["python3", "-c", script, path, target]
