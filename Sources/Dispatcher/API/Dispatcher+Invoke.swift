@@ -140,19 +140,16 @@ extension Dispatcher {
             return (.protocolViolation("HTTP \(error.status): \(error.raw)"), false)
         }
         let type = body.error.type
+        let unusable = (DispatcherError.invalidPayload(type: type, message: body.error.message), healthy: true)
+        let raised = (
+            DispatcherError.functionFailed(type: type, message: body.error.message, traceback: body.error.traceback, logTail: error.logTail),
+            healthy: true
+        )
         // The function's own failure is told by the runner's header, not by a type name, which the
         // function chooses: a library's exception named `Timeout` (gevent's, eventlet's) or
         // `InternalError` is still an exception it raised, and its runner is still good.
         if error.isFunctionError {
-            switch type {
-            case RunnerErrorType.resultNotSerializable, RunnerErrorType.resultTooLarge:
-                return (.invalidPayload(type: type, message: body.error.message), true)
-            default:
-                return (
-                    .functionFailed(type: type, message: body.error.message, traceback: body.error.traceback, logTail: error.logTail),
-                    true
-                )
-            }
+            return [RunnerErrorType.resultNotSerializable, RunnerErrorType.resultTooLarge].contains(type) ? unusable : raised
         }
         switch (error.status, type) {
         case (504, _), (_, RunnerErrorType.timeout), (_, RunnerErrorType.unresponsive):
@@ -162,15 +159,11 @@ extension Dispatcher {
         case (_, RunnerErrorType.notLoaded):
             return (.runnerStartFailed(reason: "the runner lost its code"), false)
         case (413, _), (_, RunnerErrorType.invalidRequest), (_, RunnerErrorType.resultNotSerializable), (_, RunnerErrorType.resultTooLarge):
-            return (.invalidPayload(type: type, message: body.error.message), true)
+            return unusable
         case (_, RunnerErrorType.internalError):
             return (.protocolViolation(body.detail), false)
         default:
-            return (
-                .functionFailed(
-                    type: type, message: body.error.message, traceback: body.error.traceback, logTail: error.logTail),
-                true
-            )
+            return raised
         }
     }
 
