@@ -1,6 +1,5 @@
 import Dispatcher
 import DockerEngine
-import Foundation
 import FunctionRegistry
 import RunnerProtocol
 import ServiceProtocol
@@ -92,10 +91,7 @@ import Testing
     /// failure (200 with `X-Amz-Function-Error`), never as a service error (500), which boto3
     /// retries: the call may have run in part, and would run again.
     @Test(arguments: errors) func lambdaNeverAsksForARetryOfACallThatStarted(_ error: DispatcherError) {
-        let version = FunctionVersion(
-            functionName: "f", functionID: 1, version: 1, createdAt: Date(), codeSHA256: "", codeSize: 0, kind: .source,
-            handler: "entrypoint", dependencySetKey: nil, requirements: nil, settings: FunctionSettings(), description: "",
-            published: false)
+        let version = FunctionVersion.sample()
         let started: Bool = switch error.fault {
         case .raised, .timedOut, .outOfMemory, .runnerFailed: true
         default: false

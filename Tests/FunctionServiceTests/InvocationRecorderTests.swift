@@ -36,10 +36,7 @@ import Testing
     }
 
     @Test func longTextsAreCutBeforeTheyAreQueued() {
-        let version = FunctionVersion(
-            functionName: "f", functionID: 1, version: 1, createdAt: Date(), codeSHA256: "", codeSize: 0, kind: .source,
-            handler: "entrypoint", dependencySetKey: nil, requirements: nil, settings: FunctionSettings(), description: "",
-            published: false)
+        let version = FunctionVersion.sample()
         let long = String(repeating: "é", count: 100_000)
         let record = SyncInvocationRecord(startingNow: version, instance: Self.instance)
             .finished(.failed(InvocationError(type: "E", message: "start" + long), durationMS: 1, logTail: long + "end"))

@@ -31,17 +31,18 @@ import Testing
     func invokeExitsAsRunDoes(_ error: DispatcherError, _ code: Int32) {
         #expect(RunCommand.exitCode(for: error) == code)
         let answer = ServiceHTTPError(invoking: error, logTail: false)
-        let answered = ServiceClientError.answered(
-            .init(status: Int(answer.status.code), body: [], error: answer.body, isTheFunctionsError: answer.headers[.functionError] != nil))
-        #expect(answered.exitCode == code, "\(answer.status) \(answer.body.error.type)")
+        #expect(Self.received(answer).exitCode == code, "\(answer.status) \(answer.body.error.type)")
     }
 
     /// A function's own exception may be named like one of the service's errors: `X-Function-Error`
     /// says whose it is.
     @Test func aFunctionsExceptionNamedInternalErrorIsTheFunctions() {
         let answer = ServiceHTTPError(invoking: .functionFailed(type: "InternalError", message: "mine", traceback: []), logTail: false)
-        let answered = ServiceClientError.answered(
-            .init(status: Int(answer.status.code), body: [], error: answer.body, isTheFunctionsError: answer.headers[.functionError] != nil))
-        #expect(answered.exitCode == 1)
+        #expect(Self.received(answer).exitCode == 1)
+    }
+
+    /// serve's answer as the CLI's client receives it.
+    private static func received(_ answer: ServiceHTTPError) -> ServiceClientError {
+        .answered(.init(status: Int(answer.status.code), body: [], error: answer.body, isTheFunctionsError: answer.headers[.functionError] != nil))
     }
 }
